@@ -1,0 +1,53 @@
+# Two commands: `make run` (set up, migrate, seed, serve) and `make test` (set up, run every test).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEV_ENV := ANSINH_ENV=dev
+
+.PHONY: run test lint fmt migrate seed wheel clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run   - create .venv, install, migrate var/ansinh.db, load demo data, serve http://localhost:$(PORT)"
+	@echo "make test  - create .venv, install with test extras, run ruff and the whole pytest suite"
+	@echo "make lint  - ruff check"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "AnSinh needs Python >= 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+migrate: $(STAMP)
+	$(DEV_ENV) $(BIN)/ansinh migrate
+
+seed: migrate
+	$(DEV_ENV) $(BIN)/ansinh seed
+
+run: seed
+	@echo "AnSinh at http://localhost:$(PORT)  (API docs: http://localhost:$(PORT)/schema)"
+	$(DEV_ENV) $(BIN)/ansinh run --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check backend tests bench
+	$(BIN)/ruff format --check backend tests bench
+
+fmt: $(STAMP)
+	$(BIN)/ruff format backend tests bench
+	$(BIN)/ruff check --fix backend tests bench
+
+test: $(STAMP)
+	$(BIN)/ruff check backend tests bench
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+wheel: $(STAMP)
+	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
+
+clean:
+	rm -rf $(VENV) dist build var/*.db var/*.db-wal var/*.db-shm .pytest_cache .ruff_cache

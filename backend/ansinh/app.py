@@ -1,0 +1,93 @@
+"""create_app(): the only place where routes, plugins, dependencies, stores and errors are wired."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import litestar_offline_docs
+from litestar import Litestar, Router
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ansinh import __version__
+from ansinh.core.db import create_engine, session_factory
+from ansinh.core.errors import EXCEPTION_HANDLERS
+from ansinh.core.logging import RequestIdMiddleware, configure_logging
+from ansinh.core.settings import Settings, get_settings
+from ansinh.web.assets import pwa_dir, static_dir
+from ansinh.web.controller import PwaController
+from ansinh.web.health import HealthController
+
+API_PREFIX = "/api/v1"
+DOCS_ASSETS = "/schema-assets"
+# Swagger UI's files ship in the litestar-offline-docs wheel; served locally, the docs need no internet.
+DOCS_ASSETS_DIR = Path(litestar_offline_docs.__file__).parent / "static"
+
+
+async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
+    """One database session per request, rolled back if the handler fails."""
+    async with state.session_factory() as session:
+        try:
+            yield session
+        except Exception:
+            await session.rollback()
+            raise
+
+
+def _openapi_config() -> OpenAPIConfig:
+    # Swagger UI from locally served assets: the docs work with no internet.
+    swagger = SwaggerRenderPlugin(
+        path="/",
+        js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+    )
+    return OpenAPIConfig(
+        title="AnSinh API",
+        version=__version__,
+        description="Citizen self-service for social and health insurance.",
+        path="/schema",
+        render_plugins=[swagger, JsonRenderPlugin()],
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the application for ``settings`` (the environment's by default)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    engine = create_engine(settings)
+
+    state: dict[str, Any] = {
+        "settings": settings,
+        "engine": engine,
+        "session_factory": session_factory(engine),
+        "pwa_dir": pwa_dir(settings),
+    }
+
+    api = Router(path=API_PREFIX, route_handlers=[])
+
+    return Litestar(
+        route_handlers=[
+            api,
+            HealthController,
+            PwaController,
+            create_static_files_router(path="/pwa", directories=[state["pwa_dir"]], name="pwa"),
+            create_static_files_router(path="/static", directories=[static_dir(settings)], name="static"),
+            create_static_files_router(path=DOCS_ASSETS, directories=[DOCS_ASSETS_DIR], name="docs-assets"),
+        ],
+        dependencies={"db_session": Provide(provide_db_session)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[RequestIdMiddleware],
+        openapi_config=_openapi_config(),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
+        state=State(state),
+        on_shutdown=[engine.dispose],
+        debug=False,
+    )

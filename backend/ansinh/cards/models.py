@@ -1,0 +1,65 @@
+"""Health-insurance cards (thẻ BHYT)."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from ansinh.core.sql import created_at_field, digits_check, fk_field, id_field, in_check, utc_field
+
+
+class CardStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"  # replaced by a reissue, or withdrawn
+
+
+BENEFIT_LEVEL_MEANING: dict[int, str] = {
+    1: "100% of costs, no ceiling",
+    2: "100% of costs, with a ceiling for high-tech services",
+    3: "95% of costs",
+    4: "80% of costs",
+    5: "100% of costs plus transport",
+}
+
+BENEFICIARY_GROUPS = ("DN", "HC", "HT", "TE", "HS", "HN", "CN", "GD", "NO", "XB", "TN", "CB", "KC", "BT", "SV", "HD")
+
+
+# Shared fields of a health-insurance card.
+class HealthInsuranceCardBase(SQLModel):
+    serial: str = Field(sa_type=String(24), description="Unique per issued card; a reissue gets a new one")
+    number: str = Field(sa_type=String(10), description="Card number: the 10-digit SI code (since 1/4/2021)")
+    legacy_code: str | None = Field(default=None, sa_type=String(15), description="Pre-2021 15-character code")
+    beneficiary_group: str = Field(sa_type=String(2), description="Beneficiary group (mã đối tượng), e.g. DN, HN")
+    benefit_level: int = Field(description="Benefit level (mức hưởng) 1–5")
+    valid_from: date
+    valid_to: date
+    five_year_date: date | None = Field(default=None, description="Date of 5 consecutive years of coverage")
+    status: str = Field(default=CardStatus.ACTIVE, sa_type=String(10))
+
+
+# The card row; at most one non-revoked card per number.
+class HealthInsuranceCard(HealthInsuranceCardBase, table=True):
+    __tablename__ = "health_insurance_card"
+    __table_args__ = (
+        UniqueConstraint("serial"),
+        Index(
+            "uq_health_insurance_card_live_number",
+            "number",
+            unique=True,
+            sqlite_where=text("status != 'revoked'"),
+            postgresql_where=text("status != 'revoked'"),
+        ),
+        CheckConstraint(digits_check("number", 10), name="number_format"),
+        CheckConstraint("legacy_code IS NULL OR length(legacy_code) = 15", name="legacy_code_format"),
+        CheckConstraint("benefit_level BETWEEN 1 AND 5", name="benefit_level_range"),
+        CheckConstraint(in_check("status", [s.value for s in CardStatus]), name="status_value"),
+        CheckConstraint("valid_to >= valid_from", name="validity_order"),
+    )
+
+    id: int | None = id_field()
+    person_id: int = fk_field("person.id", ondelete="CASCADE")
+    primary_facility_id: int = fk_field("medical_facility.id", index=False)
+    issued_at: datetime = created_at_field()
+    revoked_at: datetime | None = utc_field()

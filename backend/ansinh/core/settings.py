@@ -1,0 +1,83 @@
+"""One settings object, read from environment variables prefixed ``ANSINH_``."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that only ever make sense on a developer's machine; prod refuses to start with them.
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789"  # noqa: S105
+DEV_PAYMENT_HMAC_SECRET = "dev-insecure-payment-secret"  # noqa: S105
+
+DEFAULT_SQLITE_PATH = Path("var") / "ansinh.db"
+
+
+class InsecureSettingsError(RuntimeError):
+    """Raised when a non-dev environment is configured with a development secret."""
+
+
+class Settings(BaseSettings):
+    """Application settings; see `.env.example` for every variable."""
+
+    model_config = SettingsConfigDict(env_prefix="ANSINH_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "prod"] = "prod"
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
+    secret_key: str = DEV_SECRET_KEY
+    public_url: str = "http://localhost:8000"
+    redis_url: str | None = None
+    trusted_proxies: list[str] = Field(default_factory=list)
+    clinic_rate_limit: int = Field(default=20, ge=1, description="Clinic requests per second per client")
+    payment_hmac_secret: str = DEV_PAYMENT_HMAC_SECRET
+    db_pool_size: int = Field(default=10, ge=1)
+    db_echo: bool = False
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Where the PWA and static assets live; found automatically in a checkout and in the wheel.
+    pwa_dir: Path | None = None
+    static_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> "Settings":
+        if self.env == "prod":
+            weak = [
+                name
+                for name, value, default in (
+                    ("ANSINH_SECRET_KEY", self.secret_key, DEV_SECRET_KEY),
+                    ("ANSINH_PAYMENT_HMAC_SECRET", self.payment_hmac_secret, DEV_PAYMENT_HMAC_SECRET),
+                )
+                if value == default or len(value) < 32
+            ]
+            if weak:
+                raise InsecureSettingsError(
+                    "Refusing to start in prod with default or short (<32 chars) secrets: " + ", ".join(weak)
+                )
+        return self
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env == "dev"
+
+    @property
+    def rp_id(self) -> str:
+        """WebAuthn relying-party id: the host name of the public URL."""
+        return urlsplit(self.public_url).hostname or "localhost"
+
+    @property
+    def origin(self) -> str:
+        """The exact origin browsers report (scheme, host and port)."""
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

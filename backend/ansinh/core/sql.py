@@ -1,0 +1,75 @@
+"""Shared column types and the constraint naming convention every table uses."""
+
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Integer
+from sqlmodel import Field, SQLModel
+
+from ansinh.core.time import utcnow
+
+# Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# 64-bit keys on PostgreSQL (visits and contribution rows outgrow 2^31); SQLite autoincrements INTEGER only.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+# Money is integer VND; totals of a life's contributions or a hospital stay exceed 2^31.
+Money = BigInteger()
+UtcDateTime = DateTime(timezone=True)
+
+
+def id_field() -> Any:
+    """An auto-incrementing primary key."""
+    return Field(default=None, primary_key=True, sa_type=BigId)
+
+
+def fk_field(target: str, *, nullable: bool = False, index: bool = True, ondelete: str | None = None) -> Any:
+    """A foreign key to ``target`` (``table.column``) with the 64-bit key type."""
+    return Field(
+        default=None if nullable else ...,
+        foreign_key=target,
+        sa_type=BigId,
+        index=index,
+        nullable=nullable,
+        ondelete=ondelete,
+    )
+
+
+def created_at_field() -> Any:
+    """A UTC creation timestamp."""
+    return Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
+
+
+def utc_field(*, nullable: bool = True) -> Any:
+    """An optional UTC timestamp."""
+    return Field(default=None, sa_type=UtcDateTime, nullable=nullable)
+
+
+def money_field(*, default: int | None = 0) -> Any:
+    """A non-negative integer amount in VND (the CHECK lives in the table's args)."""
+    return Field(default=default, sa_type=Money, nullable=default is not None)
+
+
+def digits_check(column: str, length: int) -> str:
+    """Portable CHECK text: ``column`` is exactly ``length`` ASCII digits (SQLite and PostgreSQL)."""
+    return f"length({column}) = {length} AND ltrim({column}, '0123456789') = ''"
+
+
+def month_check(column: str) -> str:
+    """Portable CHECK text: ``column`` is a ``YYYY-MM`` month."""
+    return (
+        f"length({column}) = 7 AND substr({column}, 5, 1) = '-' "
+        f"AND ltrim(substr({column}, 1, 4) || substr({column}, 6, 2), '0123456789') = '' "
+        f"AND substr({column}, 6, 2) BETWEEN '01' AND '12'"
+    )
+
+
+def in_check(column: str, values: Any) -> str:
+    """Portable CHECK text: ``column`` is one of ``values``."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"

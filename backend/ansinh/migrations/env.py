@@ -1,0 +1,54 @@
+"""Alembic environment: runs migrations on the async engine of the configured database."""
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+from ansinh.core import registry  # noqa: F401  (registers every table on SQLModel.metadata)
+from ansinh.core.db import create_engine
+from ansinh.core.settings import Settings, get_settings
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _settings() -> Settings:
+    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+    base = get_settings() if not url else Settings(env="dev", database_url=url)
+    return base
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_async() -> None:
+    engine = create_engine(_settings())
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=_settings().database_url, target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    # Called from inside a running loop (tests, `ansinh migrate` under asyncio) or from the alembic CLI.
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+    else:
+        asyncio.run(_run_async())

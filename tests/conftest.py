@@ -1,0 +1,79 @@
+"""Fixtures shared by every domain's tests: databases on each backend, settings, the app and clients."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ansinh.app import create_app
+from ansinh.core.db import create_engine, session_factory
+from ansinh.core.settings import Settings
+from tests.support import databases
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return databases.make_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_ready() -> str:
+    assert databases.POSTGRES_URL
+    databases.reset_postgres_schema(databases.POSTGRES_URL)
+    return databases.POSTGRES_URL
+
+
+@pytest.fixture(params=databases.BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a SQLite copy, and PostgreSQL when TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        return databases.copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
+    url = request.getfixturevalue("postgres_ready")
+    asyncio.run(databases.truncate_postgres(url))
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Dev settings on the test database (dev: the OTP outbox is readable)."""
+    return Settings(
+        env="dev",
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        public_url="http://localhost:8000",
+        log_json=True,
+        log_level="WARNING",
+    )
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def db_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session for service-level tests, outside HTTP."""
+    factory: async_sessionmaker[AsyncSession] = session_factory(engine)
+    async with factory() as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client

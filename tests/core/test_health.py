@@ -1,0 +1,34 @@
+"""Probes: load balancers rely on live/ready answering truthfully."""
+
+from litestar.testing import AsyncTestClient
+
+from ansinh.app import create_app
+from ansinh.core.settings import Settings
+
+
+async def test_live_answers_without_touching_the_database(client: AsyncTestClient) -> None:
+    response = await client.get("/health/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_is_200_when_the_database_answers(client: AsyncTestClient) -> None:
+    response = await client.get("/health/ready")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+async def test_ready_is_503_when_the_database_is_unreachable(settings: Settings) -> None:
+    broken = settings.model_copy(update={"database_url": "postgresql+asyncpg://nobody@127.0.0.1:1/none"})
+    async with AsyncTestClient(app=create_app(broken)) as client:
+        response = await client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+async def test_every_response_carries_a_request_id(client: AsyncTestClient) -> None:
+    response = await client.get("/health/live", headers={"X-Request-ID": "abc123def456"})
+    assert response.headers["x-request-id"] == "abc123def456"
+    generated = await client.get("/health/live", headers={"X-Request-ID": "bad id with spaces"})
+    assert generated.headers["x-request-id"] != "bad id with spaces"
+    assert len(generated.headers["x-request-id"]) == 32
