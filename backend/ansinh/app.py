@@ -16,10 +16,17 @@ from litestar.static_files import create_static_files_router
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh import __version__
+from ansinh.clinics.controller import ClinicAuthController
+from ansinh.core.context import provide_request_context
 from ansinh.core.db import create_engine, session_factory
 from ansinh.core.errors import EXCEPTION_HANDLERS
 from ansinh.core.logging import RequestIdMiddleware, configure_logging
 from ansinh.core.settings import Settings, get_settings
+from ansinh.core.store import create_store
+from ansinh.identity.controller import AuthController, DevOutboxController, MeController
+from ansinh.identity.guards import provide_principal
+from ansinh.identity.otp import DevOutbox, NoSender, WebhookSender
+from ansinh.identity.passkey_controller import PasskeyController, PasskeyManagementController
 from ansinh.web.assets import pwa_dir, static_dir
 from ansinh.web.controller import PwaController
 from ansinh.web.health import HealthController
@@ -47,6 +54,7 @@ def _openapi_config() -> OpenAPIConfig:
         js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
         css_url=f"{DOCS_ASSETS}/swagger-ui.css",
         standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon="<link rel='icon' type='image/svg+xml' href='/static/icons/favicon.svg'>",
     )
     return OpenAPIConfig(
         title="AnSinh API",
@@ -57,20 +65,38 @@ def _openapi_config() -> OpenAPIConfig:
     )
 
 
+def _otp_sender(settings: Settings) -> Any:
+    if settings.otp_webhook_url:
+        return WebhookSender(settings.otp_webhook_url, settings.otp_webhook_token)
+    return DevOutbox() if settings.is_dev else NoSender()
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application for ``settings`` (the environment's by default)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
     engine = create_engine(settings)
 
+    store = create_store(settings.redis_url)
     state: dict[str, Any] = {
         "settings": settings,
         "engine": engine,
         "session_factory": session_factory(engine),
+        "store": store,
+        "otp_sender": _otp_sender(settings),
         "pwa_dir": pwa_dir(settings),
     }
 
-    api = Router(path=API_PREFIX, route_handlers=[])
+    api_handlers: list[Any] = [
+        AuthController,
+        MeController,
+        PasskeyController,
+        PasskeyManagementController,
+        ClinicAuthController,
+    ]
+    if settings.is_dev:
+        api_handlers.append(DevOutboxController)  # dev only: the outbox does not exist otherwise
+    api = Router(path=API_PREFIX, route_handlers=api_handlers)
 
     return Litestar(
         route_handlers=[
@@ -81,13 +107,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[static_dir(settings)], name="static"),
             create_static_files_router(path=DOCS_ASSETS, directories=[DOCS_ASSETS_DIR], name="docs-assets"),
         ],
-        dependencies={"db_session": Provide(provide_db_session)},
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "principal": Provide(provide_principal),
+            "request_context": Provide(provide_request_context, sync_to_thread=False),
+            "store": Provide(lambda: store, use_cache=True, sync_to_thread=False),
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+        },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[RequestIdMiddleware],
         openapi_config=_openapi_config(),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
         state=State(state),
-        on_shutdown=[engine.dispose],
+        on_shutdown=[engine.dispose, store.close],
         debug=False,
     )

@@ -9,8 +9,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that only ever make sense on a developer's machine; prod refuses to start with them.
-DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789"  # noqa: S105
-DEV_PAYMENT_HMAC_SECRET = "dev-insecure-payment-secret"  # noqa: S105
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789"
+DEV_PAYMENT_HMAC_SECRET = "dev-insecure-payment-secret"
 
 DEFAULT_SQLITE_PATH = Path("var") / "ansinh.db"
 
@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(default_factory=list)
     clinic_rate_limit: int = Field(default=20, ge=1, description="Clinic requests per second per client")
     payment_hmac_secret: str = DEV_PAYMENT_HMAC_SECRET
+    otp_webhook_url: str | None = None  # SMS/e-mail gateway that delivers one-time codes
+    otp_webhook_token: str | None = None
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False
     log_level: str = "INFO"

@@ -3,10 +3,10 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from ansinh.core.sql import created_at_field, digits_check, fk_field, id_field, in_check, utc_field
+from ansinh.core.sql import UtcDateTime, created_at_field, digits_check, fk_field, id_field, in_check, utc_field
 
 
 class Sex(StrEnum):
@@ -77,6 +77,7 @@ class AccountBase(SQLModel):
     status: str = Field(default=AccountStatus.PENDING, sa_type=String(16))
     assurance_level: str = Field(default=AssuranceLevel.BASIC, sa_type=String(16))
     display_name: str | None = Field(default=None, sa_type=String(120))
+    email: str | None = Field(default=None, sa_type=String(254), description="Staff only: where their OTPs go")
 
 
 # The account row; the password hash never leaves this class.
@@ -99,4 +100,94 @@ class Account(AccountBase, table=True):
     person_id: int | None = fk_field("person.id", nullable=True, index=False, ondelete="CASCADE")
     password_hash: str | None = Field(default=None, sa_type=String(255))
     password_changed_at: datetime | None = utc_field()
+    webauthn_user_id: bytes | None = Field(default=None, sa_type=LargeBinary(64), description="WebAuthn user handle")
     created_at: datetime = created_at_field()
+
+
+class SignInMethod(StrEnum):
+    """How a session was signed in (the token's ``amr``)."""
+
+    PASSWORD_OTP = "pwd+otp"
+    PASSKEY = "passkey"
+    CHIP = "chip"
+
+
+# A signed-in device: the refresh-token family and what access tokens name as ``sid``.
+class AuthSession(SQLModel, table=True):
+    __tablename__ = "auth_session"
+    __table_args__ = (Index("ix_auth_session_account_live", "account_id", "revoked_at"),)
+
+    id: str = Field(primary_key=True, sa_type=String(32))
+    account_id: int = fk_field("account.id", index=False, ondelete="CASCADE")
+    amr: str = Field(sa_type=String(16))
+    auth_time: datetime = Field(sa_type=UtcDateTime)
+    created_at: datetime = created_at_field()
+    last_seen_at: datetime = created_at_field()
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    revoked_at: datetime | None = utc_field()
+    revoke_reason: str | None = Field(default=None, sa_type=String(32))
+    user_agent: str | None = Field(default=None, sa_type=String(255))
+    ip: str | None = Field(default=None, sa_type=String(45))
+
+
+# One refresh token of a session; stored hashed, rotated on every use.
+class RefreshToken(SQLModel, table=True):
+    __tablename__ = "refresh_token"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: int | None = id_field()
+    session_id: str = Field(foreign_key="auth_session.id", sa_type=String(32), index=True, ondelete="CASCADE")
+    token_hash: str = Field(sa_type=String(64))
+    created_at: datetime = created_at_field()
+    used_at: datetime | None = utc_field()
+
+
+# A WebAuthn credential (passkey) bound to an account.
+class Passkey(SQLModel, table=True):
+    __tablename__ = "passkey"
+    __table_args__ = (UniqueConstraint("credential_id"),)
+
+    id: int | None = id_field()
+    account_id: int = fk_field("account.id", ondelete="CASCADE")
+    credential_id: bytes = Field(sa_type=LargeBinary(1023))
+    public_key: bytes = Field(sa_type=LargeBinary(2048))
+    sign_count: int = Field(default=0, sa_type=BigInteger)
+    transports: list[str] = Field(default_factory=list, sa_type=JSON)
+    aaguid: str = Field(default="", sa_type=String(36))
+    backup_eligible: bool = False
+    backed_up: bool = False
+    name: str = Field(sa_type=String(64))
+    created_at: datetime = created_at_field()
+    last_used_at: datetime | None = utc_field()
+
+
+class SecurityEventKind(StrEnum):
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    ACCOUNT_LOCKED = "account_locked"
+    OTP_SENT = "otp_sent"
+    SIGN_OUT = "sign_out"
+    SESSION_REVOKED = "session_revoked"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    PASSKEY_RENAMED = "passkey_renamed"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"
+    ACCOUNT_ACTIVATED = "account_activated"
+    CONTACT_CHANGED = "contact_changed"
+    TOKEN_REUSE_DETECTED = "token_reuse_detected"
+    CHIP_VERIFIED = "chip_verified"
+
+
+# An audit record of a security-relevant event on an account (the citizen reads their own).
+class SecurityEvent(SQLModel, table=True):
+    __tablename__ = "security_event"
+    __table_args__ = (Index("ix_security_event_account_time", "account_id", "created_at"),)
+
+    id: int | None = id_field()
+    account_id: int = fk_field("account.id", index=False, ondelete="CASCADE")
+    kind: str = Field(sa_type=String(32))
+    created_at: datetime = created_at_field()
+    ip: str | None = Field(default=None, sa_type=String(45))
+    user_agent: str | None = Field(default=None, sa_type=String(255))
+    detail: dict[str, str] = Field(default_factory=dict, sa_type=JSON)

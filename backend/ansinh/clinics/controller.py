@@ -1,0 +1,65 @@
+"""Clinic routes: the facility's client-credentials sign-in (verification and lookup arrive with cards)."""
+
+import base64
+import binascii
+from typing import Annotated
+
+from litestar import Controller, Request, post
+from litestar.datastructures import CacheControlHeader
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from pydantic import BaseModel, Field
+
+from ansinh.clinics.service import issue_clinic_token
+from ansinh.core.deps import AppSettings, Context, DbSession, Store
+from ansinh.identity.schemas import ClinicTokenResponse
+
+
+class ClientCredentialsForm(BaseModel):
+    """RFC 6749 §4.4 token request (the client may instead authenticate with HTTP Basic)."""
+
+    grant_type: str = Field(max_length=64)
+    client_id: str | None = Field(default=None, max_length=64)
+    client_secret: str | None = Field(default=None, max_length=256)
+
+
+def _basic_credentials(header: str) -> tuple[str, str] | None:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return client_id, secret
+
+
+class ClinicAuthController(Controller):
+    """Facility sign-in."""
+
+    path = "/clinic"
+    tags = ["clinic"]
+
+    @post("/token", status_code=200, operation_id="clinicToken", cache_control=CacheControlHeader(no_store=True))
+    async def token(
+        self,
+        request: Request,
+        data: Annotated[ClientCredentialsForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        db_session: DbSession,
+        store: Store,
+        settings: AppSettings,
+        request_context: Context,
+    ) -> ClinicTokenResponse:
+        """Exchange the facility's client id and secret for a short-lived clinic token."""
+        basic = _basic_credentials(request.headers.get("authorization", ""))
+        client_id, secret = basic if basic else (data.client_id or "", data.client_secret or "")
+        token, expires_in, facility_code = await issue_clinic_token(
+            db_session,
+            store,
+            settings=settings,
+            grant_type=data.grant_type,
+            client_id=client_id,
+            client_secret=secret,
+            ip=request_context.ip,
+        )
+        return ClinicTokenResponse(access_token=token, expires_in=expires_in, facility_code=facility_code)

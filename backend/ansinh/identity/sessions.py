@@ -1,0 +1,166 @@
+"""Sessions and rotating refresh tokens: one family per signed-in device, reuse kills the family."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ansinh.core.context import RequestContext
+from ansinh.core.errors import NotFound, Unauthenticated
+from ansinh.core.settings import Settings
+from ansinh.core.store import SharedStore
+from ansinh.core.time import utcnow
+from ansinh.core.tokens import ACCESS_TOKEN_TTL, issue_access_token
+from ansinh.identity.audit import record_event
+from ansinh.identity.guards import REVOKED_SESSION_KEY
+from ansinh.identity.models import Account, AuthSession, RefreshToken, SecurityEventKind
+
+REFRESH_TTL = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    """What a successful sign-in or refresh returns."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns; they were stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def _access_token(settings: Settings, account: Account, auth_session: AuthSession) -> tuple[str, int]:
+    return issue_access_token(
+        secret_key=settings.secret_key,
+        issuer=settings.public_url,
+        subject=str(account.id),
+        role=account.role,
+        ttl=ACCESS_TOKEN_TTL,
+        session_id=auth_session.id,
+        amr=[auth_session.amr],
+        auth_time=_as_utc(auth_session.auth_time),
+    )
+
+
+async def _new_refresh_token(db: AsyncSession, session_id: str) -> str:
+    token = secrets.token_urlsafe(32)
+    db.add(RefreshToken(session_id=session_id, token_hash=_hash(token)))
+    return token
+
+
+async def start_session(
+    db: AsyncSession, *, settings: Settings, account: Account, amr: str, context: RequestContext
+) -> TokenPair:
+    """Open a session for a fully authenticated account and return its first token pair."""
+    now = utcnow()
+    auth_session = AuthSession(
+        id=uuid.uuid4().hex,
+        account_id=account.id,  # type: ignore[arg-type]
+        amr=amr,
+        auth_time=now,
+        expires_at=now + REFRESH_TTL,
+        user_agent=context.user_agent,
+        ip=context.ip,
+    )
+    db.add(auth_session)
+    refresh = await _new_refresh_token(db, auth_session.id)
+    record_event(db, account_id=account.id, kind=SecurityEventKind.SIGN_IN, context=context, method=amr)  # type: ignore[arg-type]
+    await db.commit()
+    access, expires_in = _access_token(settings, account, auth_session)
+    return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in)
+
+
+async def revoke_sessions(db: AsyncSession, store: SharedStore, *, session_ids: list[str], reason: str) -> None:
+    """Revoke sessions now: their refresh tokens stop working and their access tokens are refused."""
+    if not session_ids:
+        return
+    await db.exec(
+        update(AuthSession)
+        .where(col(AuthSession.id).in_(session_ids), col(AuthSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow(), revoke_reason=reason)
+    )
+    ttl = int(ACCESS_TOKEN_TTL.total_seconds()) + 60
+    for session_id in session_ids:
+        await store.set(REVOKED_SESSION_KEY.format(session_id), b"1", ttl)
+
+
+async def live_session_ids(db: AsyncSession, account_id: int, *, except_id: str | None = None) -> list[str]:
+    """Ids of the account's sessions that are not revoked."""
+    query = select(AuthSession.id).where(AuthSession.account_id == account_id, col(AuthSession.revoked_at).is_(None))
+    if except_id is not None:
+        query = query.where(AuthSession.id != except_id)
+    return list((await db.exec(query)).all())
+
+
+async def rotate_refresh_token(
+    db: AsyncSession, store: SharedStore, *, settings: Settings, refresh_token: str, context: RequestContext
+) -> TokenPair:
+    """Trade a refresh token for a new pair; a token used twice revokes its whole session."""
+    stored = (await db.exec(select(RefreshToken).where(RefreshToken.token_hash == _hash(refresh_token)))).first()
+    if stored is None:
+        raise Unauthenticated()
+    auth_session = await db.get(AuthSession, stored.session_id)
+    account = await db.get(Account, auth_session.account_id) if auth_session else None
+    if auth_session is None or account is None:
+        raise Unauthenticated()
+    now = utcnow()
+    if auth_session.revoked_at is not None or _as_utc(auth_session.expires_at) <= now or account.status != "active":
+        raise Unauthenticated()
+    # Mark it used only if nobody else has: of two concurrent refreshes exactly one wins.
+    claimed = await db.exec(
+        update(RefreshToken)
+        .where(col(RefreshToken.id) == stored.id, col(RefreshToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        await revoke_sessions(db, store, session_ids=[auth_session.id], reason="refresh_token_reuse")
+        record_event(db, account_id=account.id, kind=SecurityEventKind.TOKEN_REUSE_DETECTED, context=context)  # type: ignore[arg-type]
+        await db.commit()
+        raise Unauthenticated(
+            "This sign-in was ended for safety. Please sign in again.",
+            "Phiên đăng nhập đã bị chấm dứt để bảo vệ tài khoản. Vui lòng đăng nhập lại.",
+        )
+    auth_session.last_seen_at = now
+    auth_session.expires_at = now + REFRESH_TTL  # sliding: a device in use stays signed in
+    auth_session.ip = context.ip
+    refresh = await _new_refresh_token(db, auth_session.id)
+    await db.commit()
+    access, expires_in = _access_token(settings, account, auth_session)
+    return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in)
+
+
+async def list_sessions(db: AsyncSession, account_id: int) -> list[AuthSession]:
+    """The account's live sessions, most recently used first."""
+    query = (
+        select(AuthSession)
+        .where(AuthSession.account_id == account_id, col(AuthSession.revoked_at).is_(None))
+        .where(col(AuthSession.expires_at) > utcnow())
+        .order_by(col(AuthSession.last_seen_at).desc())
+    )
+    return list((await db.exec(query)).all())
+
+
+async def revoke_own_session(
+    db: AsyncSession, store: SharedStore, *, account_id: int, session_id: str, reason: str, context: RequestContext
+) -> None:
+    """Sign out one of the account's sessions (404 for anyone else's)."""
+    auth_session = await db.get(AuthSession, session_id)
+    if auth_session is None or auth_session.account_id != account_id or auth_session.revoked_at is not None:
+        raise NotFound("No such session.", "Không tìm thấy phiên đăng nhập.")
+    await revoke_sessions(db, store, session_ids=[session_id], reason=reason)
+    kind = SecurityEventKind.SIGN_OUT if reason == "sign_out" else SecurityEventKind.SESSION_REVOKED
+    record_event(db, account_id=account_id, kind=kind, context=context, session=session_id[:8])
+    await db.commit()

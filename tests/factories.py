@@ -1,0 +1,105 @@
+"""Factories for test data: each makes a valid row with overridable fields, unique per call."""
+
+import itertools
+from datetime import date
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ansinh.clinics.models import ClinicClient, MedicalFacility
+from ansinh.core.passwords import hash_password_sync
+from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
+
+_counter = itertools.count(1)
+DEFAULT_PASSWORD = "Correct-Horse-42"
+
+# Argon2 costs ~90 ms; tests hash each distinct password once.
+_hash_cache: dict[str, str] = {}
+
+
+def password_hash(password: str) -> str:
+    if password not in _hash_cache:
+        _hash_cache[password] = hash_password_sync(password)
+    return _hash_cache[password]
+
+
+async def make_person(db: AsyncSession, **overrides: Any) -> Person:
+    n = next(_counter)
+    fields: dict[str, Any] = {
+        "si_code": f"79{n:08d}",
+        "citizen_id": f"0790900{n:05d}",
+        "full_name": "Trần Thị Bích",
+        "date_of_birth": date(1990, 5, 17),
+        "sex": "F",
+        "province_code": "79",
+        "address": "12 Lê Lợi, Quận 1, TP Hồ Chí Minh",
+        "phone": f"0912{n:06d}",
+        "email": f"person{n}@example.vn",
+    }
+    fields.update(overrides)
+    person = Person(**fields)
+    db.add(person)
+    await db.commit()
+    return person
+
+
+async def make_citizen(
+    db: AsyncSession,
+    *,
+    password: str | None = DEFAULT_PASSWORD,
+    status: str = AccountStatus.ACTIVE,
+    **person_fields: Any,
+) -> tuple[Account, Person]:
+    """A registry person with an account (active with ``password`` unless told otherwise)."""
+    person = await make_person(db, **person_fields)
+    account = Account(
+        username=person.si_code,
+        person_id=person.id,
+        role=AccountRole.CITIZEN,
+        status=status,
+        password_hash=password_hash(password) if password else None,
+    )
+    db.add(account)
+    await db.commit()
+    return account, person
+
+
+async def make_staff(db: AsyncSession, *, username: str = "staff.test", password: str = DEFAULT_PASSWORD) -> Account:
+    account = Account(
+        username=username,
+        role=AccountRole.STAFF,
+        status=AccountStatus.ACTIVE,
+        display_name="Lê Văn Cán Bộ",
+        email=f"{username}@ansinh.example",
+        password_hash=password_hash(password),
+    )
+    db.add(account)
+    await db.commit()
+    return account
+
+
+async def make_facility(db: AsyncSession, **overrides: Any) -> MedicalFacility:
+    n = next(_counter)
+    fields: dict[str, Any] = {
+        "code": f"01{n % 1000:03d}",
+        "name": "Bệnh viện Bạch Mai",
+        "level": "central",
+        "province_code": "01",
+    }
+    fields.update(overrides)
+    facility = MedicalFacility(**fields)
+    db.add(facility)
+    await db.commit()
+    return facility
+
+
+async def make_clinic_client(
+    db: AsyncSession, *, client_id: str = "clinic-test", secret: str = "clinic-test-secret", **facility_fields: Any
+) -> tuple[ClinicClient, MedicalFacility]:
+    facility = await make_facility(db, **facility_fields)
+    client = ClinicClient(
+        client_id=client_id, secret_hash=password_hash(secret), facility_id=facility.id, name=facility.name
+    )
+    db.add(client)
+    await db.commit()
+    return client, facility
