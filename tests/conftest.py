@@ -1,6 +1,8 @@
 """Fixtures shared by every domain's tests: databases on each backend, settings, the app and clients."""
 
 import asyncio
+import os
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -40,16 +42,30 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+STORE_KINDS = ["memory", *(["redis"] if os.environ.get("TEST_REDIS_URL") else [])]
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Dev settings on the test database (dev: the OTP outbox is readable)."""
     return Settings(
         env="dev",
         database_url=database_url,
+        redis_url=None,
         secret_key=TEST_SECRET,
         public_url="http://localhost:8000",
         log_json=True,
         log_level="WARNING",
+    )
+
+
+@pytest.fixture(params=STORE_KINDS)
+def shared_state_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    """The settings with the shared store in memory, and in Redis when TEST_REDIS_URL is set."""
+    if request.param == "memory":
+        return settings
+    return settings.model_copy(
+        update={"redis_url": os.environ["TEST_REDIS_URL"], "redis_namespace": f"test-{uuid.uuid4().hex}"}
     )
 
 

@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log_level, json_lines=settings.log_json)
     engine = create_engine(settings)
 
-    store = create_store(settings.redis_url)
+    store = create_store(settings.redis_url, settings.redis_namespace)
     state: dict[str, Any] = {
         "settings": settings,
         "engine": engine,

@@ -119,3 +119,21 @@ async def test_failed_sign_ins_are_in_the_security_log(client: AsyncTestClient, 
     assert page["total"] == len(kinds)
     assert page["limit"] == 20
     assert page["offset"] == 0
+
+
+async def test_lockout_holds_in_the_shared_store(shared_state_settings, citizen: Citizen) -> None:
+    """With Redis configured, the lock lives in Redis, so every worker sees it."""
+    from litestar.testing import AsyncTestClient as Client
+
+    from ansinh.app import create_app
+
+    async with Client(app=create_app(shared_state_settings)) as client:
+        for _ in range(5):
+            await client.post(LOGIN, json={"username": citizen.person.si_code, "password": "wrong-password"})
+    # A second app instance (another worker) sharing the store sees the lock.
+    async with Client(app=create_app(shared_state_settings)) as other_worker:
+        locked = await other_worker.post(LOGIN, json={"username": citizen.person.si_code, "password": citizen.password})
+    if shared_state_settings.redis_url:
+        assert locked.status_code == 429
+    else:  # memory is per process: documented as single-worker only
+        assert locked.status_code == 200

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET_KEY
     public_url: str = "http://localhost:8000"
     redis_url: str | None = None
+    redis_namespace: str = "ansinh"  # key prefix, so several deployments (or test runs) can share one Redis
     trusted_proxies: list[str] = Field(default_factory=list)
     clinic_rate_limit: int = Field(default=20, ge=1, description="Clinic requests per second per client")
     payment_hmac_secret: str = DEV_PAYMENT_HMAC_SECRET

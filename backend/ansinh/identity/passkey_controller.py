@@ -1,11 +1,176 @@
-"""Passkeys (WebAuthn): enrolment, usernameless sign-in and management. (Being written.)"""
+"""Passkeys (WebAuthn): enrolment, usernameless sign-in and management."""
 
-from litestar import Controller
+import dataclasses
+from typing import Annotated, Any
+
+from litestar import Controller, delete, get, patch, post
+from litestar.datastructures import CacheControlHeader
+from litestar.params import FromPath, JSONBody
+from pydantic import BaseModel, Field, StringConstraints
+
+from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
+from ansinh.identity import passkeys
+from ansinh.identity.guards import requires_account
+from ansinh.identity.passkeys import PasskeyPublic
+from ansinh.identity.schemas import TokenResponse
+
+CeremonyId = Annotated[str, StringConstraints(min_length=8, max_length=64)]
+PasskeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# At enrolment the name may be left empty: the passkey is then named after its provider.
+OptionalPasskeyName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+# Neither challenges nor tokens belong in any cache.
+NO_STORE = CacheControlHeader(no_store=True)
+
+
+class CeremonyOptions(BaseModel):
+    """A ceremony to complete: pass ``publicKey`` to PublicKeyCredential.parse…OptionsFromJSON()."""
+
+    ceremony_id: str
+    publicKey: dict[str, Any] = Field(description="WebAuthn options in their JSON form")
+
+
+class PasskeyRegistration(BaseModel):
+    """The new credential (``PublicKeyCredential.toJSON()``) and an optional name for it."""
+
+    ceremony_id: CeremonyId
+    credential: dict[str, Any]
+    name: OptionalPasskeyName | None = None
+
+
+class PasskeyAssertion(BaseModel):
+    """The assertion (``PublicKeyCredential.toJSON()``) answering a sign-in ceremony."""
+
+    ceremony_id: CeremonyId
+    credential: dict[str, Any]
+
+
+class PasskeyRename(BaseModel):
+    name: PasskeyName
 
 
 class PasskeyController(Controller):
+    """Enrol a passkey (signed in) and sign in with one (anyone)."""
+
     path = "/auth/passkeys"
+    tags = ["passkeys"]
+
+    @post(
+        "/registration/options",
+        guards=[requires_account],
+        status_code=200,
+        operation_id="passkeyRegistrationOptions",
+        cache_control=NO_STORE,
+    )
+    async def registration_options(
+        self,
+        db_session: DbSession,
+        store: Store,
+        settings: AppSettings,
+        principal: Caller,
+    ) -> CeremonyOptions:
+        """Start enrolling a passkey for the signed-in account."""
+        ceremony_id, options = await passkeys.registration_options(
+            db_session, store, settings=settings, account_id=principal.account_id
+        )
+        return CeremonyOptions(ceremony_id=ceremony_id, publicKey=options)
+
+    @post("/registration", guards=[requires_account], status_code=201, operation_id="passkeyRegister")
+    async def register(
+        self,
+        data: JSONBody[PasskeyRegistration],
+        db_session: DbSession,
+        store: Store,
+        settings: AppSettings,
+        principal: Caller,
+        request_context: Context,
+    ) -> PasskeyPublic:
+        """Verify and store the new passkey."""
+        passkey = await passkeys.register(
+            db_session,
+            store,
+            settings=settings,
+            account_id=principal.account_id,
+            ceremony_id=data.ceremony_id,
+            credential=data.credential,
+            name=data.name,
+            context=request_context,
+        )
+        return passkeys.to_public(passkey)
+
+    @post("/authentication/options", status_code=200, operation_id="passkeySignInOptions", cache_control=NO_STORE)
+    async def authentication_options(
+        self,
+        store: Store,
+        settings: AppSettings,
+        request_context: Context,
+    ) -> CeremonyOptions:
+        """Start a usernameless passkey sign-in."""
+        ceremony_id, options = await passkeys.authentication_options(store, settings=settings, context=request_context)
+        return CeremonyOptions(ceremony_id=ceremony_id, publicKey=options)
+
+    @post("/authentication", status_code=200, operation_id="passkeySignIn", cache_control=NO_STORE)
+    async def authenticate(
+        self,
+        data: JSONBody[PasskeyAssertion],
+        db_session: DbSession,
+        store: Store,
+        settings: AppSettings,
+        request_context: Context,
+    ) -> TokenResponse:
+        """Verify the passkey assertion and open a session (works while password sign-in is locked)."""
+        pair = await passkeys.authenticate(
+            db_session,
+            store,
+            settings=settings,
+            ceremony_id=data.ceremony_id,
+            credential=data.credential,
+            context=request_context,
+        )
+        return TokenResponse(**dataclasses.asdict(pair))
 
 
 class PasskeyManagementController(Controller):
+    """The signed-in account's own passkeys."""
+
     path = "/me/passkeys"
+    tags = ["passkeys"]
+    guards = [requires_account]
+
+    @get("/", operation_id="passkeyList", cache_control=NO_STORE)
+    async def list_passkeys(self, db_session: DbSession, principal: Caller) -> list[PasskeyPublic]:
+        """List the caller's passkeys."""
+        return [
+            passkeys.to_public(p) for p in await passkeys.list_passkeys(db_session, account_id=principal.account_id)
+        ]
+
+    @patch("/{passkey_id:int}", operation_id="passkeyRename")
+    async def rename(
+        self,
+        passkey_id: FromPath[int],
+        data: JSONBody[PasskeyRename],
+        db_session: DbSession,
+        principal: Caller,
+        request_context: Context,
+    ) -> PasskeyPublic:
+        """Rename one of the caller's passkeys."""
+        passkey = await passkeys.rename_passkey(
+            db_session,
+            account_id=principal.account_id,
+            passkey_id=passkey_id,
+            name=data.name,
+            context=request_context,
+        )
+        return passkeys.to_public(passkey)
+
+    @delete("/{passkey_id:int}", operation_id="passkeyDelete")
+    async def remove(
+        self,
+        passkey_id: FromPath[int],
+        db_session: DbSession,
+        principal: Caller,
+        request_context: Context,
+    ) -> None:
+        """Remove one of the caller's passkeys."""
+        await passkeys.delete_passkey(
+            db_session, account_id=principal.account_id, passkey_id=passkey_id, context=request_context
+        )

@@ -1,0 +1,283 @@
+"""End-to-end fixtures: the real server in a subprocess, and headless Chromium driven by Playwright.
+
+Browser tests are marked ``@pytest.mark.browser``. Without Chromium they are skipped, loudly, unless
+ANSINH_REQUIRE_BROWSER is set (as CI sets it): then a missing Chromium fails them.
+
+Playwright's async API runs on the module's event loop, so every e2e test module declares
+``pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]``.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, CDPSession, Page, async_playwright
+from sqlalchemy import create_engine
+from sqlmodel import Session
+
+from ansinh.core.passwords import hash_password_sync
+from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REQUIRE_BROWSER = bool(os.environ.get("ANSINH_REQUIRE_BROWSER"))
+ANSINH_CLI = Path(sys.executable).with_name("ansinh")
+SERVER_START_TIMEOUT = 30.0
+
+
+def chromium_path() -> str | None:
+    """The Chromium to drive: Debian's /usr/bin/chromium, else whatever `chromium` is on PATH."""
+    if Path("/usr/bin/chromium").is_file():
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+NO_BROWSER_REASON = (
+    "!!! NO CHROMIUM FOUND (looked for /usr/bin/chromium and `chromium` on PATH): the browser tests did NOT run. "
+    "Install it (apt-get install chromium) or set ANSINH_REQUIRE_BROWSER=1 to make this a failure. !!!"
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip browser tests when there is no Chromium, unless a browser is required."""
+    if chromium_path() is not None or REQUIRE_BROWSER:
+        return
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.skip(reason=NO_BROWSER_REASON))
+
+
+# ---- the live server ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeededCitizen:
+    """A citizen the live server knows, with the secrets to sign in (OTPs go to ``phone``)."""
+
+    username: str
+    citizen_id: str
+    password: str
+    phone: str
+    full_name: str
+
+
+@dataclass
+class LiveServer:
+    """A running `ansinh run` on its own SQLite database."""
+
+    url: str
+    db_url: str
+    port: int
+    citizen: SeededCitizen
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the server's output, for failure messages."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+# Identifiers outside the demo generator's ranges (its SI codes are PP8nnnnnnn, its ID prefixes real
+# provinces), so a test may also run `ansinh seed` against the live server's database.
+E2E_CITIZEN = SeededCitizen(
+    username="0199000901",
+    citizen_id="099190000901",
+    password="E2e-Passkey-2026",
+    phone="0999000901",
+    full_name="Nguyễn Thị Kiểm Thử",
+)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _seed(db_path: Path, citizen: SeededCitizen) -> None:
+    """Insert one active citizen straight into the migrated database (no dependence on the demo generator)."""
+    engine = create_engine(f"sqlite:///{db_path}")
+    try:
+        with Session(engine) as session:
+            person = Person(
+                si_code=citizen.username,
+                citizen_id=citizen.citizen_id,
+                full_name=citizen.full_name,
+                date_of_birth=date(1990, 1, 15),
+                sex="F",
+                province_code="01",
+                phone=citizen.phone,
+            )
+            session.add(person)
+            session.flush()
+            session.add(
+                Account(
+                    username=citizen.username,
+                    person_id=person.id,
+                    role=AccountRole.CITIZEN,
+                    status=AccountStatus.ACTIVE,
+                    password_hash=hash_password_sync(citizen.password),
+                )
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def _server_env(db_url: str, public_url: str) -> dict[str, str]:
+    # Only our settings: a developer's ANSINH_* (e.g. a Redis URL) must not leak into the test server.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSINH_")}
+    env.update(
+        ANSINH_ENV="dev",
+        ANSINH_DATABASE_URL=db_url,
+        ANSINH_PUBLIC_URL=public_url,
+        ANSINH_LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _wait_until_up(server: LiveServer) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"the server exited with {server.process.returncode}:\n{server.log_tail()}")
+        try:
+            if httpx.get(f"{server.url}/health/live", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the server did not answer within {SERVER_START_TIMEOUT:.0f} s:\n{server.log_tail()}")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`ansinh migrate`, one seeded citizen, then `ansinh run` on a free port at http://localhost:PORT."""
+    workdir = tmp_path_factory.mktemp("e2e")
+    db_path = workdir / "e2e.db"
+    db_url = f"sqlite+aiosqlite:///{db_path}"
+    port = _free_port()
+    # WebAuthn refuses 127.0.0.1 as an RP id: the browser must see the host name `localhost`.
+    url = f"http://localhost:{port}"
+    env = _server_env(db_url, url)
+    # cwd is the temporary folder so a developer's .env is not read either.
+    subprocess.run([str(ANSINH_CLI), "migrate"], env=env, cwd=workdir, check=True, capture_output=True, timeout=120)
+    _seed(db_path, E2E_CITIZEN)
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(ANSINH_CLI), "run", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(url=url, db_url=db_url, port=port, citizen=E2E_CITIZEN, log_path=log_path, process=process)
+    try:
+        _wait_until_up(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def api_sign_in(server: LiveServer, citizen: SeededCitizen | None = None) -> dict[str, Any]:
+    """Password, then the OTP read from the dev outbox; returns the token pair."""
+    citizen = citizen or server.citizen
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        login = http.post("/api/v1/auth/login", json={"username": citizen.username, "password": citizen.password})
+        assert login.status_code == 200, login.text
+        outbox = http.get("/api/v1/dev/outbox", params={"to": citizen.phone})
+        assert outbox.status_code == 200, outbox.text
+        texts = [m["text"] for m in outbox.json() if m["destination"] == citizen.phone]
+        assert texts, "no code in the dev outbox"
+        match = re.search(r"\b(\d{6})\b", texts[0])  # newest first
+        assert match, texts[0]
+        otp = http.post("/api/v1/auth/otp", json={"challenge_id": login.json()["challenge_id"], "code": match.group(1)})
+        assert otp.status_code == 200, otp.text
+        return otp.json()
+
+
+# ---- the browser ----------------------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Chromium for the module (no `playwright install`: the system's Chromium)."""
+    executable = chromium_path()
+    if executable is None:
+        # Only reachable when a browser is required; otherwise the test was skipped at collection.
+        pytest.fail("ANSINH_REQUIRE_BROWSER is set but no Chromium was found at /usr/bin/chromium or on PATH")
+    async with async_playwright() as playwright:
+        instance = await playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            await instance.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    """A fresh context and page per test (no cookies, storage or service workers carried over)."""
+    context = await browser.new_context()
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
+
+
+@dataclass(frozen=True)
+class VirtualAuthenticator:
+    """A CDP virtual authenticator attached to one page (a second page has none)."""
+
+    cdp: CDPSession
+    authenticator_id: str
+
+    async def credentials(self) -> list[dict[str, Any]]:
+        """The credentials it holds (id, rpId, userHandle, signCount, isResidentCredential…)."""
+        result = await self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.authenticator_id})
+        return list(result["credentials"])
+
+
+async def add_virtual_authenticator(page: Page) -> VirtualAuthenticator:
+    """A platform passkey provider with user verification that approves every prompt by itself."""
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("WebAuthn.enable", {"enableUI": False})
+    result = await cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    return VirtualAuthenticator(cdp=cdp, authenticator_id=result["authenticatorId"])
