@@ -27,6 +27,7 @@ from ansinh.identity.controller import AuthController, DevOutboxController, MeCo
 from ansinh.identity.guards import provide_principal
 from ansinh.identity.otp import DevOutbox, NoSender, WebhookSender
 from ansinh.identity.passkey_controller import PasskeyController, PasskeyManagementController
+from ansinh.records.controller import RecordsController
 from ansinh.web.assets import pwa_dir, static_dir
 from ansinh.web.controller import PwaController
 from ansinh.web.health import HealthController
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         PasskeyController,
         PasskeyManagementController,
         ClinicAuthController,
+        RecordsController,
     ]
     if settings.is_dev:
         api_handlers.append(DevOutboxController)  # dev only: the outbox does not exist otherwise

@@ -1,0 +1,560 @@
+"""Records of the signed-in citizen: contribution history and ledger, benefits, estimates and medical visits."""
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ansinh.clinics.models import MedicalFacility
+from ansinh.core.errors import InvalidInput, Unauthenticated
+from ansinh.core.time import iter_months, months_between, parse_month
+from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
+from ansinh.records import rules
+from ansinh.records.models import (
+    Benefit,
+    BenefitStatus,
+    BenefitType,
+    ContributionPeriod,
+    Employer,
+    MedicalVisit,
+    PaymentState,
+    Scheme,
+)
+from ansinh.records.schemas import (
+    BenefitPublic,
+    BenefitsPublic,
+    ContributionPeriodPublic,
+    ContributionsPublic,
+    ContributionSummary,
+    EmployerArrears,
+    EmployerRef,
+    EstimatesPublic,
+    FacilityRef,
+    LedgerRow,
+    MedicalVisitPublic,
+    OneTimeEstimate,
+    PensionEstimate,
+    PensionStatus,
+    SalaryAverage,
+    ServiceTime,
+    UnemploymentEstimate,
+)
+from ansinh.records.tables import FUNDS, HI, RS, UI
+
+SALARY_AVERAGE_MONTHS = 6
+DISCLAIMER = (
+    "Estimates from the contributions on record and the rules in force today; they are not a decision of VSS and "
+    "may change. / Số liệu ước tính theo quá trình đóng đã ghi nhận và quy định hiện hành, không phải quyết định "
+    "của cơ quan BHXH."
+)
+CSV_HEADERS = (
+    "Từ tháng (from)",
+    "Đến tháng (to)",
+    "Mã đơn vị (employer code)",
+    "Tên đơn vị (employer)",
+    "Loại hình (scheme)",
+    "Mức lương đóng (salary base)",
+    "Quỹ (funds)",
+    "Đơn vị đóng/tháng (employer/month)",
+    "Người lao động đóng/tháng (employee/month)",
+    "Trạng thái (status)",
+    "Số tháng (months)",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodRow:
+    """A contribution period joined with its employer, clipped to the months asked for."""
+
+    from_month: str
+    to_month: str
+    scheme: str
+    salary_base: int
+    funds: tuple[str, ...]
+    employer_amount: int
+    employee_amount: int
+    status: str
+    employer_code: str | None
+    employer_name: str | None
+    wage_region: str | None
+
+    @property
+    def paid(self) -> bool:
+        """Whether these months were paid (arrears months are not paid months)."""
+        return self.status == PaymentState.PAID
+
+    @property
+    def months(self) -> int:
+        """Months in the period."""
+        return months_between(self.from_month, self.to_month)
+
+
+# --- who is asking ----------------------------------------------------------------------------------------------
+
+
+async def citizen_person(db: AsyncSession, *, account_id: int) -> Person:
+    """The registry person of a citizen account; the only person whose records the caller may see."""
+    row = (
+        await db.exec(
+            select(Person)
+            .join(Account, col(Account.person_id) == col(Person.id))
+            .where(
+                Account.id == account_id, Account.role == AccountRole.CITIZEN, Account.status == AccountStatus.ACTIVE
+            )
+        )
+    ).first()
+    if row is None:
+        raise Unauthenticated()
+    return row
+
+
+async def citizen_person_id(db: AsyncSession, *, account_id: int) -> int:
+    """The person id of a citizen account (one small query)."""
+    person_id = (
+        await db.exec(
+            select(Account.person_id).where(
+                Account.id == account_id, Account.role == AccountRole.CITIZEN, Account.status == AccountStatus.ACTIVE
+            )
+        )
+    ).first()
+    if person_id is None:
+        raise Unauthenticated()
+    return person_id
+
+
+# --- contributions ----------------------------------------------------------------------------------------------
+
+
+def parse_window(from_month: str | None, to_month: str | None) -> tuple[str | None, str | None]:
+    """Check the ``from``/``to`` filters (YYYY-MM, from ≤ to); InvalidInput otherwise."""
+    for name, value in (("from", from_month), ("to", to_month)):
+        if value is None:
+            continue
+        try:
+            parse_month(value)
+        except ValueError:
+            raise InvalidInput(
+                f"'{name}' must be a month written YYYY-MM.",
+                f"'{name}' phải là tháng dạng YYYY-MM.",
+                extra={"errors": [{"key": name, "message": "expected YYYY-MM", "source": "query"}]},
+            ) from None
+    if from_month and to_month and from_month > to_month:
+        raise InvalidInput("'from' must not be after 'to'.", "'from' không được sau 'to'.")
+    return from_month, to_month
+
+
+async def load_periods(
+    db: AsyncSession, *, person_id: int, from_month: str | None = None, to_month: str | None = None
+) -> list[PeriodRow]:
+    """Every period of a person with its employer, newest first, in one query; clipped to the window."""
+    query = (
+        select(ContributionPeriod, Employer)
+        .outerjoin(Employer, col(ContributionPeriod.employer_id) == col(Employer.id))
+        .where(ContributionPeriod.person_id == person_id)
+    )
+    # YYYY-MM strings sort as months do.
+    if from_month:
+        query = query.where(col(ContributionPeriod.to_month) >= from_month)
+    if to_month:
+        query = query.where(col(ContributionPeriod.from_month) <= to_month)
+    query = query.order_by(
+        col(ContributionPeriod.from_month).desc(), col(ContributionPeriod.to_month).desc(), col(ContributionPeriod.id)
+    )
+    rows = (await db.exec(query)).all()
+    return [
+        PeriodRow(
+            from_month=max(period.from_month, from_month) if from_month else period.from_month,
+            to_month=min(period.to_month, to_month) if to_month else period.to_month,
+            scheme=period.scheme,
+            salary_base=period.salary_base,
+            funds=tuple(code for code in period.funds.split(",") if code),
+            employer_amount=period.employer_amount,
+            employee_amount=period.employee_amount,
+            status=period.status,
+            employer_code=employer.code if employer else None,
+            employer_name=employer.name if employer else None,
+            wage_region=employer.wage_region if employer else None,
+        )
+        for period, employer in rows
+    ]
+
+
+def _spans(periods: list[PeriodRow]) -> list[tuple[str, str]]:
+    return [(p.from_month, p.to_month) for p in periods]
+
+
+def monthly_salaries(periods: list[PeriodRow], fund: str = RS) -> list[tuple[str, int]]:
+    """(month, SI salary) of every paid month covering ``fund``, oldest first; concurrent jobs add up."""
+    by_month: dict[str, int] = defaultdict(int)
+    for period in periods:
+        if period.paid and fund in period.funds:
+            for month in iter_months(period.from_month, period.to_month):
+                by_month[month] += period.salary_base
+    return sorted(by_month.items())
+
+
+def salary_average(periods: list[PeriodRow]) -> SalaryAverage | None:
+    """The average of the last six paid months' SI salaries (revaluation 1.0 until a table is loaded)."""
+    last = monthly_salaries(periods)[-SALARY_AVERAGE_MONTHS:]
+    if not last:
+        return None
+    result = rules.average_salary(last)
+    return SalaryAverage(
+        months=result.months,
+        first_month=last[0][0],
+        last_month=last[-1][0],
+        average=result.average,
+        revaluation_note=result.note,
+    )
+
+
+def summarize(periods: list[PeriodRow]) -> ContributionSummary:
+    """Paid months per scheme and fund, SI time, arrears and who owes them, first/last paid month, salary average."""
+    paid = [p for p in periods if p.paid]
+    by_scheme = {
+        scheme.value: rules.count_contribution_months(_spans([p for p in paid if p.scheme == scheme]))
+        for scheme in Scheme
+    }
+    by_fund = {
+        label: rules.count_contribution_months(_spans([p for p in paid if fund in p.funds]))
+        for label, fund in (("SI", RS), ("UI", UI), ("HI", HI))
+    }
+    si_years, si_months = rules.years_and_months(by_fund["SI"])
+    owing: dict[str, EmployerArrears] = {}
+    arrears_months: set[tuple[str | None, str]] = set()
+    for period in sorted((p for p in periods if not p.paid), key=lambda p: p.from_month):
+        months = list(iter_months(period.from_month, period.to_month))
+        arrears_months.update((period.employer_code, m) for m in months)
+        if period.employer_code is None:
+            continue
+        entry = owing.setdefault(
+            period.employer_code, EmployerArrears(code=period.employer_code, name=period.employer_name or "", months=[])
+        )
+        entry.months.extend(m for m in months if m not in entry.months)
+    paid_months = sorted({m for p in paid for m in iter_months(p.from_month, p.to_month)})
+    return ContributionSummary(
+        paid_months_by_scheme=by_scheme,
+        paid_months_by_fund=by_fund,
+        si_time=ServiceTime(years=si_years, months=si_months),
+        arrears_months=len(arrears_months),
+        employers_owing=sorted(owing.values(), key=lambda e: e.code),
+        first_paid_month=paid_months[0] if paid_months else None,
+        last_paid_month=paid_months[-1] if paid_months else None,
+        salary_average=salary_average(periods),
+    )
+
+
+def period_public(period: PeriodRow) -> ContributionPeriodPublic:
+    """A period as the API shows it."""
+    employer = EmployerRef(code=period.employer_code, name=period.employer_name or "") if period.employer_code else None
+    return ContributionPeriodPublic(
+        from_month=period.from_month,
+        to_month=period.to_month,
+        employer=employer,
+        scheme=period.scheme,
+        salary_base=period.salary_base,
+        funds=list(period.funds),
+        employer_amount=period.employer_amount,
+        employee_amount=period.employee_amount,
+        status=period.status,
+        months=period.months,
+        arrears_months=0 if period.paid else period.months,
+    )
+
+
+async def contributions(
+    db: AsyncSession, *, account_id: int, from_month: str | None = None, to_month: str | None = None
+) -> ContributionsPublic:
+    """The citizen's contribution periods (newest first) and their summary, over the window asked for."""
+    from_month, to_month = parse_window(from_month, to_month)
+    person_id = await citizen_person_id(db, account_id=account_id)
+    periods = await load_periods(db, person_id=person_id, from_month=from_month, to_month=to_month)
+    return ContributionsPublic(summary=summarize(periods), periods=[period_public(p) for p in periods])
+
+
+def contributions_csv(history: ContributionsPublic) -> bytes:
+    """The periods as CSV in UTF-8 with a BOM, so spreadsheet apps read Vietnamese right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADERS)
+    for p in history.periods:
+        writer.writerow(
+            [
+                p.from_month,
+                p.to_month,
+                p.employer.code if p.employer else "",
+                p.employer.name if p.employer else "",
+                p.scheme,
+                p.salary_base,
+                " ".join(p.funds),
+                p.employer_amount,
+                p.employee_amount,
+                p.status,
+                p.months,
+            ]
+        )
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+# --- the monthly ledger -----------------------------------------------------------------------------------------
+
+
+def _month_start(month: str) -> date:
+    year, mon = parse_month(month)
+    return date(year, mon, 1)
+
+
+def ledger_row(period: PeriodRow, month: str, fund: str) -> LedgerRow:
+    """One fund of one month: shares from the rules in force on the month's first day."""
+    on = _month_start(month)
+    salary_base, employer_share, employee_share, version = period.salary_base, None, None, None
+    if period.scheme == Scheme.VOLUNTARY:
+        # The contributor pays it all, on the income they chose; the amount on record is what was due.
+        employer_share, employee_share = 0, period.employee_amount
+    else:
+        try:
+            region = period.wage_region if fund == UI else None
+            result = rules.monthly_contribution(period.salary_base, [fund], on, region=region)
+        except (LookupError, ValueError):
+            pass  # a month before the rule tables start: amounts on record only, per period
+        else:
+            part = result.funds[fund]
+            salary_base, employer_share, employee_share = part.salary_base, part.employer, part.employee
+            version = result.rule_version
+    return LedgerRow(
+        month=month,
+        fund=fund,
+        scheme=period.scheme,
+        salary_base=salary_base,
+        employer_share=employer_share,
+        employee_share=employee_share,
+        status=period.status,
+        employer_code=period.employer_code,
+        rule_version=version,
+    )
+
+
+async def ledger(db: AsyncSession, *, account_id: int, limit: int, offset: int) -> tuple[list[LedgerRow], int]:
+    """One row per month per fund, newest month first; only the page asked for is computed."""
+    person_id = await citizen_person_id(db, account_id=account_id)
+    periods = await load_periods(db, person_id=person_id)
+    keys: list[tuple[str, str, int, str]] = []  # (month, employer code, fund order, fund) → sorted below
+    index: dict[tuple[str, str, int, str], PeriodRow] = {}
+    order = {code: i for i, code in enumerate(FUNDS)}
+    for period in periods:
+        for month in iter_months(period.from_month, period.to_month):
+            for fund in period.funds:
+                key = (month, period.employer_code or "", order.get(fund, 99), fund)
+                keys.append(key)
+                index[key] = period
+    keys.sort(key=lambda k: (k[0], k[1], -k[2]), reverse=True)
+    page = keys[offset : offset + limit]
+    return [ledger_row(index[key], key[0], key[3]) for key in page], len(keys)
+
+
+# --- benefits ---------------------------------------------------------------------------------------------------
+
+
+async def benefits(db: AsyncSession, *, account_id: int, limit: int, offset: int) -> BenefitsPublic:
+    """Benefits decided for the citizen, newest first, and the pension in payment if any."""
+    person_id = await citizen_person_id(db, account_id=account_id)
+    where = Benefit.person_id == person_id
+    total = (await db.exec(select(func.count()).select_from(Benefit).where(where))).one()
+    rows = (
+        await db.exec(
+            select(Benefit)
+            .where(where)
+            .order_by(col(Benefit.period_from).desc(), col(Benefit.id).desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    pension_row = (
+        await db.exec(
+            select(Benefit)
+            .where(
+                where,
+                Benefit.type == BenefitType.PENSION,
+                col(Benefit.status).in_([BenefitStatus.ACTIVE, BenefitStatus.APPROVED]),
+            )
+            .order_by(col(Benefit.period_from).desc(), col(Benefit.id).desc())
+        )
+    ).first()
+    pension = (
+        PensionStatus(monthly_amount=pension_row.amount, start_date=pension_row.period_from, status=pension_row.status)
+        if pension_row
+        else None
+    )
+    items = [BenefitPublic.model_validate(row, from_attributes=True) for row in rows]
+    return BenefitsPublic(items=items, total=total, limit=limit, offset=offset, pension=pension)
+
+
+# --- estimates --------------------------------------------------------------------------------------------------
+
+
+def _pension_estimate(person: Person, salaries: list[tuple[str, int]], average: int | None) -> PensionEstimate:
+    months = len(salaries)
+    retirement = rules.retirement_date(person.sex, person.date_of_birth)
+    inputs: dict[str, object] = {
+        "sex": person.sex,
+        "date_of_birth": person.date_of_birth.isoformat(),
+        "paid_si_months": months,
+        "average_salary": average,
+        "average_salary_months": months,
+        "revaluation": rules.REVALUATION_NOT_LOADED,
+        "retirement_age": {"years": retirement.age_years, "months": retirement.age_months},
+        "retirement_age_rule": retirement.rule_version,
+    }
+    try:
+        rate = rules.pension_rate(person.sex, months, retirement.pension_from)
+    except ValueError as exc:
+        return PensionEstimate(
+            eligible=False,
+            reason=str(exc),
+            inputs=inputs,
+            rule_version=None,
+            effective_from=None,
+            rate_percent=0.0,
+            monthly_amount=0,
+            retirement_date=retirement.pension_from,
+        )
+    inputs["counted_years"] = float(rate.counted_years)
+    monthly = rules.apply_bp(average, rate.rate_bp) if rate.eligible and average is not None else 0
+    return PensionEstimate(
+        eligible=rate.eligible,
+        reason=rate.reason,
+        inputs=inputs,
+        rule_version=rate.rule_version,
+        effective_from=rate.effective_from,
+        rate_percent=float(rate.percent),
+        monthly_amount=monthly,
+        retirement_date=retirement.pension_from,
+    )
+
+
+def _one_time_estimate(salaries: list[tuple[str, int]], average: int | None, today: date) -> OneTimeEstimate:
+    before = sum(1 for month, _ in salaries if month < "2014-01")
+    after = len(salaries) - before
+    inputs: dict[str, object] = {
+        "months_before_2014": before,
+        "months_from_2014": after,
+        "average_salary": average,
+        "revaluation": rules.REVALUATION_NOT_LOADED,
+    }
+    if not salaries or average is None:
+        return OneTimeEstimate(
+            eligible=False,
+            reason="No paid months of social insurance on record.",
+            inputs=inputs,
+            rule_version=None,
+            effective_from=None,
+            amount=0,
+        )
+    result = rules.one_time_allowance(average, before, after, on=today)
+    inputs["years_before_2014"] = float(result.years_before_2014)
+    inputs["years_from_2014"] = float(result.years_from_2014)
+    inputs["salary_months"] = float(result.salary_months)
+    return OneTimeEstimate(
+        eligible=True,
+        reason=None,
+        inputs=inputs,
+        rule_version=result.rule_version,
+        effective_from=result.effective_from,
+        amount=result.amount,
+    )
+
+
+def _unemployment_estimate(periods: list[PeriodRow], today: date) -> UnemploymentEstimate:
+    ui_salaries = monthly_salaries(periods, UI)
+    ui_periods = [p for p in periods if p.paid and UI in p.funds and p.wage_region]
+    region = max(ui_periods, key=lambda p: p.to_month).wage_region if ui_periods else None
+    last_six = [salary for _, salary in ui_salaries[-SALARY_AVERAGE_MONTHS:]]
+    inputs: dict[str, object] = {
+        "paid_ui_months": len(ui_salaries),
+        "last_six_salaries": last_six,
+        "region": region,
+        "termination_date": today.isoformat(),
+    }
+    not_eligible = UnemploymentEstimate(
+        eligible=False,
+        reason=None,
+        inputs=inputs,
+        rule_version=None,
+        effective_from=None,
+        monthly_amount=0,
+        months=0,
+        total=0,
+    )
+    if region is None or len(last_six) < SALARY_AVERAGE_MONTHS:
+        reason = f"At least 12 months of unemployment insurance contributions are required; {len(ui_salaries)} counted."
+        return not_eligible.model_copy(update={"reason": reason})
+    result = rules.unemployment_benefit(last_six, len(ui_salaries), region, today)
+    inputs["average_salary"] = result.average_salary
+    inputs["rate_percent"] = float(rules.percent(result.rate_bp))
+    inputs["cap"] = result.cap
+    return UnemploymentEstimate(
+        eligible=result.eligible,
+        reason=result.reason,
+        inputs=inputs,
+        rule_version=result.rule_version,
+        effective_from=result.effective_from,
+        monthly_amount=result.monthly,
+        months=result.months,
+        total=result.total,
+    )
+
+
+async def estimates(db: AsyncSession, *, account_id: int, today: date) -> EstimatesPublic:
+    """Pension, one-time allowance and unemployment estimates from the paid history, with inputs and rules."""
+    person = await citizen_person(db, account_id=account_id)
+    periods = await load_periods(db, person_id=person.id)  # type: ignore[arg-type]
+    salaries = monthly_salaries(periods)
+    average = rules.average_salary(salaries).average if salaries else None
+    return EstimatesPublic(
+        as_of=today,
+        disclaimer=DISCLAIMER,
+        pension=_pension_estimate(person, salaries, average),
+        one_time_allowance=_one_time_estimate(salaries, average, today),
+        unemployment=_unemployment_estimate(periods, today),
+    )
+
+
+# --- medical visits ---------------------------------------------------------------------------------------------
+
+
+async def medical_visits(
+    db: AsyncSession, *, account_id: int, limit: int, offset: int
+) -> tuple[list[MedicalVisitPublic], int]:
+    """The citizen's health-insurance visits, newest first."""
+    person_id = await citizen_person_id(db, account_id=account_id)
+    where = MedicalVisit.person_id == person_id
+    total = (await db.exec(select(func.count()).select_from(MedicalVisit).where(where))).one()
+    rows = (
+        await db.exec(
+            select(MedicalVisit, MedicalFacility)
+            .join(MedicalFacility, col(MedicalVisit.facility_id) == col(MedicalFacility.id))
+            .where(where)
+            .order_by(col(MedicalVisit.admission_date).desc(), col(MedicalVisit.id).desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    items = [
+        MedicalVisitPublic(
+            facility=FacilityRef(code=facility.code, name=facility.name),
+            admission_date=visit.admission_date,
+            discharge_date=visit.discharge_date,
+            visit_type=visit.visit_type,
+            icd10_code=visit.icd10_code,
+            icd10_name=visit.icd10_name,
+            total_cost=visit.total_cost,
+            hi_paid=visit.hi_paid,
+            patient_paid=visit.patient_paid,
+        )
+        for visit, facility in rows
+    ]
+    return items, total
