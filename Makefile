@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV_ENV := ANSINH_ENV=dev
+LINT_DIRS := backend tests $(wildcard bench)
 
 .PHONY: run test lint fmt migrate seed wheel clean help
 .DEFAULT_GOAL := help
@@ -35,15 +36,15 @@ run: seed
 	$(DEV_ENV) $(BIN)/ansinh run --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check backend tests bench
-	$(BIN)/ruff format --check backend tests bench
+	$(BIN)/ruff check $(LINT_DIRS)
+	$(BIN)/ruff format --check $(LINT_DIRS)
 
 fmt: $(STAMP)
-	$(BIN)/ruff format backend tests bench
-	$(BIN)/ruff check --fix backend tests bench
+	$(BIN)/ruff format $(LINT_DIRS)
+	$(BIN)/ruff check --fix $(LINT_DIRS)
 
 test: $(STAMP)
-	$(BIN)/ruff check backend tests bench
+	$(BIN)/ruff check $(LINT_DIRS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 wheel: $(STAMP)
