@@ -1,9 +1,11 @@
 """The one list envelope every collection uses: {"items", "total", "limit", "offset"}."""
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from litestar.params import QueryParameter
 from pydantic import BaseModel
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 MAX_LIMIT = 100
 
@@ -21,3 +23,12 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+async def fetch_page(
+    db: AsyncSession, query: Any, *, count_from: Any, where: Any, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    """Run ``query`` restricted by ``where`` for one page, and count every row of ``count_from`` it matches."""
+    total = (await db.exec(select(func.count()).select_from(count_from).where(where))).one()
+    rows = (await db.exec(query.where(where).limit(limit).offset(offset))).all()
+    return list(rows), total

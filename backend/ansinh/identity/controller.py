@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlmodel import col, func, select
 
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
-from ansinh.core.pagination import Limit, Offset, Page
+from ansinh.core.pagination import Limit, Offset, Page, fetch_page
 from ansinh.identity import service
 from ansinh.identity.guards import requires_account
 from ansinh.identity.models import Passkey, SecurityEvent
@@ -330,16 +330,12 @@ class MeController(Controller):
     ) -> Page[SecurityEventPublic]:
         """Sign-ins, failures, passkey and password changes on this account, newest first."""
         where = SecurityEvent.account_id == principal.account_id
-        total = (await db_session.exec(select(func.count()).select_from(SecurityEvent).where(where))).one()
-        rows = (
-            await db_session.exec(
-                select(SecurityEvent)
-                .where(where)
-                .order_by(col(SecurityEvent.created_at).desc(), col(SecurityEvent.id).desc())
-                .limit(limit)
-                .offset(offset)
-            )
-        ).all()
+        newest_first = select(SecurityEvent).order_by(
+            col(SecurityEvent.created_at).desc(), col(SecurityEvent.id).desc()
+        )
+        rows, total = await fetch_page(
+            db_session, newest_first, count_from=SecurityEvent, where=where, limit=limit, offset=offset
+        )
         items = [SecurityEventPublic.model_validate(row, from_attributes=True) for row in rows]
         return Page(items=items, total=total, limit=limit, offset=offset)
 

@@ -6,11 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.clinics.models import MedicalFacility
 from ansinh.core.errors import InvalidInput, Unauthenticated
+from ansinh.core.pagination import fetch_page
 from ansinh.core.time import iter_months, months_between, parse_month
 from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
 from ansinh.records import rules
@@ -363,16 +364,8 @@ async def benefits(db: AsyncSession, *, account_id: int, limit: int, offset: int
     """Benefits decided for the citizen, newest first, and the pension in payment if any."""
     person_id = await citizen_person_id(db, account_id=account_id)
     where = Benefit.person_id == person_id
-    total = (await db.exec(select(func.count()).select_from(Benefit).where(where))).one()
-    rows = (
-        await db.exec(
-            select(Benefit)
-            .where(where)
-            .order_by(col(Benefit.period_from).desc(), col(Benefit.id).desc())
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
+    newest_first = select(Benefit).order_by(col(Benefit.period_from).desc(), col(Benefit.id).desc())
+    rows, total = await fetch_page(db, newest_first, count_from=Benefit, where=where, limit=limit, offset=offset)
     pension_row = (
         await db.exec(
             select(Benefit)
@@ -532,17 +525,12 @@ async def medical_visits(
     """The citizen's health-insurance visits, newest first."""
     person_id = await citizen_person_id(db, account_id=account_id)
     where = MedicalVisit.person_id == person_id
-    total = (await db.exec(select(func.count()).select_from(MedicalVisit).where(where))).one()
-    rows = (
-        await db.exec(
-            select(MedicalVisit, MedicalFacility)
-            .join(MedicalFacility, col(MedicalVisit.facility_id) == col(MedicalFacility.id))
-            .where(where)
-            .order_by(col(MedicalVisit.admission_date).desc(), col(MedicalVisit.id).desc())
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
+    newest_first = (
+        select(MedicalVisit, MedicalFacility)
+        .join(MedicalFacility, col(MedicalVisit.facility_id) == col(MedicalFacility.id))
+        .order_by(col(MedicalVisit.admission_date).desc(), col(MedicalVisit.id).desc())
+    )
+    rows, total = await fetch_page(db, newest_first, count_from=MedicalVisit, where=where, limit=limit, offset=offset)
     items = [
         MedicalVisitPublic(
             facility=FacilityRef(code=facility.code, name=facility.name),
