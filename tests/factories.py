@@ -6,8 +6,11 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ansinh.cards.models import HealthInsuranceCard
 from ansinh.clinics.models import ClinicClient, MedicalFacility
 from ansinh.core.passwords import hash_password_sync
+from ansinh.core.settings import Settings
+from ansinh.core.tokens import CLINIC_TOKEN_TTL, issue_access_token
 from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
 
 _counter = itertools.count(1)
@@ -103,3 +106,48 @@ async def make_clinic_client(
     db.add(client)
     await db.commit()
     return client, facility
+
+
+async def make_card(
+    db: AsyncSession, *, person: Person, facility: MedicalFacility, **overrides: Any
+) -> HealthInsuranceCard:
+    """A card in force for 2020–2099 (so tests do not age), level 4, for ``person`` at ``facility``."""
+    n = next(_counter)
+    fields: dict[str, Any] = {
+        "serial": f"T{n:06d}",
+        "number": person.si_code,
+        "legacy_code": f"DN4{person.province_code}{person.si_code}",
+        "beneficiary_group": "DN",
+        "benefit_level": 4,
+        "valid_from": date(2020, 1, 1),
+        "valid_to": date(2099, 12, 31),
+        "five_year_date": date(2025, 1, 1),
+        "person_id": person.id,
+        "primary_facility_id": facility.id,
+    }
+    fields.update(overrides)
+    card = HealthInsuranceCard(**fields)
+    db.add(card)
+    await db.commit()
+    return card
+
+
+def bearer_for(settings: Settings, account: Account) -> dict[str, str]:
+    """An Authorization header for ``account`` without the sign-in ceremony (identity tests cover that)."""
+    token, _ = issue_access_token(
+        secret_key=settings.secret_key, issuer=settings.public_url, subject=str(account.id), role=account.role
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def clinic_bearer_for(settings: Settings, client: ClinicClient, facility: MedicalFacility) -> dict[str, str]:
+    """An Authorization header for a clinic client, as POST /clinic/token would issue it."""
+    token, _ = issue_access_token(
+        secret_key=settings.secret_key,
+        issuer=settings.public_url,
+        subject=client.client_id,
+        role="clinic",
+        ttl=CLINIC_TOKEN_TTL,
+        extra={"fac": facility.code},
+    )
+    return {"Authorization": f"Bearer {token}"}

@@ -1,10 +1,21 @@
 """The `ansinh` command: run the server, migrate the database, seed demo data, manage keys and cards."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from ansinh.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from ansinh.cards.schemas import CardActionResult
+    from ansinh.core.settings import Settings
+
+T = TypeVar("T")
 
 
 @click.group()
@@ -56,6 +67,224 @@ def run(host: str, port: int, workers: int, reload: bool) -> None:
         access_log=False,
         log_config=None,
     )
+
+
+# --- helpers for the staff commands -------------------------------------------------------------------------------
+
+
+async def _in_session(work: "Callable[[AsyncSession, Settings], Awaitable[T]]") -> T:
+    """Run ``work`` in one session on the configured database, then dispose of the engine."""
+    from ansinh.core.db import create_engine, session_factory
+
+    settings = get_settings()
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session:
+            return await work(session, settings)
+    finally:
+        await engine.dispose()
+
+
+def _run(work: "Callable[[AsyncSession, Settings], Awaitable[T]]") -> T:
+    """Run ``work`` against the database; a domain error becomes exit code 1 with its message on stderr."""
+    from ansinh.core.errors import DomainError
+
+    try:
+        return asyncio.run(_in_session(work))
+    except DomainError as error:
+        raise click.ClickException(error.detail_en) from error
+
+
+def _when(moment: datetime | None) -> str:
+    """A timestamp for operators: UTC to the second, or a dash."""
+    return moment.strftime("%Y-%m-%d %H:%M:%SZ") if moment is not None else "-"
+
+
+def _minutes(span: timedelta) -> str:
+    """A duration in whole minutes, for messages."""
+    return f"{int(span.total_seconds() // 60)} minutes"
+
+
+def _check_reason(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """The audit reason: 3 to 200 characters, as the staff API requires."""
+    reason = value.strip()
+    if not 3 <= len(reason) <= 200:
+        raise click.BadParameter("give a reason of 3 to 200 characters (it is kept in the audit log)")
+    return reason
+
+
+_reason_option = click.option(
+    "--reason", required=True, callback=_check_reason, help="Why (kept in the audit log and shown to the holder)."
+)
+
+
+# --- ansinh keys ---------------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def keys() -> None:
+    """Card-token signing keys: list, bootstrap and rotate (next → current → retiring → retired)."""
+
+
+@keys.command("ensure")
+def keys_ensure() -> None:
+    """Create the first current and next keys if there are none (safe to run again)."""
+    from ansinh.cards.keys import ensure_keys, list_keys
+    from ansinh.cards.models import CardSigningKey
+
+    async def work(db: "AsyncSession", settings: "Settings") -> list[CardSigningKey]:
+        await ensure_keys(db, kek_secret=settings.signing_kek_secret)
+        return await list_keys(db)
+
+    rows = _run(work)
+    for row in rows:
+        if row.state in ("current", "next"):
+            click.echo(f"{row.state}: {row.kid}")
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """Show every signing key with its state and dates (newest first)."""
+    from ansinh.cards.keys import list_keys
+
+    rows = _run(lambda db, _settings: list_keys(db))
+    if not rows:
+        click.echo("no signing keys yet (run `ansinh keys ensure`, or they are created on first use)")
+        return
+    header = ("kid", "state", "published", "activated", "retired", "verify_until")
+    table = [header] + [
+        (
+            row.kid,
+            row.state,
+            _when(row.published_at),
+            _when(row.activated_at),
+            _when(row.retired_at),
+            _when(row.verify_until),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    for line in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+
+
+@keys.command("rotate")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="The current key is compromised: rotate now and stop accepting the old key at once.",
+)
+def keys_rotate(force: bool) -> None:
+    """Next key becomes current, current retires (published until its tokens expire), a new next is published."""
+    from sqlalchemy.exc import IntegrityError
+
+    from ansinh.cards.keys import JWKS_MAX_AGE, RotationTooEarly, list_keys, rotate_keys
+    from ansinh.core.errors import DomainError
+
+    if force:
+        click.echo(
+            "warning: --force is for a compromised current key. Clinics whose cached JWKS predates the next key "
+            f"(cached up to {_minutes(JWKS_MAX_AGE)}) may reject new card codes as unknown-kid until they refresh "
+            "it. The compromised key is withdrawn at once: every code it signed answers 203 and citizens' apps "
+            "fetch new ones.",
+            err=True,
+        )
+
+    async def work(db: "AsyncSession", settings: "Settings") -> tuple[tuple[str, str, str], datetime | None]:
+        kids = await rotate_keys(db, kek_secret=settings.signing_kek_secret, force=force)
+        retiring = next((row for row in await list_keys(db) if row.kid == kids[0]), None)
+        return kids, retiring.verify_until if retiring else None
+
+    try:
+        (retiring_kid, current_kid, next_kid), verify_until = asyncio.run(_in_session(work))
+    except RotationTooEarly as error:
+        raise click.ClickException(
+            f"the next key {error.extra.get('next_kid')} was published less than {_minutes(JWKS_MAX_AGE)} ago, "
+            f"so clinics may not have it yet; rotation is allowed from {error.extra.get('ready_at')} "
+            "(use --force only for a compromised key)"
+        ) from error
+    except DomainError as error:
+        raise click.ClickException(error.detail_en) from error
+    except IntegrityError as error:  # another rotation won the race for the current/next slots
+        raise click.ClickException("another key rotation ran at the same time; see `ansinh keys list`") from error
+    if force:
+        click.echo(f"retired:  {retiring_kid} (withdrawn now, no longer published or accepted)")
+    else:
+        click.echo(f"retiring: {retiring_kid} (still published, verifies until {_when(verify_until)})")
+    click.echo(f"current:  {current_kid} (signs new card codes)")
+    click.echo(f"next:     {next_kid} (published now, signs nothing yet)")
+
+
+# --- ansinh cards --------------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def cards() -> None:
+    """Health-insurance cards: reissue, revoke, suspend and reinstate by SI code (staff)."""
+
+
+def _card_action(
+    si_code: str, action: "Callable[[AsyncSession, str], Awaitable[CardActionResult]]"
+) -> "CardActionResult":
+    """Find the card in force of ``si_code`` and apply ``action`` to its number."""
+    from ansinh.cards.service import find_card_number
+
+    async def work(db: "AsyncSession", _settings: "Settings") -> "CardActionResult":
+        number = await find_card_number(db, si_code=si_code.strip())
+        return await action(db, number)
+
+    return _run(work)
+
+
+@cards.command("reissue")
+@click.argument("si_code")
+@_reason_option
+def cards_reissue(si_code: str, reason: str) -> None:
+    """Revoke the card in force of SI_CODE and issue it again under a new serial."""
+    from ansinh.cards.service import reissue_card
+
+    result = _card_action(
+        si_code, lambda db, number: reissue_card(db, number=number, reason=reason, staff_account_id=None)
+    )
+    click.echo(f"card {result.number} reissued: serial {result.previous_serial} revoked, new serial {result.serial}")
+
+
+def _set_status(si_code: str, status: str, reason: str) -> None:
+    """Set the status of the card in force of ``si_code`` and report it."""
+    from ansinh.cards.models import CardStatus
+    from ansinh.cards.service import set_card_status
+
+    result = _card_action(
+        si_code,
+        lambda db, number: set_card_status(
+            db, number=number, status=CardStatus(status), reason=reason, staff_account_id=None
+        ),
+    )
+    click.echo(f"card {result.number} (serial {result.serial}) is now {result.status}")
+
+
+@cards.command("revoke")
+@click.argument("si_code")
+@_reason_option
+def cards_revoke(si_code: str, reason: str) -> None:
+    """Revoke the card in force of SI_CODE for good (its codes stop working; reissue to replace it)."""
+    _set_status(si_code, "revoked", reason)
+
+
+@cards.command("suspend")
+@click.argument("si_code")
+@_reason_option
+def cards_suspend(si_code: str, reason: str) -> None:
+    """Suspend the card in force of SI_CODE (reversible with `reinstate`)."""
+    _set_status(si_code, "suspended", reason)
+
+
+@cards.command("reinstate")
+@click.argument("si_code")
+@_reason_option
+def cards_reinstate(si_code: str, reason: str) -> None:
+    """Make a suspended card of SI_CODE active again."""
+    _set_status(si_code, "active", reason)
 
 
 def main() -> None:

@@ -12,11 +12,14 @@ from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh import __version__
-from ansinh.clinics.controller import ClinicAuthController
+from ansinh.cards.controller import CardController, JwksController, StaffCardController
+from ansinh.clinics.controller import ClinicAuthController, ClinicCheckController
 from ansinh.core.context import provide_request_context
 from ansinh.core.db import create_engine, session_factory
 from ansinh.core.errors import EXCEPTION_HANDLERS
@@ -29,6 +32,7 @@ from ansinh.identity.otp import DevOutbox, NoSender, WebhookSender
 from ansinh.identity.passkey_controller import PasskeyController, PasskeyManagementController
 from ansinh.records.controller import RecordsController
 from ansinh.web.assets import pwa_dir, static_dir
+from ansinh.web.clinic import ClinicScannerController
 from ansinh.web.controller import PwaController
 from ansinh.web.health import HealthController
 
@@ -36,6 +40,7 @@ API_PREFIX = "/api/v1"
 DOCS_ASSETS = "/schema-assets"
 # Swagger UI's files ship in the litestar-offline-docs wheel; served locally, the docs need no internet.
 DOCS_ASSETS_DIR = Path(litestar_offline_docs.__file__).parent / "static"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
@@ -94,7 +99,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         PasskeyController,
         PasskeyManagementController,
         ClinicAuthController,
+        ClinicCheckController,
         RecordsController,
+        CardController,
+        StaffCardController,
     ]
     if settings.is_dev:
         api_handlers.append(DevOutboxController)  # dev only: the outbox does not exist otherwise
@@ -103,8 +111,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             api,
+            JwksController,
             HealthController,
             PwaController,
+            ClinicScannerController,
             create_static_files_router(path="/pwa", directories=[state["pwa_dir"]], name="pwa"),
             create_static_files_router(path="/static", directories=[static_dir(settings)], name="static"),
             create_static_files_router(path=DOCS_ASSETS, directories=[DOCS_ASSETS_DIR], name="docs-assets"),
@@ -119,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[RequestIdMiddleware],
         openapi_config=_openapi_config(),
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
         state=State(state),

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ansinh.core.sql import created_at_field, digits_check, fk_field, id_field, in_check, utc_field
@@ -63,3 +63,40 @@ class HealthInsuranceCard(HealthInsuranceCardBase, table=True):
     primary_facility_id: int = fk_field("medical_facility.id", index=False)
     issued_at: datetime = created_at_field()
     revoked_at: datetime | None = utc_field()
+
+
+class SigningKeyState(StrEnum):
+    """Where a card-token signing key is in its life."""
+
+    NEXT = "next"  # published in the JWKS, signs nothing yet
+    CURRENT = "current"  # signs new card tokens
+    RETIRING = "retiring"  # signs nothing; published until its last token has expired
+    RETIRED = "retired"  # no longer published or accepted
+
+
+# A card-token signing key (ES256). The private half is sealed (AES-GCM) and never leaves this row.
+class CardSigningKey(SQLModel, table=True):
+    __tablename__ = "card_signing_key"
+    __table_args__ = (
+        UniqueConstraint("kid"),
+        # At most one current and one next key, whatever two processes try at once.
+        Index(
+            "uq_card_signing_key_active_state",
+            "state",
+            unique=True,
+            sqlite_where=text("state IN ('current', 'next')"),
+            postgresql_where=text("state IN ('current', 'next')"),
+        ),
+        CheckConstraint(in_check("state", [s.value for s in SigningKeyState]), name="state_value"),
+    )
+
+    id: int | None = id_field()
+    kid: str = Field(sa_type=String(32))
+    algorithm: str = Field(default="ES256", sa_type=String(8))
+    state: str = Field(sa_type=String(10))
+    public_jwk: str = Field(sa_type=Text, description="RFC 7517 JWK of the public key (kty, crv, x, y)")
+    private_key_sealed: str = Field(sa_type=Text, description="PKCS#8 DER sealed with AES-256-GCM")
+    published_at: datetime = created_at_field()
+    activated_at: datetime | None = utc_field()
+    retired_at: datetime | None = utc_field()
+    verify_until: datetime | None = utc_field()  # when the last token it signed expires

@@ -1,4 +1,4 @@
-"""Clinic routes: the facility's client-credentials sign-in (verification and lookup arrive with cards)."""
+"""Clinic routes: the facility's client-credentials sign-in, card verification and patient lookup."""
 
 import base64
 import binascii
@@ -7,11 +7,14 @@ from typing import Annotated
 from litestar import Controller, Request, post
 from litestar.datastructures import CacheControlHeader
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, JSONBody
 from pydantic import BaseModel, Field
 
+from ansinh.clinics import checks
+from ansinh.clinics.schemas import CheckResponse, LookupRequest, VerifyRequest
 from ansinh.clinics.service import issue_clinic_token
-from ansinh.core.deps import AppSettings, Context, DbSession, Store
+from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
+from ansinh.identity.guards import requires_clinic
 from ansinh.identity.schemas import ClinicTokenResponse
 
 
@@ -63,3 +66,36 @@ class ClinicAuthController(Controller):
             ip=request_context.ip,
         )
         return ClinicTokenResponse(access_token=token, expires_in=expires_in, facility_code=facility_code)
+
+
+class ClinicCheckController(Controller):
+    """Card checks by a signed-in facility; each names the checking staff member and is logged."""
+
+    path = "/clinic"
+    tags = ["clinic"]
+    guards = [requires_clinic]
+    cache_control = CacheControlHeader(no_store=True)
+
+    @post("/verify", status_code=200, operation_id="clinicVerify")
+    async def verify(
+        self,
+        data: JSONBody[VerifyRequest],
+        principal: Caller,
+        db_session: DbSession,
+        store: Store,
+        settings: AppSettings,
+    ) -> CheckResponse:
+        """Verify a scanned card token: signature, expiry, then the card's status in the registry."""
+        return await checks.verify(db_session, store, settings=settings, client_id=principal.subject, request=data)
+
+    @post("/lookup", status_code=200, operation_id="clinicLookup")
+    async def lookup(
+        self,
+        data: JSONBody[LookupRequest],
+        principal: Caller,
+        db_session: DbSession,
+        store: Store,
+        settings: AppSettings,
+    ) -> CheckResponse:
+        """Look a patient up by citizen ID or card number; name and birth date must match."""
+        return await checks.lookup(db_session, store, settings=settings, client_id=principal.subject, request=data)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ansinh.core.sql import created_at_field, digits_check, fk_field, id_field, in_check
@@ -53,3 +53,35 @@ class ClinicClient(SQLModel, table=True):
     name: str = Field(sa_type=String(120))
     active: bool = True
     created_at: datetime = created_at_field()
+
+
+class CheckMethod(StrEnum):
+    """How the clinic identified the card."""
+
+    QR = "qr"  # scanned or pasted card token
+    LOOKUP = "lookup"  # card number or citizen ID + name + birth date (e.g. read from the chip ID card)
+
+
+# One online card check by a clinic (lượt tra cứu thẻ): the facility's log and the citizen's receipt.
+class CardCheck(SQLModel, table=True):
+    __tablename__ = "card_check"
+    __table_args__ = (
+        Index("ix_card_check_person_time", "person_id", "checked_at"),
+        Index("ix_card_check_facility_time", "facility_id", "checked_at"),
+        CheckConstraint(in_check("method", [m.value for m in CheckMethod]), name="method_value"),
+        CheckConstraint(digits_check("result", 3), name="result_format"),
+        CheckConstraint(digits_check("staff_citizen_id", 12), name="staff_citizen_id_format"),
+    )
+
+    id: int | None = id_field()
+    facility_id: int = fk_field("medical_facility.id", index=False, ondelete="CASCADE")
+    client_id: str = Field(sa_type=String(64))
+    staff_name: str = Field(sa_type=String(120))
+    staff_citizen_id: str = Field(sa_type=String(12), description="Never shown to the citizen")
+    method: str = Field(sa_type=String(8))
+    result: str = Field(sa_type=String(3))
+    # Set only when the card was identified authentically (a verified signature, or a lookup hit).
+    person_id: int | None = fk_field("person.id", nullable=True, index=False, ondelete="CASCADE")
+    card_id: int | None = fk_field("health_insurance_card.id", nullable=True, index=False, ondelete="SET NULL")
+    token_id: str | None = Field(default=None, sa_type=String(64), description="The token's jti")
+    checked_at: datetime = created_at_field()

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(default_factory=list)
     clinic_rate_limit: int = Field(default=20, ge=1, description="Clinic requests per second per client")
     payment_hmac_secret: str = DEV_PAYMENT_HMAC_SECRET
+    # Wraps the card-signing private keys at rest; falls back to a key derived from secret_key.
+    # Keep it stable: stored keys cannot be opened with another one.
+    signing_key_encryption_key: str | None = None
     otp_webhook_url: str | None = None  # SMS/e-mail gateway that delivers one-time codes
     otp_webhook_token: str | None = None
     db_pool_size: int = Field(default=10, ge=1)
@@ -51,8 +54,9 @@ class Settings(BaseSettings):
                 for name, value, default in (
                     ("ANSINH_SECRET_KEY", self.secret_key, DEV_SECRET_KEY),
                     ("ANSINH_PAYMENT_HMAC_SECRET", self.payment_hmac_secret, DEV_PAYMENT_HMAC_SECRET),
+                    ("ANSINH_SIGNING_KEY_ENCRYPTION_KEY", self.signing_key_encryption_key, None),
                 )
-                if value == default or len(value) < 32
+                if value is not None and (value == default or len(value) < 32)
             ]
             if weak:
                 raise InsecureSettingsError(
@@ -74,6 +78,11 @@ class Settings(BaseSettings):
         """The exact origin browsers report (scheme, host and port)."""
         parts = urlsplit(self.public_url)
         return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def signing_kek_secret(self) -> str:
+        """The secret the card-signing key-encryption key is derived from."""
+        return self.signing_key_encryption_key or self.secret_key
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,8 +1,10 @@
 """Shared column types and the constraint naming convention every table uses."""
 
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer
+from sqlalchemy import BigInteger, DateTime, Dialect, Integer
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from ansinh.core.time import utcnow
@@ -20,7 +22,25 @@ SQLModel.metadata.naming_convention = {
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 # Money is integer VND; totals of a life's contributions or a hospital stay exceed 2^31.
 Money = BigInteger()
-UtcDateTime = DateTime(timezone=True)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps no offset of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: timestamps must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
 
 
 def id_field() -> Any:

@@ -1,14 +1,17 @@
 """Alembic environment: runs migrations on the async engine of the configured database."""
 
 import asyncio
+from typing import Any
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from ansinh.core import registry  # noqa: F401  (registers every table on SQLModel.metadata)
 from ansinh.core.db import create_engine
 from ansinh.core.settings import Settings, get_settings
+from ansinh.core.sql import UtcDateTime
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -20,12 +23,20 @@ def _settings() -> Settings:
     return base
 
 
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+    # UtcDateTime is a Python-side wrapper: in the database it is a plain timezone-aware timestamp.
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

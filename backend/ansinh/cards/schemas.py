@@ -1,0 +1,73 @@
+"""Request and response bodies of the card API: the card, its tokens, receipts and staff actions."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class CardPublic(BaseModel):
+    """The citizen's health-insurance card as printed (thẻ BHYT)."""
+
+    serial: str = Field(description="Serial of this issue of the card (cid in tokens)")
+    number: str = Field(description="Card number: the 10-digit SI code")
+    legacy_code: str | None = Field(description="Pre-2021 15-character code, e.g. DN4010100000001")
+    name: str
+    birth_date: str = Field(description="YYYY-MM-DD, or YYYY when only the year is on record")
+    sex: Literal["M", "F"]
+    beneficiary_group: str = Field(description="Beneficiary group (mã đối tượng)")
+    benefit_level: int = Field(description="Benefit level (mức hưởng) 1–5")
+    benefit_level_meaning: str
+    primary_facility_code: str
+    primary_facility_name: str
+    valid_from: date
+    valid_to: date
+    five_year_date: date | None = Field(description="Date of 5 consecutive years of coverage")
+    status: Literal["active", "suspended", "revoked"]
+    in_force: bool = Field(description="Active and today within valid_from..valid_to (Vietnam time)")
+
+
+class CardTokenRequest(BaseModel):
+    """Which token: a short-lived online code, or a 7-day offline pass."""
+
+    kind: Literal["online", "offline"] = "online"
+
+
+class CardTokenPublic(BaseModel):
+    """A signed card token; show it as a QR code."""
+
+    token: str = Field(description="AS1: + compact JWS (ES256)")
+    kind: Literal["online", "offline"]
+    kid: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+class CardCheckReceipt(BaseModel):
+    """One check of the citizen's card by a clinic (the staff member's ID number is never shown)."""
+
+    id: int
+    checked_at: datetime
+    facility_code: str
+    facility_name: str
+    staff_name: str
+    method: Literal["qr", "lookup"]
+    result: str
+    valid: bool
+    message: str
+    message_vi: str
+
+
+class CardActionRequest(BaseModel):
+    """Why staff revoke, suspend or reissue a card (kept in the audit log)."""
+
+    reason: str = Field(min_length=3, max_length=200)
+
+
+class CardActionResult(BaseModel):
+    """A staff action's outcome."""
+
+    number: str
+    status: str
+    serial: str
+    previous_serial: str | None = None

@@ -1,0 +1,336 @@
+"""Health-insurance cards: the citizen's card, its signed tokens and QR images, and staff revoke/reissue."""
+
+import io
+import secrets
+from datetime import UTC, date, datetime
+
+import anyio
+import qrcode
+import qrcode.constants
+import qrcode.image.pure
+import qrcode.image.svg
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ansinh.cards import keys
+from ansinh.cards.models import BENEFIT_LEVEL_MEANING, CardStatus, HealthInsuranceCard
+from ansinh.cards.results import CheckResult, card_standing
+from ansinh.cards.schemas import CardActionResult, CardPublic, CardTokenPublic
+from ansinh.cards.tokens import OFFLINE_TTL, ONLINE_TTL, card_payload, check_card_token, sign_card_token
+from ansinh.clinics.models import MedicalFacility
+from ansinh.core.context import RequestContext
+from ansinh.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.settings import Settings
+from ansinh.core.store import SharedStore
+from ansinh.core.time import today_vn, utcnow
+from ansinh.identity.audit import record_event
+from ansinh.identity.models import Account, Person
+from ansinh.identity.service import birth_date_text
+from ansinh.records.service import citizen_person_id
+
+# The app refreshes its online code every minute; a generous budget still stops token farming.
+TOKEN_LIMIT = Limit(count=30, window=60)
+QR_LIMIT = Limit(count=60, window=60)
+
+
+class NoCard(NotFound):
+    slug = "no-card"
+    title = "No health-insurance card"
+    default_en = "You have no health-insurance card in force on record."
+    default_vi = "Bạn chưa có thẻ BHYT còn hiệu lực trong hệ thống."
+
+
+class CardNotInForce(Conflict):
+    slug = "card-not-in-force"
+    title = "Card not in force"
+    default_en = "This card is not in force, so no card code can be issued for it."
+    default_vi = "Thẻ không còn hiệu lực nên không thể tạo mã thẻ."
+
+
+class InvalidCardToken(InvalidInput):
+    slug = "invalid-card-token"
+    title = "Invalid card token"
+    default_en = "This card code is invalid or has expired; refresh it in the app."
+    default_vi = "Mã thẻ không hợp lệ hoặc đã hết hạn; hãy làm mới mã trong ứng dụng."
+
+
+# --- the citizen's card -------------------------------------------------------------------------------------------
+
+
+async def _live_card(db: AsyncSession, *, person_id: int) -> tuple[HealthInsuranceCard, Person, MedicalFacility] | None:
+    """The person's non-revoked card (at most one, by the partial unique index) with its facility."""
+    row = (
+        await db.exec(
+            select(HealthInsuranceCard, Person, MedicalFacility)
+            .join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
+            .join(MedicalFacility, col(MedicalFacility.id) == col(HealthInsuranceCard.primary_facility_id))
+            .where(HealthInsuranceCard.person_id == person_id, HealthInsuranceCard.status != CardStatus.REVOKED)
+            .order_by(col(HealthInsuranceCard.issued_at).desc())
+        )
+    ).first()
+    return tuple(row) if row else None  # type: ignore[return-value]
+
+
+def card_public(card: HealthInsuranceCard, person: Person, facility: MedicalFacility, *, today: date) -> CardPublic:
+    """The card as the citizen sees it."""
+    standing = card_standing(status=card.status, valid_from=card.valid_from, valid_to=card.valid_to, today=today)
+    return CardPublic(
+        serial=card.serial,
+        number=card.number,
+        legacy_code=card.legacy_code,
+        name=person.full_name,
+        birth_date=birth_date_text(person),
+        sex=person.sex,  # type: ignore[arg-type]
+        beneficiary_group=card.beneficiary_group,
+        benefit_level=card.benefit_level,
+        benefit_level_meaning=BENEFIT_LEVEL_MEANING[card.benefit_level],
+        primary_facility_code=facility.code,
+        primary_facility_name=facility.name,
+        valid_from=card.valid_from,
+        valid_to=card.valid_to,
+        five_year_date=card.five_year_date,
+        status=card.status,  # type: ignore[arg-type]
+        in_force=standing is CheckResult.VALID,
+    )
+
+
+async def own_card(db: AsyncSession, *, account_id: int, now: datetime | None = None) -> CardPublic:
+    """The signed-in citizen's current card."""
+    person_id = await citizen_person_id(db, account_id=account_id)
+    found = await _live_card(db, person_id=person_id)
+    if found is None:
+        raise NoCard()
+    return card_public(*found, today=today_vn(now))
+
+
+async def issue_card_token(
+    db: AsyncSession,
+    store: SharedStore,
+    *,
+    settings: Settings,
+    account_id: int,
+    kind: str,
+    now: datetime | None = None,
+) -> CardTokenPublic:
+    """Sign a fresh online code (3 minutes) or offline pass (7 days, never past the card's valid-to day)."""
+    now = now or utcnow()
+    await hit(store, f"card-token:{account_id}", TOKEN_LIMIT)
+    person_id = await citizen_person_id(db, account_id=account_id)
+    found = await _live_card(db, person_id=person_id)
+    if found is None:
+        raise NoCard()
+    card, person, facility = found
+    standing = card_standing(
+        status=card.status, valid_from=card.valid_from, valid_to=card.valid_to, today=today_vn(now)
+    )
+    if standing is not CheckResult.VALID:
+        raise CardNotInForce(extra={"result": standing.value, "status": card.status})
+    ring = await keys.load_key_ring(db, kek_secret=settings.signing_kek_secret, now=now)
+    payload = card_payload(
+        issuer=settings.public_url,
+        card_number=card.number,
+        card_serial=card.serial,
+        name=person.full_name,
+        birth_date=birth_date_text(person),
+        sex=person.sex,
+        benefit_level=card.benefit_level,
+        facility_code=facility.code,
+        valid_from=card.valid_from,
+        valid_to=card.valid_to,
+        now=now,
+        ttl=OFFLINE_TTL if kind == "offline" else ONLINE_TTL,
+    )
+    token = sign_card_token(payload, private_key=ring.signing_key, kid=ring.signing_kid)
+    return CardTokenPublic(
+        token=token,
+        kind=kind,  # type: ignore[arg-type]
+        kid=ring.signing_kid,
+        issued_at=datetime.fromtimestamp(payload["iat"], UTC),
+        expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+    )
+
+
+# --- QR images ----------------------------------------------------------------------------------------------------
+
+
+def render_qr(text: str, *, image_format: str) -> bytes:
+    """The QR code of ``text`` (error correction M, 4-module quiet zone) as SVG or PNG bytes."""
+    factory = qrcode.image.svg.SvgPathFillImage if image_format == "svg" else qrcode.image.pure.PyPNGImage
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=4,
+        box_size=10 if image_format == "svg" else 8,
+        image_factory=factory,
+    )
+    code.add_data(text)
+    code.make(fit=True)
+    image = code.make_image()
+    if image_format == "svg":
+        return image.to_string(encoding="utf-8")  # type: ignore[no-any-return]
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue()
+
+
+async def own_token_qr(
+    db: AsyncSession,
+    store: SharedStore,
+    *,
+    settings: Settings,
+    account_id: int,
+    token: str,
+    image_format: str,
+    now: datetime | None = None,
+) -> bytes:
+    """The QR image of a valid token of the caller's own card; nobody else's tokens are drawn."""
+    now = now or utcnow()
+    await hit(store, f"card-qr:{account_id}", QR_LIMIT)
+    ring = await keys.load_key_ring(db, kek_secret=settings.signing_kek_secret, now=now)
+    check = check_card_token(token, ring.public_keys, now=now)
+    if check.claims is None or check.result is not CheckResult.VALID:
+        raise InvalidCardToken(extra={"result": check.result.value})
+    person_id = await citizen_person_id(db, account_id=account_id)
+    owner = (
+        await db.exec(
+            select(HealthInsuranceCard.person_id).where(HealthInsuranceCard.serial == check.claims.card_serial)
+        )
+    ).first()
+    if owner != person_id:
+        raise Forbidden("This card code belongs to another card.", "Mã thẻ này thuộc về thẻ khác.")
+    return await anyio.to_thread.run_sync(lambda: render_qr(token, image_format=image_format))
+
+
+# --- staff: revoke, suspend, reinstate, reissue -------------------------------------------------------------------
+
+
+async def _card_for_update(db: AsyncSession, *, number: str) -> HealthInsuranceCard:
+    if not (len(number) == 10 and number.isdigit()):
+        raise InvalidInput("The card number is the 10-digit SI code.", "Mã thẻ là mã số BHXH gồm 10 chữ số.")
+    card = (
+        await db.exec(
+            select(HealthInsuranceCard)
+            .where(HealthInsuranceCard.number == number, HealthInsuranceCard.status != CardStatus.REVOKED)
+            .with_for_update()
+        )
+    ).first()
+    if card is None:
+        raise NotFound("No card in force with this number.", "Không có thẻ còn hiệu lực với mã này.")
+    return card
+
+
+async def _audit(
+    db: AsyncSession,
+    *,
+    staff_account_id: int | None,
+    card: HealthInsuranceCard,
+    kind: str,
+    reason: str,
+    context: RequestContext | None,
+    **detail: str,
+) -> None:
+    """Write the staff member's audit event and a notice on the card holder's own account."""
+    facts = {"card_number": card.number, "serial": card.serial, "reason": reason, **detail}
+    if staff_account_id is not None:
+        record_event(db, account_id=staff_account_id, kind=kind, context=context, **facts)
+    holder = (await db.exec(select(Account.id).where(Account.person_id == card.person_id))).first()
+    if holder is not None:
+        record_event(db, account_id=holder, kind=kind, **facts)
+
+
+async def set_card_status(
+    db: AsyncSession,
+    *,
+    number: str,
+    status: CardStatus,
+    reason: str,
+    staff_account_id: int | None,
+    context: RequestContext | None = None,
+) -> CardActionResult:
+    """Revoke, suspend or reinstate the card in force with ``number``; every token of it answers accordingly."""
+    card = await _card_for_update(db, number=number)
+    if card.status == status:
+        raise Conflict(f"The card is already {status.value}.", "Thẻ đã ở trạng thái này.")
+    card.status = status
+    if status == CardStatus.REVOKED:
+        card.revoked_at = utcnow()
+    db.add(card)
+    kind = {CardStatus.REVOKED: "card_revoked", CardStatus.SUSPENDED: "card_suspended"}.get(status, "card_reinstated")
+    await _audit(db, staff_account_id=staff_account_id, card=card, kind=kind, reason=reason, context=context)
+    await db.commit()
+    return CardActionResult(number=card.number, status=card.status, serial=card.serial)
+
+
+def new_serial(now: datetime) -> str:
+    """A fresh card serial ``CYY-nnnnnnn`` (random, so serials reveal nothing about issue counts)."""
+    return f"C{today_vn(now).year % 100:02d}-{secrets.randbelow(10_000_000):07d}"
+
+
+async def reissue_card(
+    db: AsyncSession,
+    *,
+    number: str,
+    reason: str,
+    staff_account_id: int | None,
+    context: RequestContext | None = None,
+    now: datetime | None = None,
+) -> CardActionResult:
+    """Revoke the card in force and issue the same card under a new serial, in one transaction."""
+    now = now or utcnow()
+    for _attempt in range(5):
+        card = await _card_for_update(db, number=number)
+        old_serial = card.serial
+        card.status, card.revoked_at = CardStatus.REVOKED, now
+        db.add(card)
+        await db.flush()  # frees the "one live card per number" slot before the new row takes it
+        fresh = HealthInsuranceCard(
+            serial=new_serial(now),
+            number=card.number,
+            legacy_code=card.legacy_code,
+            beneficiary_group=card.beneficiary_group,
+            benefit_level=card.benefit_level,
+            valid_from=card.valid_from,
+            valid_to=card.valid_to,
+            five_year_date=card.five_year_date,
+            status=CardStatus.SUSPENDED
+            if card.status == CardStatus.SUSPENDED
+            else CardStatus.ACTIVE,  # a reissue lifts nothing
+            person_id=card.person_id,
+            primary_facility_id=card.primary_facility_id,
+            issued_at=now,
+        )
+        db.add(fresh)
+        try:
+            await db.flush()
+        except IntegrityError:
+            await db.rollback()  # a serial collision (1 in 10^7): draw again
+            continue
+        await _audit(
+            db,
+            staff_account_id=staff_account_id,
+            card=fresh,
+            kind="card_reissued",
+            reason=reason,
+            context=context,
+            previous_serial=old_serial,
+        )
+        await db.commit()
+        return CardActionResult(
+            number=fresh.number, status=fresh.status, serial=fresh.serial, previous_serial=old_serial
+        )
+    raise Conflict("Could not allocate a new card serial; try again.", "Không cấp được số sê-ri mới; thử lại.")
+
+
+async def find_card_number(db: AsyncSession, *, si_code: str) -> str:
+    """The card number of a person by SI code (today the same 10 digits; kept explicit for legacy data)."""
+    number = (
+        await db.exec(
+            select(HealthInsuranceCard.number)
+            .join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
+            .where(Person.si_code == si_code, HealthInsuranceCard.status != CardStatus.REVOKED)
+        )
+    ).first()
+    if number is None:
+        raise NotFound("No card in force for this SI code.", "Không có thẻ còn hiệu lực với mã số BHXH này.")
+    return number

@@ -1,0 +1,319 @@
+"""Clinic card checks: verify a card token online, look a patient up, log each check as the citizen's receipt."""
+
+import asyncio
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ansinh.cards import keys
+from ansinh.cards.models import BENEFIT_LEVEL_MEANING, CardStatus, HealthInsuranceCard
+from ansinh.cards.results import CheckResult, card_standing
+from ansinh.cards.schemas import CardCheckReceipt
+from ansinh.cards.tokens import check_card_token
+from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, MedicalFacility
+from ansinh.clinics.schemas import CheckResponse, ClinicCard, LookupRequest, VerifyRequest
+from ansinh.core.errors import Forbidden
+from ansinh.core.pagination import fetch_page
+from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.settings import Settings
+from ansinh.core.store import SharedStore
+from ansinh.core.time import today_vn, utcnow
+from ansinh.identity.models import DatePrecision, Person
+from ansinh.identity.service import birth_date_text
+from ansinh.records.service import citizen_person_id
+
+# A retried scan (same token or lookup, facility and staff member) within this window is not logged twice.
+RETRY_WINDOW_SECONDS = 10
+_RETRY_WAIT_STEPS = 40  # × 50 ms: how long a retry waits for the first request's answer
+_LEGACY_CODE = re.compile(r"^[A-Z]{2}[1-5]\d{2}\d{10}$")
+
+CardRow = tuple[HealthInsuranceCard, Person, MedicalFacility]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A check's outcome before it is logged: the code, and the card when it was identified authentically."""
+
+    result: CheckResult
+    found: CardRow | None = None
+    show_card: bool = False
+    token_id: str | None = None
+
+
+async def _calling_facility(db: AsyncSession, *, client_id: str) -> MedicalFacility:
+    """The facility of an active clinic client; a disabled client loses access at once."""
+    facility = (
+        await db.exec(
+            select(MedicalFacility)
+            .join(ClinicClient, col(ClinicClient.facility_id) == col(MedicalFacility.id))
+            .where(ClinicClient.client_id == client_id, col(ClinicClient.active).is_(True))
+        )
+    ).first()
+    if facility is None:
+        raise Forbidden("This clinic client is disabled.", "Tài khoản máy khách của cơ sở đã bị vô hiệu hóa.")
+    return facility
+
+
+def _card_query() -> Any:
+    """A card with its holder and primary-care facility."""
+    return (
+        select(HealthInsuranceCard, Person, MedicalFacility)
+        .join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
+        .join(MedicalFacility, col(MedicalFacility.id) == col(HealthInsuranceCard.primary_facility_id))
+    )
+
+
+def _clinic_card(row: CardRow) -> ClinicCard:
+    card, person, facility = row
+    return ClinicCard(
+        number=card.number,
+        name=person.full_name,
+        birth_date=birth_date_text(person),
+        sex=person.sex,  # type: ignore[arg-type]
+        benefit_level=card.benefit_level,
+        benefit_level_meaning=BENEFIT_LEVEL_MEANING[card.benefit_level],
+        primary_facility_code=facility.code,
+        primary_facility_name=facility.name,
+        valid_from=card.valid_from,
+        valid_to=card.valid_to,
+    )
+
+
+def _standing(card: HealthInsuranceCard, now: datetime) -> CheckResult:
+    return card_standing(status=card.status, valid_from=card.valid_from, valid_to=card.valid_to, today=today_vn(now))
+
+
+# --- the rules of a check -----------------------------------------------------------------------------------------
+
+
+async def judge_token(db: AsyncSession, *, settings: Settings, token: str, now: datetime) -> Verdict:
+    """Signature and expiry against the published keys, then the card's standing in the registry."""
+    ring = await keys.load_key_ring(db, kek_secret=settings.signing_kek_secret, now=now)
+    check = check_card_token(token, ring.public_keys, now=now)
+    if check.claims is None:
+        return Verdict(check.result)
+    row = (await db.exec(_card_query().where(HealthInsuranceCard.serial == check.claims.card_serial))).first()
+    if row is None or row[0].number != check.claims.card_number:
+        return Verdict(CheckResult.NO_SUCH_CARD, token_id=check.claims.token_id)
+    found: CardRow = tuple(row)  # type: ignore[assignment]
+    if check.result is not CheckResult.VALID:  # expired token: genuine, so the owner hears of it, but no data
+        return Verdict(check.result, found=found, token_id=check.claims.token_id)
+    return Verdict(_standing(found[0], now), found=found, show_card=True, token_id=check.claims.token_id)
+
+
+def normalise_name(name: str) -> str:
+    """Names compare with their diacritics, but not case, Unicode form or spacing."""
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+def birth_date_matches(person: Person, given: str) -> bool:
+    """A full date must match a full date on record; a year-only record matches on the year."""
+    if person.birth_date_precision == DatePrecision.YEAR:
+        return given[:4] == f"{person.date_of_birth.year:04d}"
+    return given == person.date_of_birth.isoformat()
+
+
+async def judge_lookup(db: AsyncSession, *, request: LookupRequest, now: datetime) -> Verdict:
+    """Find the card by citizen ID or card number, then match name and birth date before telling anything."""
+    if request.citizen_id is not None:
+        identifier = request.citizen_id.strip()
+        if not (len(identifier) == 12 and identifier.isdigit()):
+            return Verdict(CheckResult.MALFORMED_ID)
+        where = Person.citizen_id == identifier
+    else:
+        identifier = (request.card_number or "").strip().upper()
+        if len(identifier) == 10 and identifier.isdigit():
+            where = HealthInsuranceCard.number == identifier
+        elif _LEGACY_CODE.match(identifier):
+            where = HealthInsuranceCard.legacy_code == identifier
+        else:
+            return Verdict(CheckResult.MALFORMED_ID)
+    # The live card first; a revoked one only tells "replaced", it is never shown.
+    rows = (
+        await db.exec(
+            _card_query()
+            .where(where)
+            .order_by(col(HealthInsuranceCard.status) == CardStatus.REVOKED, col(HealthInsuranceCard.issued_at).desc())
+            .limit(1)
+        )
+    ).all()
+    if not rows:
+        return Verdict(CheckResult.NO_SUCH_CARD)
+    found: CardRow = tuple(rows[0])  # type: ignore[assignment]
+    card, person, _ = found
+    if normalise_name(person.full_name) != normalise_name(request.full_name):
+        return Verdict(CheckResult.NAME_MISMATCH, found=found)
+    if not birth_date_matches(person, request.date_of_birth):
+        return Verdict(CheckResult.BIRTH_DATE_MISMATCH, found=found)
+    standing = _standing(card, now)
+    return Verdict(standing, found=found, show_card=standing is not CheckResult.CARD_REVOKED)
+
+
+# --- logging and retries ------------------------------------------------------------------------------------------
+
+
+def _fingerprint(facility_code: str, method: str, staff_name: str, staff_citizen_id: str, subject: object) -> str:
+    text = json.dumps([facility_code, method, staff_name, staff_citizen_id, subject], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def _run_check(
+    db: AsyncSession,
+    store: SharedStore,
+    *,
+    settings: Settings,
+    client_id: str,
+    method: CheckMethod,
+    staff_name: str,
+    staff_citizen_id: str,
+    subject: object,
+    judge: Callable[[datetime], Awaitable[Verdict]],
+    now: datetime | None,
+) -> CheckResponse:
+    now = now or utcnow()
+    await hit(store, f"clinic-rate:{client_id}", Limit(count=settings.clinic_rate_limit, window=1))
+    facility = await _calling_facility(db, client_id=client_id)
+    key = _fingerprint(facility.code, method.value, staff_name, staff_citizen_id, subject)
+    if await store.incr(f"check-seen:{key}", RETRY_WINDOW_SECONDS) > 1:
+        for _ in range(_RETRY_WAIT_STEPS):
+            answer = await store.get(f"check-answer:{key}")
+            if answer is not None:
+                return CheckResponse.model_validate_json(answer)
+            await asyncio.sleep(0.05)
+        # The first attempt is still running (or failed): answer without logging a second time.
+        return _response(await judge(now), method=method, checked_at=now, check_id=None)
+    try:
+        verdict = await judge(now)
+        found = verdict.found
+        record = CardCheck(
+            facility_id=facility.id,  # type: ignore[arg-type]
+            client_id=client_id,
+            staff_name=staff_name,
+            staff_citizen_id=staff_citizen_id,
+            method=method,
+            result=verdict.result.value,
+            person_id=found[1].id if found else None,
+            card_id=found[0].id if found else None,
+            token_id=verdict.token_id,
+            checked_at=now,
+        )
+        db.add(record)
+        await db.commit()
+    except BaseException:
+        await store.delete(f"check-seen:{key}")  # let the client's retry do the work
+        raise
+    response = _response(verdict, method=method, checked_at=now, check_id=record.id)
+    await store.set(f"check-answer:{key}", response.model_dump_json().encode(), RETRY_WINDOW_SECONDS)
+    return response
+
+
+def _response(verdict: Verdict, *, method: CheckMethod, checked_at: datetime, check_id: int | None) -> CheckResponse:
+    return CheckResponse(
+        result=verdict.result.value,
+        valid=verdict.result.valid,
+        message=verdict.result.message,
+        message_vi=verdict.result.message_vi,
+        card=_clinic_card(verdict.found) if verdict.found and verdict.show_card else None,
+        method=method.value,  # type: ignore[arg-type]
+        checked_at=checked_at,
+        check_id=check_id,
+    )
+
+
+async def verify(
+    db: AsyncSession,
+    store: SharedStore,
+    *,
+    settings: Settings,
+    client_id: str,
+    request: VerifyRequest,
+    now: datetime | None = None,
+) -> CheckResponse:
+    """The online check of a scanned card token."""
+
+    async def judge(at: datetime) -> Verdict:
+        return await judge_token(db, settings=settings, token=request.token.strip(), now=at)
+
+    return await _run_check(
+        db,
+        store,
+        settings=settings,
+        client_id=client_id,
+        method=CheckMethod.QR,
+        staff_name=request.staff_name,
+        staff_citizen_id=request.staff_citizen_id,
+        subject=request.token.strip(),
+        judge=judge,
+        now=now,
+    )
+
+
+async def lookup(
+    db: AsyncSession,
+    store: SharedStore,
+    *,
+    settings: Settings,
+    client_id: str,
+    request: LookupRequest,
+    now: datetime | None = None,
+) -> CheckResponse:
+    """The check by citizen ID or card number with name and birth date (e.g. read from the chip ID card)."""
+
+    async def judge(at: datetime) -> Verdict:
+        return await judge_lookup(db, request=request, now=at)
+
+    subject = [request.citizen_id, request.card_number, request.full_name, request.date_of_birth]
+    return await _run_check(
+        db,
+        store,
+        settings=settings,
+        client_id=client_id,
+        method=CheckMethod.LOOKUP,
+        staff_name=request.staff_name,
+        staff_citizen_id=request.staff_citizen_id,
+        subject=subject,
+        judge=judge,
+        now=now,
+    )
+
+
+# --- the citizen's receipts ---------------------------------------------------------------------------------------
+
+
+async def receipts(db: AsyncSession, *, account_id: int, limit: int, offset: int) -> tuple[list[CardCheckReceipt], int]:
+    """Checks of the caller's cards, newest first; the staff member's ID number is never included."""
+    person_id = await citizen_person_id(db, account_id=account_id)
+    query = (
+        select(CardCheck, MedicalFacility.code, MedicalFacility.name)
+        .join(MedicalFacility, col(MedicalFacility.id) == col(CardCheck.facility_id))
+        .order_by(col(CardCheck.checked_at).desc(), col(CardCheck.id).desc())
+    )
+    rows, total = await fetch_page(
+        db, query, count_from=CardCheck, where=CardCheck.person_id == person_id, limit=limit, offset=offset
+    )
+    items = []
+    for check, facility_code, facility_name in rows:
+        result = CheckResult(check.result)
+        items.append(
+            CardCheckReceipt(
+                id=check.id,  # type: ignore[arg-type]
+                checked_at=check.checked_at,
+                facility_code=facility_code,
+                facility_name=facility_name,
+                staff_name=check.staff_name,
+                method=check.method,  # type: ignore[arg-type]
+                result=result.value,
+                valid=result.valid,
+                message=result.message,
+                message_vi=result.message_vi,
+            )
+        )
+    return items, total

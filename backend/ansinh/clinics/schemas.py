@@ -1,0 +1,69 @@
+"""Request and response bodies of the clinic check API (verify a card token, look a patient up)."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+CITIZEN_ID_PATTERN = r"^\d{12}$"
+BIRTH_DATE_PATTERN = r"^\d{4}(-\d{2}-\d{2})?$"
+
+
+class CheckingStaff(BaseModel):
+    """The staff member doing the check, as the national gateway requires since 06/2024."""
+
+    staff_name: str = Field(min_length=2, max_length=120, description="Full name of the checking staff member")
+    staff_citizen_id: str = Field(pattern=CITIZEN_ID_PATTERN, description="Their 12-digit citizen ID (CCCD)")
+
+
+class VerifyRequest(CheckingStaff):
+    """A scanned or pasted card token."""
+
+    token: str = Field(min_length=1, max_length=4096, description="The QR text: AS1: + compact JWS")
+
+
+class LookupRequest(CheckingStaff):
+    """A patient by citizen ID or card number, with the name and birth date to match."""
+
+    citizen_id: str | None = Field(default=None, max_length=32, description="12-digit citizen ID (CCCD)")
+    card_number: str | None = Field(
+        default=None, max_length=32, description="10-digit card number (or the legacy 15-character code)"
+    )
+    full_name: str = Field(min_length=1, max_length=120)
+    date_of_birth: str = Field(
+        pattern=BIRTH_DATE_PATTERN, description="YYYY-MM-DD, or YYYY when only the year is known"
+    )
+
+    @model_validator(mode="after")
+    def _one_identifier(self) -> "LookupRequest":
+        if (self.citizen_id is None) == (self.card_number is None):
+            raise ValueError("give exactly one of citizen_id and card_number")
+        return self
+
+
+class ClinicCard(BaseModel):
+    """Only what a check needs: no address, phone, salary or history."""
+
+    number: str
+    name: str
+    birth_date: str = Field(description="YYYY-MM-DD, or YYYY when only the year is on record")
+    sex: Literal["M", "F"]
+    benefit_level: int
+    benefit_level_meaning: str
+    primary_facility_code: str
+    primary_facility_name: str
+    valid_from: date
+    valid_to: date
+
+
+class CheckResponse(BaseModel):
+    """The verdict of one check; ``result`` is a code of DESIGN.md's table."""
+
+    result: str = Field(description="000 valid; 010, 011, 020, 050, 051, 060, 070, 110, 201–205 otherwise")
+    valid: bool
+    message: str
+    message_vi: str
+    card: ClinicCard | None = Field(description="The card as on record; null when it cannot be shown")
+    method: Literal["qr", "lookup"]
+    checked_at: datetime
+    check_id: int | None = Field(description="The scan record; the same for a retried request")

@@ -1,0 +1,107 @@
+"""Asymmetric signing keys: P-256 generation, JWK export and encryption of private keys at rest."""
+
+import base64
+import hashlib
+import json
+import os
+from functools import lru_cache
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+ENCRYPTION_FORMAT = "v1"  # AES-256-GCM, 12-byte nonce, the kid as associated data
+
+
+class KeyDecryptionError(RuntimeError):
+    """A stored private key cannot be decrypted: the key-encryption key changed or the row was altered."""
+
+
+def b64url(data: bytes) -> str:
+    """Unpadded base64url (RFC 7515 §2)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Decode canonical unpadded base64url; raises ValueError on anything else."""
+    if not text or any(c not in _B64URL_ALPHABET for c in text) or len(text) % 4 == 1:
+        raise ValueError("not base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # The last character may carry unused bits; decoders ignore them, so two texts would mean the same
+    # signature. Only the canonical spelling is accepted: one card code, one string.
+    if b64url(data) != text:
+        raise ValueError("non-canonical base64url")
+    return data
+
+
+_B64URL_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def key_encryption_key(secret: str) -> bytes:
+    """The 256-bit AES key that wraps private keys, derived from a settings secret (HKDF-SHA256)."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"ansinh", info=b"signing-key-encryption-v1").derive(
+        secret.encode()
+    )
+
+
+def generate_p256() -> ec.EllipticCurvePrivateKey:
+    """A fresh ECDSA P-256 private key."""
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def public_jwk(public: ec.EllipticCurvePublicKey) -> dict[str, str]:
+    """The public key as an RFC 7517 JWK (kty, crv, x, y) without kid/use/alg."""
+    numbers = public.public_numbers()
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64url(numbers.x.to_bytes(32, "big")),
+        "y": b64url(numbers.y.to_bytes(32, "big")),
+    }
+
+
+def jwk_thumbprint(jwk: dict[str, str]) -> str:
+    """RFC 7638 thumbprint (SHA-256, base64url) of an EC public JWK."""
+    canonical = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True)
+    return b64url(hashlib.sha256(canonical.encode()).digest())
+
+
+@lru_cache(maxsize=64)
+def public_key_from_jwk(jwk_json: str) -> ec.EllipticCurvePublicKey:
+    """Load a P-256 public key from its JWK text (validated on the curve; cached)."""
+    jwk: dict[str, Any] = json.loads(jwk_json)
+    if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
+        raise ValueError("not a P-256 key")
+    x = int.from_bytes(b64url_decode(jwk["x"]), "big")
+    y = int.from_bytes(b64url_decode(jwk["y"]), "big")
+    return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+
+
+def encrypt_private_key(private: ec.EllipticCurvePrivateKey, *, kek: bytes, kid: str) -> str:
+    """PKCS#8 DER sealed with AES-256-GCM; the kid is bound as associated data so rows cannot be swapped."""
+    der = private.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    nonce = os.urandom(12)
+    sealed = AESGCM(kek).encrypt(nonce, der, kid.encode())
+    return f"{ENCRYPTION_FORMAT}.{b64url(nonce + sealed)}"
+
+
+@lru_cache(maxsize=16)
+def decrypt_private_key(blob: str, *, kek: bytes, kid: str) -> ec.EllipticCurvePrivateKey:
+    """Open a sealed private key (cached: key rows never change once written)."""
+    version, _, payload = blob.partition(".")
+    if version != ENCRYPTION_FORMAT:
+        raise KeyDecryptionError(f"unknown key encryption format {version!r}")
+    raw = b64url_decode(payload)
+    try:
+        der = AESGCM(kek).decrypt(raw[:12], raw[12:], kid.encode())
+    except InvalidTag as exc:
+        raise KeyDecryptionError(f"cannot decrypt the private key of {kid}: wrong key-encryption key?") from exc
+    key = serialization.load_der_private_key(der, password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise KeyDecryptionError(f"key {kid} is not an EC key")
+    return key
