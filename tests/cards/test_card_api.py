@@ -55,6 +55,7 @@ async def test_the_card_shows_what_is_printed_on_it(client: Client, holder: Card
         "beneficiary_group": "DN",
         "benefit_level": 4,
         "benefit_level_meaning": "80% of costs",
+        "benefit_level_meaning_vi": "80% chi phí",
         "primary_facility_code": "79024",
         "primary_facility_name": "Bệnh viện Nhân dân 115",
         "valid_from": "2020-01-01",

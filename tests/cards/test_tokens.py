@@ -13,12 +13,12 @@ from ansinh.cards.tokens import (
     OFFLINE_TTL,
     ONLINE_TTL,
     PREFIX,
-    card_payload,
     check_card_token,
     offline_result,
     sign_card_token,
 )
 from ansinh.core.signing import b64url, generate_p256, public_jwk
+from tests.support.card_tokens import sample_payload
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 KEY = generate_p256()
@@ -27,20 +27,7 @@ KEYS = {"k1": KEY.public_key()}
 
 
 def payload(now: datetime = NOW, ttl: timedelta = ONLINE_TTL, valid_to: date = date(2026, 12, 31)) -> dict:
-    return card_payload(
-        issuer="https://ansinh.example",
-        card_number="0100000001",
-        card_serial="C26-0000001",
-        name="Nguyễn Văn An",
-        birth_date="1984-05-17",
-        sex="M",
-        benefit_level=4,
-        facility_code="01001",
-        valid_from=date(2026, 1, 1),
-        valid_to=valid_to,
-        now=now,
-        ttl=ttl,
-    )
+    return sample_payload(now=now, ttl=ttl, valid_to=valid_to)
 
 
 def token(**kwargs: object) -> str:

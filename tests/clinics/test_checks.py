@@ -64,6 +64,7 @@ async def test_a_genuine_token_of_a_card_in_force_is_000_with_only_what_the_chec
         "sex": "F",
         "benefit_level": 4,
         "benefit_level_meaning": "80% of costs",
+        "benefit_level_meaning_vi": "80% chi phí",
         "primary_facility_code": "79024",
         "primary_facility_name": "Bệnh viện Nhân dân 115",
         "valid_from": "2020-01-01",

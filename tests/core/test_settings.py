@@ -34,3 +34,12 @@ def test_settings_come_from_prefixed_environment_variables(monkeypatch: pytest.M
     settings = Settings(_env_file=None)
     assert settings.rp_id == "app.ansinh.example"
     assert settings.origin == "https://app.ansinh.example:8443"
+
+
+def test_prod_refuses_a_short_signing_key_encryption_key_but_allows_none() -> None:
+    with pytest.raises(InsecureSettingsError, match="ANSINH_SIGNING_KEY_ENCRYPTION_KEY"):
+        Settings(
+            _env_file=None, env="prod", secret_key=STRONG, payment_hmac_secret=STRONG, signing_key_encryption_key="x"
+        )
+    fallback = Settings(_env_file=None, env="prod", secret_key=STRONG, payment_hmac_secret=STRONG)
+    assert fallback.signing_kek_secret == STRONG

@@ -22,6 +22,13 @@ BENEFIT_LEVEL_MEANING: dict[int, str] = {
     4: "80% of costs",
     5: "100% of costs plus transport",
 }
+BENEFIT_LEVEL_MEANING_VI: dict[int, str] = {
+    1: "100% chi phí, không giới hạn tỷ lệ thanh toán",
+    2: "100% chi phí, có giới hạn tỷ lệ thanh toán dịch vụ kỹ thuật cao",
+    3: "95% chi phí",
+    4: "80% chi phí",
+    5: "100% chi phí, kể cả chi phí vận chuyển",
+}
 
 BENEFICIARY_GROUPS = ("DN", "HC", "HT", "TE", "HS", "HN", "CN", "GD", "NO", "XB", "TN", "CB", "KC", "BT", "SV", "HD")
 

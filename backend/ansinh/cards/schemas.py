@@ -18,6 +18,7 @@ class CardPublic(BaseModel):
     beneficiary_group: str = Field(description="Beneficiary group (mã đối tượng)")
     benefit_level: int = Field(description="Benefit level (mức hưởng) 1–5")
     benefit_level_meaning: str
+    benefit_level_meaning_vi: str
     primary_facility_code: str
     primary_facility_name: str
     valid_from: date

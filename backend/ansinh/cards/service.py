@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards import keys
-from ansinh.cards.models import BENEFIT_LEVEL_MEANING, CardStatus, HealthInsuranceCard
+from ansinh.cards.models import BENEFIT_LEVEL_MEANING, BENEFIT_LEVEL_MEANING_VI, CardStatus, HealthInsuranceCard
 from ansinh.cards.results import CheckResult, card_standing
 from ansinh.cards.schemas import CardActionResult, CardPublic, CardTokenPublic
 from ansinh.cards.tokens import OFFLINE_TTL, ONLINE_TTL, card_payload, check_card_token, sign_card_token
@@ -86,6 +86,7 @@ def card_public(card: HealthInsuranceCard, person: Person, facility: MedicalFaci
         beneficiary_group=card.beneficiary_group,
         benefit_level=card.benefit_level,
         benefit_level_meaning=BENEFIT_LEVEL_MEANING[card.benefit_level],
+        benefit_level_meaning_vi=BENEFIT_LEVEL_MEANING_VI[card.benefit_level],
         primary_facility_code=facility.code,
         primary_facility_name=facility.name,
         valid_from=card.valid_from,

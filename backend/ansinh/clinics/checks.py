@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards import keys
-from ansinh.cards.models import BENEFIT_LEVEL_MEANING, CardStatus, HealthInsuranceCard
+from ansinh.cards.models import BENEFIT_LEVEL_MEANING, BENEFIT_LEVEL_MEANING_VI, CardStatus, HealthInsuranceCard
 from ansinh.cards.results import CheckResult, card_standing
 from ansinh.cards.schemas import CardCheckReceipt
 from ansinh.cards.tokens import check_card_token
@@ -80,6 +80,7 @@ def _clinic_card(row: CardRow) -> ClinicCard:
         sex=person.sex,  # type: ignore[arg-type]
         benefit_level=card.benefit_level,
         benefit_level_meaning=BENEFIT_LEVEL_MEANING[card.benefit_level],
+        benefit_level_meaning_vi=BENEFIT_LEVEL_MEANING_VI[card.benefit_level],
         primary_facility_code=facility.code,
         primary_facility_name=facility.name,
         valid_from=card.valid_from,

@@ -50,6 +50,7 @@ class ClinicCard(BaseModel):
     sex: Literal["M", "F"]
     benefit_level: int
     benefit_level_meaning: str
+    benefit_level_meaning_vi: str
     primary_facility_code: str
     primary_facility_name: str
     valid_from: date

@@ -117,17 +117,9 @@ class Ceremony:
     account_id: int | None = None
 
 
-def _as_utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes even for timezone-aware columns; they were stored in UTC.
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
-
-
 def to_public(passkey: Passkey) -> PasskeyPublic:
     """The public view of a stored passkey."""
-    view = PasskeyPublic.model_validate(passkey)
-    view.created_at = _as_utc(view.created_at)  # type: ignore[assignment]
-    view.last_used_at = _as_utc(view.last_used_at)
-    return view
+    return PasskeyPublic.model_validate(passkey)
 
 
 async def _open_ceremony(store: SharedStore, ceremony: Ceremony) -> str:

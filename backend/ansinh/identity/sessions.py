@@ -4,7 +4,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -37,11 +37,6 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone-aware columns; they were stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
-
-
 def _access_token(settings: Settings, account: Account, auth_session: AuthSession) -> tuple[str, int]:
     return issue_access_token(
         secret_key=settings.secret_key,
@@ -51,7 +46,7 @@ def _access_token(settings: Settings, account: Account, auth_session: AuthSessio
         ttl=ACCESS_TOKEN_TTL,
         session_id=auth_session.id,
         amr=[auth_session.amr],
-        auth_time=_as_utc(auth_session.auth_time),
+        auth_time=auth_session.auth_time,
     )
 
 
@@ -117,7 +112,7 @@ async def rotate_refresh_token(
     if auth_session is None or account is None:
         raise Unauthenticated()
     now = utcnow()
-    if auth_session.revoked_at is not None or _as_utc(auth_session.expires_at) <= now or account.status != "active":
+    if auth_session.revoked_at is not None or auth_session.expires_at <= now or account.status != "active":
         raise Unauthenticated()
     # Mark it used only if nobody else has: of two concurrent refreshes exactly one wins.
     claimed = await db.exec(
