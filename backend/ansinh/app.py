@@ -26,6 +26,8 @@ from ansinh.core.errors import EXCEPTION_HANDLERS
 from ansinh.core.logging import RequestIdMiddleware, configure_logging
 from ansinh.core.settings import Settings, get_settings
 from ansinh.core.store import create_store
+from ansinh.households.controller import DevPaymentController, HouseholdController, PaymentCallbackController
+from ansinh.households.provider import SimulatedProvider
 from ansinh.identity.controller import AuthController, DevOutboxController, MeController
 from ansinh.identity.guards import provide_principal
 from ansinh.identity.otp import DevOutbox, NoSender, WebhookSender
@@ -91,6 +93,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         "store": store,
         "otp_sender": _otp_sender(settings),
         "pwa_dir": pwa_dir(settings),
+        # Only the simulated provider exists so far; outside dev, payments answer 503 until a real one is wired.
+        "payment_provider": SimulatedProvider() if settings.is_dev else None,
     }
 
     api_handlers: list[Any] = [
@@ -103,9 +107,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         RecordsController,
         CardController,
         StaffCardController,
+        HouseholdController,
+        PaymentCallbackController,
     ]
     if settings.is_dev:
-        api_handlers.append(DevOutboxController)  # dev only: the outbox does not exist otherwise
+        # dev only: the outbox and the simulated payment provider do not exist otherwise
+        api_handlers += [DevOutboxController, DevPaymentController]
     api = Router(path=API_PREFIX, route_handlers=api_handlers)
 
     return Litestar(

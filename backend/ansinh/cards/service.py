@@ -97,6 +97,14 @@ def card_public(card: HealthInsuranceCard, person: Person, facility: MedicalFaci
     )
 
 
+async def card_of_person(db: AsyncSession, *, person_id: int, now: datetime | None = None) -> CardPublic:
+    """A person's current card (callers have already decided the caller may see it)."""
+    found = await _live_card(db, person_id=person_id)
+    if found is None:
+        raise NoCard("No health-insurance card on record.", "Chưa có thẻ BHYT trong hệ thống.")
+    return card_public(*found, today=today_vn(now))
+
+
 async def own_card(db: AsyncSession, *, account_id: int, now: datetime | None = None) -> CardPublic:
     """The signed-in citizen's current card."""
     person_id = await citizen_person_id(db, account_id=account_id)

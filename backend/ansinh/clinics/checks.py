@@ -26,8 +26,8 @@ from ansinh.core.ratelimit import Limit, hit
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
-from ansinh.identity.models import DatePrecision, Person
-from ansinh.identity.service import birth_date_text
+from ansinh.identity.models import Person
+from ansinh.identity.service import birth_date_matches, birth_date_text
 from ansinh.records.service import citizen_person_id
 
 # A retried scan (same token or lookup, facility and staff member) within this window is not logged twice.
@@ -113,13 +113,6 @@ async def judge_token(db: AsyncSession, *, settings: Settings, token: str, now: 
 def normalise_name(name: str) -> str:
     """Names compare with their diacritics, but not case, Unicode form or spacing."""
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
-
-
-def birth_date_matches(person: Person, given: str) -> bool:
-    """A full date must match a full date on record; a year-only record matches on the year."""
-    if person.birth_date_precision == DatePrecision.YEAR:
-        return given[:4] == f"{person.date_of_birth.year:04d}"
-    return given == person.date_of_birth.isoformat()
 
 
 async def judge_lookup(db: AsyncSession, *, request: LookupRequest, now: datetime) -> Verdict:

@@ -371,6 +371,13 @@ def birth_date_text(person: Person) -> str:
     return person.date_of_birth.isoformat()
 
 
+def birth_date_matches(person: Person, given: str) -> bool:
+    """A full date must match a full date on record; a year-only record matches on the year."""
+    if person.birth_date_precision == DatePrecision.YEAR:
+        return given[:4] == f"{person.date_of_birth.year:04d}"
+    return given == person.date_of_birth.isoformat()
+
+
 async def load_account(db: AsyncSession, account_id: int) -> tuple[Account, Person | None]:
     """The signed-in account and its registry person; 401 if it is gone or disabled."""
     account = await db.get(Account, account_id)
