@@ -281,3 +281,74 @@ async def add_virtual_authenticator(page: Page) -> VirtualAuthenticator:
         },
     )
     return VirtualAuthenticator(cdp=cdp, authenticator_id=result["authenticatorId"])
+
+
+# ---- the PWA against demo data ----------------------------------------------------------------------------------
+
+# Persona An (backend/ansinh/demo/personas.py): employed, head of a 4-member household, card 0100000001.
+PERSONA_AN = SeededCitizen(
+    username="0100000001",
+    citizen_id="001084000001",
+    password="Demo@2026",
+    phone="0901000001",
+    full_name="Nguyễn Văn An",
+)
+PHONE = {"width": 360, "height": 740}
+
+
+def seed_demo(server: LiveServer, workdir: Path, people: int = 0) -> None:
+    """`ansinh seed` into the running server's database, with the server's own settings."""
+    env = _server_env(server.db_url, server.url)
+    seeded = subprocess.run(
+        [str(ANSINH_CLI), "seed", "--people", str(people)], env=env, cwd=workdir, capture_output=True, timeout=300
+    )
+    assert seeded.returncode == 0, seeded.stderr.decode(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def demo_server(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    """The live server with the demo personas (An, Lan, Minh, Hân, Hồng, Tuấn) and the clinic client."""
+    seed_demo(live_server, tmp_path_factory.mktemp("seed"))
+    return live_server
+
+
+async def open_signed_in(
+    page: Page, server: LiveServer, citizen: SeededCitizen = PERSONA_AN, route: str = "home"
+) -> Page:
+    """Sign in through the API (password + OTP), hand the refresh token to the app, open ``#/route``.
+
+    The sign-in screens have their own tests; every other screen starts here.
+    """
+    tokens = api_sign_in(server, citizen)
+    await page.add_init_script(f"localStorage.setItem('ansinh.refresh', {tokens['refresh_token']!r});")
+    await page.goto(f"{server.url}/#/{route}")
+    await page.wait_for_selector("body[data-ready='true']")
+    return page
+
+
+AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-4.10.2.min.js"  # axe-core 4.10.2 (MPL-2.0), test-only
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+async def assert_accessible(page: Page, *, context: str = "body") -> None:
+    """axe-core finds no serious or critical violation in ``context`` (WCAG 2 A/AA rules)."""
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.add_script_tag(path=str(AXE_SCRIPT))
+    result = await page.evaluate(
+        """async (context) => await axe.run(context, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})""",
+        context,
+    )
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, "\n".join(serious)
+
+
+async def save_screenshot(page: Page, name: str) -> Path:
+    """A phone-size screenshot for the README (docs/screenshots/<name>.png)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    target = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=str(target), full_page=False)
+    return target

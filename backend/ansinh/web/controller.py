@@ -1,11 +1,40 @@
 """Serves the PWA shell from the scope root: index, service worker and manifest."""
 
-from litestar import Controller, get
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from litestar import Controller, Response, get
 from litestar.datastructures import CacheControlHeader, State
 from litestar.response import File
 
+# What the app needs offline besides its own folder: the shell, the manifest and the icons it shows.
+SHELL_URLS = ("/", "/manifest.webmanifest", "/static/icons/favicon.svg", "/static/icons/icon-192.png")
+APP_SUFFIXES = (".js", ".css", ".json", ".html", ".svg", ".png", ".webmanifest")
+
 # The shell and the worker must be revalidated on every load, or users keep a stale app.
 NO_CACHE = CacheControlHeader(no_cache=True)
+
+
+@lru_cache(maxsize=4)
+def service_worker_source(pwa_dir: Path, mtime_key: float) -> str:
+    """sw.js with its precache list (every app file) and a version that changes whenever any of them does."""
+    files = sorted(f for f in pwa_dir.rglob("*") if f.is_file() and f.suffix in APP_SUFFIXES and f.name != "sw.js")
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.relative_to(pwa_dir).as_posix().encode())
+        digest.update(f.read_bytes())
+    app_urls = [f"/pwa/{f.relative_to(pwa_dir).as_posix()}" for f in files if f.name not in ("index.html",)]
+    app_urls = [u for u in app_urls if u != "/pwa/manifest.webmanifest"]
+    precache = json.dumps([*SHELL_URLS, *app_urls])
+    template = (pwa_dir / "sw.js").read_text(encoding="utf-8")
+    digest.update(template.encode())
+    return template.replace("__CACHE_VERSION__", digest.hexdigest()[:16]).replace("__PRECACHE__", precache)
+
+
+def _newest_change(pwa_dir: Path) -> float:
+    return max((f.stat().st_mtime for f in pwa_dir.rglob("*") if f.is_file()), default=0.0)
 
 
 def _inline(state: State, name: str, media_type: str) -> File:
@@ -25,9 +54,10 @@ class PwaController(Controller):
         return _inline(state, "index.html", "text/html")
 
     @get("/sw.js", operation_id="pwaServiceWorker")
-    async def service_worker(self, state: State) -> File:
+    async def service_worker(self, state: State) -> Response[str]:
         """The service worker, served from the scope root so it controls the whole app."""
-        return _inline(state, "sw.js", "text/javascript")
+        source = service_worker_source(state.pwa_dir, _newest_change(state.pwa_dir))
+        return Response(source, media_type="text/javascript")
 
     @get("/manifest.webmanifest", operation_id="pwaManifest")
     async def manifest(self, state: State) -> File:

@@ -1,0 +1,45 @@
+// Boot: language, service worker, network banner, routes. Views are loaded on demand with import().
+
+import { isSignedIn, onSignedOut } from "./lib/api.js";
+import { loadLanguage, t } from "./lib/i18n.js";
+import { navigate, register, start } from "./lib/router.js";
+
+register("signin", () => import("./views/signin.js"), { public: true });
+register("forgot", () => import("./views/forgot.js"), { public: true });
+register("home", () => import("./views/home.js"));
+register("card", () => import("./views/card.js"));
+register("contributions", () => import("./views/contributions.js"));
+register("benefits", () => import("./views/benefits.js"));
+register("visits", () => import("./views/visits.js"));
+register("household", () => import("./views/household.js"));
+register("settings", () => import("./views/settings.js"));
+
+function showNetworkStatus() {
+  const banner = document.getElementById("network-status");
+  banner.hidden = navigator.onLine;
+  banner.textContent = navigator.onLine ? "" : t("app.offline");
+}
+
+function showTabs() {
+  document.getElementById("tab-bar").hidden = !isSignedIn();
+}
+
+async function boot() {
+  await loadLanguage();
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((error) => console.warn("no service worker", error));
+  }
+  window.addEventListener("online", showNetworkStatus);
+  window.addEventListener("offline", showNetworkStatus);
+  showNetworkStatus();
+  onSignedOut(() => {
+    showTabs();
+    navigate("signin");
+  });
+  window.addEventListener("hashchange", showTabs);
+  showTabs();
+  await start({ signedIn: isSignedIn });
+  document.body.dataset.ready = "true";
+}
+
+boot();
