@@ -335,7 +335,8 @@ async def assert_accessible(page: Page, *, context: str = "body") -> None:
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         await page.add_script_tag(path=str(AXE_SCRIPT))
     result = await page.evaluate(
-        """async (context) => await axe.run(context, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})""",
+        "async (context) => await axe.run(context, "
+        "{runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})",
         context,
     )
     serious = [
