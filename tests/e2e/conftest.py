@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -327,7 +328,13 @@ async def open_signed_in(
 
 
 AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-4.10.2.min.js"  # axe-core 4.10.2 (MPL-2.0), test-only
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's screenshots are refreshed on demand (ANSINH_SCREENSHOTS=1 make test); otherwise they go to a
+# temporary folder, so a test run never rewrites tracked files.
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("ANSINH_SCREENSHOTS")
+    else Path(tempfile.gettempdir()) / "ansinh-screenshots"
+)
 
 
 async def assert_accessible(page: Page, *, context: str = "body") -> None:

@@ -1,6 +1,7 @@
 """Passkeys through the API, driven by a software authenticator: enrolment, sign-in, management, refusals."""
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from ansinh.core.context import RequestContext
 from ansinh.core.errors import InvalidInput, NotFound
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
+from ansinh.core.time import utcnow
 from ansinh.core.tokens import issue_access_token, verify_access_token
 from ansinh.identity import passkeys
 from ansinh.identity.models import Account, AccountStatus, Passkey, SecurityEvent, SignInMethod
@@ -573,3 +575,33 @@ async def test_the_rename_rule_holds_without_http(db_session: AsyncSession, citi
         await passkeys.rename_passkey(db_session, account_id=account_id, passkey_id=1, name="  ", context=context)
     with pytest.raises(NotFound):
         await passkeys.rename_passkey(db_session, account_id=account_id, passkey_id=1, name="Phone", context=context)
+
+
+async def test_enrolling_needs_a_sign_in_from_the_last_15_minutes(
+    client: AsyncTestClient[Litestar], settings: Settings, citizen: Citizen
+) -> None:
+    # A stolen token of an old session (refreshing keeps the original sign-in time) cannot add a passkey.
+    signed_in_long_ago = utcnow() - timedelta(minutes=16)
+    token, _ = issue_access_token(
+        secret_key=settings.secret_key,
+        issuer=settings.public_url,
+        subject=str(citizen.account.id),
+        role="citizen",
+        auth_time=signed_in_long_ago,
+    )
+    for path in ("/api/v1/auth/passkeys/registration/options", "/api/v1/auth/passkeys/registration"):
+        response = await client.post(path, json={}, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 403, path
+        assert response.json()["type"].endswith("/recent-sign-in-required")
+        assert response.json()["max_age"] == 900
+    fresh, _ = issue_access_token(
+        secret_key=settings.secret_key,
+        issuer=settings.public_url,
+        subject=str(citizen.account.id),
+        role="citizen",
+        auth_time=utcnow() - timedelta(minutes=14),
+    )
+    options = await client.post(
+        "/api/v1/auth/passkeys/registration/options", headers={"Authorization": f"Bearer {fresh}"}
+    )
+    assert options.status_code == 200

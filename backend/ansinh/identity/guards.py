@@ -1,5 +1,6 @@
 """Who may call what: bearer-token authentication and the role guards every domain uses."""
 
+from datetime import timedelta
 from typing import Any
 
 from litestar import Request
@@ -9,9 +10,18 @@ from litestar.handlers.base import BaseRouteHandler
 from ansinh.core.errors import Forbidden, Unauthenticated
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
+from ansinh.core.time import utcnow
 from ansinh.core.tokens import InvalidToken, Principal, verify_access_token
 
 REVOKED_SESSION_KEY = "revoked-sid:{}"
+RECENT_SIGN_IN = timedelta(minutes=15)
+
+
+class RecentSignInRequired(Forbidden):
+    slug = "recent-sign-in-required"
+    title = "Sign in again"
+    default_en = "For your safety, sign in again (within the last 15 minutes) to do this."
+    default_vi = "Để bảo vệ tài khoản, vui lòng đăng nhập lại (trong vòng 15 phút) để thực hiện thao tác này."
 
 
 async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
@@ -66,3 +76,16 @@ async def requires_clinic(connection: ASGIConnection[Any, Any, Any, Any], _: Bas
 async def provide_principal(request: Request) -> Principal:
     """The dependency handlers take: the principal a guard has already verified."""
     return await authenticate(request)
+
+
+async def requires_recent_sign_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """A citizen or staff member who signed in within the last 15 minutes (adding a credential, for one).
+
+    A stolen access or refresh token alone cannot enrol the thief's passkey: refreshing keeps the session's
+    original sign-in time.
+    """
+    principal = await authenticate(connection)
+    if principal.role not in ("citizen", "staff"):
+        raise Forbidden()
+    if principal.auth_time is None or utcnow() - principal.auth_time > RECENT_SIGN_IN:
+        raise RecentSignInRequired(extra={"max_age": int(RECENT_SIGN_IN.total_seconds())})

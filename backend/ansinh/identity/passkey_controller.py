@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.identity import passkeys
-from ansinh.identity.guards import requires_account
+from ansinh.identity.guards import requires_account, requires_recent_sign_in
 from ansinh.identity.passkeys import PasskeyPublic
 from ansinh.identity.schemas import TokenResponse
 
@@ -56,7 +56,7 @@ class PasskeyController(Controller):
 
     @post(
         "/registration/options",
-        guards=[requires_account],
+        guards=[requires_recent_sign_in],
         status_code=200,
         operation_id="passkeyRegistrationOptions",
         cache_control=NO_STORE,
@@ -74,7 +74,7 @@ class PasskeyController(Controller):
         )
         return CeremonyOptions(ceremony_id=ceremony_id, publicKey=options)
 
-    @post("/registration", guards=[requires_account], status_code=201, operation_id="passkeyRegister")
+    @post("/registration", guards=[requires_recent_sign_in], status_code=201, operation_id="passkeyRegister")
     async def register(
         self,
         data: JSONBody[PasskeyRegistration],
