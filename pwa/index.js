@@ -2,6 +2,7 @@
 
 import { isSignedIn, onSignedOut } from "./lib/api.js";
 import { loadLanguage, t } from "./lib/i18n.js";
+import { kv } from "./lib/store.js";
 import { navigate, register, start } from "./lib/router.js";
 
 register("signin", () => import("./views/signin.js"), { public: true });
@@ -33,6 +34,8 @@ async function boot() {
   window.addEventListener("offline", showNetworkStatus);
   showNetworkStatus();
   onSignedOut(() => {
+    // The offline card pass is personal: the next person on this device must not see it.
+    kv.clear().catch(() => {});
     showTabs();
     navigate("signin");
   });

@@ -19,7 +19,7 @@ export async function loadLanguage(requested) {
   translateStatic(document);
 }
 
-/** t("card.title") or t("home.arrears", {months: 2}); a missing key shows itself so it gets noticed. */
+/** t("app.loading") or t(key, {months: 2}) for "{months}" placeholders; a missing key shows itself. */
 export function t(key, params = {}) {
   const text = key.split(".").reduce((node, part) => (node == null ? undefined : node[part]), texts);
   if (typeof text !== "string") return key;

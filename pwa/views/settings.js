@@ -1,7 +1,504 @@
-// Placeholder: being written.
-import { h, mount } from "../lib/dom.js";
-import { t } from "../lib/i18n.js";
+// Settings: language, passkeys, signed-in devices, security events, sign-out.
+
+import { api, signOut } from "../lib/api.js";
+import { h, mount, useStyles } from "../lib/dom.js";
+import { currentLanguage, formatDate, formatDateTime, LANGUAGES, loadLanguage, t } from "../lib/i18n.js";
+import {
+  enrolPasskey,
+  isCancelled,
+  listPasskeys,
+  passkeysSupported,
+  removePasskey,
+  renamePasskey,
+} from "../lib/passkeys.js";
+import { render as renderRoute } from "../lib/router.js";
+import { problemMessage } from "./signin.js";
+
+const EVENTS_PAGE = 10;
+
+/** A text for a known code (``settings.events.sign_in``), else the code itself. */
+function label(prefix, code) {
+  const key = `${prefix}.${code}`;
+  const text = t(key);
+  return text === key ? code : text;
+}
+
+/** "Chrome · Android" from a user agent; enough to recognise one's own devices. */
+function deviceName(userAgent) {
+  if (!userAgent) return t("settings.sessions.unknown_device");
+  const browsers = [
+    [/Edg\//, "Edge"],
+    [/OPR\//, "Opera"],
+    [/SamsungBrowser\//, "Samsung Internet"],
+    [/Zalo/i, "Zalo"],
+    [/Firefox\//, "Firefox"],
+    [/(Chrome|Chromium|CriOS)\//, "Chrome"],
+    [/Safari\//, "Safari"],
+  ];
+  const systems = [
+    [/Android/, "Android"],
+    [/iPhone|iPad|iOS/, "iOS"],
+    [/Windows/, "Windows"],
+    [/Mac OS X|Macintosh/, "macOS"],
+    [/CrOS/, "ChromeOS"],
+    [/Linux/, "Linux"],
+  ];
+  const browser = browsers.find(([pattern]) => pattern.test(userAgent))?.[1];
+  const system = systems.find(([pattern]) => pattern.test(userAgent))?.[1];
+  if (!browser && !system) return t("settings.sessions.unknown_device");
+  return [browser, system].filter(Boolean).join(" · ");
+}
+
+function section(id, title, ...children) {
+  return h(
+    "section",
+    { class: "panel settings-section", id, "aria-labelledby": `${id}-title` },
+    h("h2", { id: `${id}-title` }, title),
+    ...children,
+  );
+}
+
+// ---- language -------------------------------------------------------------------------------------
+
+function languageSection() {
+  const select = h(
+    "select",
+    { id: "settings-language", name: "language" },
+    LANGUAGES.map((code) =>
+      h(
+        "option",
+        { value: code, lang: code, selected: code === currentLanguage() },
+        t(`settings.language_names.${code}`),
+      ),
+    ),
+  );
+  select.addEventListener("change", async () => {
+    await loadLanguage(select.value);
+    await renderRoute();
+    document.getElementById("settings-language")?.focus();
+  });
+  return section(
+    "settings-lang",
+    t("settings.language"),
+    h("div", { class: "field" }, h("label", { for: "settings-language" }, t("settings.language_label")), select),
+  );
+}
+
+// ---- passkeys -------------------------------------------------------------------------------------
+
+function passkeySection() {
+  const list = h("ul", { class: "list settings-list", id: "passkey-list" });
+  const status = h("p", { class: "ok form-status", role: "status" });
+  const error = h("p", { class: "error form-error", role: "alert" });
+
+  const say = (text) => {
+    error.textContent = "";
+    status.textContent = text;
+  };
+  const fail = (failure) => {
+    status.textContent = "";
+    error.textContent = isCancelled(failure) ? t("settings.passkeys.cancelled") : problemMessage(failure);
+  };
+
+  async function load(focusAfter = null) {
+    let passkeys;
+    try {
+      passkeys = await listPasskeys();
+    } catch (failure) {
+      fail(failure);
+      return;
+    }
+    if (!passkeys.length) mount(list, h("li", { class: "muted" }, t("settings.passkeys.none")));
+    else mount(list, passkeys.map((passkey) => row(passkey)));
+    if (focusAfter) (list.querySelector(focusAfter) ?? addButton ?? list).focus?.();
+  }
+
+  function row(passkey) {
+    const item = h("li", { class: "settings-item", dataset: { passkeyId: passkey.id } });
+    const show = () =>
+      mount(
+        item,
+        h(
+          "div",
+          { class: "item-text" },
+          h("strong", { class: "passkey-name" }, passkey.name),
+          h("span", { class: "muted" }, t("settings.passkeys.created", { date: formatDate(passkey.created_at) })),
+          h(
+            "span",
+            { class: "muted" },
+            passkey.last_used_at
+              ? t("settings.passkeys.last_used", { when: formatDateTime(passkey.last_used_at) })
+              : t("settings.passkeys.never_used"),
+          ),
+        ),
+        h(
+          "div",
+          { class: "actions" },
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary",
+              dataset: { action: "rename" },
+              "aria-label": t("settings.passkeys.rename_named", { name: passkey.name }),
+              onclick: rename,
+            },
+            t("settings.passkeys.rename"),
+          ),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary danger-outline",
+              dataset: { action: "remove" },
+              "aria-label": t("settings.passkeys.remove_named", { name: passkey.name }),
+              onclick: confirmRemove,
+            },
+            t("settings.passkeys.remove"),
+          ),
+        ),
+      );
+
+    function rename() {
+      const inputId = `passkey-name-${passkey.id}`;
+      const input = h("input", {
+        id: inputId,
+        name: "name",
+        type: "text",
+        required: true,
+        maxlength: 64,
+        value: passkey.name,
+      });
+      const form = h(
+        "form",
+        { class: "inline-form", novalidate: true },
+        h("div", { class: "field" }, h("label", { for: inputId }, t("settings.passkeys.new_name")), input),
+        h(
+          "div",
+          { class: "actions" },
+          h("button", { type: "submit", dataset: { action: "save" } }, t("common.save")),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary",
+              onclick: () => {
+                show();
+                item.querySelector("[data-action=rename]").focus();
+              },
+            },
+            t("common.cancel"),
+          ),
+        ),
+      );
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const name = input.value.trim();
+        if (!name) {
+          status.textContent = "";
+          error.textContent = t("settings.passkeys.name_required");
+          input.focus();
+          return;
+        }
+        try {
+          const updated = await renamePasskey(passkey.id, name);
+          Object.assign(passkey, updated);
+          show();
+          say(t("settings.passkeys.renamed", { name: passkey.name }));
+          item.querySelector("[data-action=rename]").focus();
+        } catch (failure) {
+          fail(failure);
+        }
+      });
+      mount(item, form);
+      input.select();
+      input.focus();
+    }
+
+    function confirmRemove() {
+      mount(
+        item,
+        h("p", { class: "confirm-text" }, t("settings.passkeys.confirm_remove", { name: passkey.name })),
+        h(
+          "div",
+          { class: "actions" },
+          h(
+            "button",
+            {
+              type: "button",
+              class: "danger",
+              dataset: { action: "confirm-remove" },
+              onclick: async () => {
+                try {
+                  await removePasskey(passkey.id);
+                  say(t("settings.passkeys.removed", { name: passkey.name }));
+                  await load("[data-action=rename]");
+                } catch (failure) {
+                  fail(failure);
+                }
+              },
+            },
+            t("settings.passkeys.remove"),
+          ),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary",
+              onclick: () => {
+                show();
+                item.querySelector("[data-action=remove]").focus();
+              },
+            },
+            t("common.cancel"),
+          ),
+        ),
+      );
+      item.querySelector("[data-action=confirm-remove]").focus();
+    }
+
+    show();
+    return item;
+  }
+
+  const addButton = passkeysSupported()
+    ? h(
+        "button",
+        {
+          type: "button",
+          id: "passkey-add",
+          onclick: async () => {
+            addButton.disabled = true;
+            try {
+              const created = await enrolPasskey();
+              say(t("settings.passkeys.added", { name: created.name }));
+              await load();
+            } catch (failure) {
+              fail(failure);
+            } finally {
+              addButton.disabled = false;
+            }
+          },
+        },
+        t("settings.passkeys.add"),
+      )
+    : h("p", { class: "muted" }, t("settings.passkeys.unsupported"));
+
+  load();
+  return section(
+    "settings-passkeys",
+    t("settings.passkeys.title"),
+    h("p", { class: "muted" }, t("settings.passkeys.intro")),
+    list,
+    status,
+    error,
+    addButton,
+  );
+}
+
+// ---- signed-in devices ----------------------------------------------------------------------------
+
+function sessionSection() {
+  const list = h("ul", { class: "list settings-list", id: "session-list" });
+  const status = h("p", { class: "ok form-status", role: "status" });
+  const error = h("p", { class: "error form-error", role: "alert" });
+  const others = h(
+    "button",
+    { type: "button", id: "sessions-revoke-others", class: "secondary", hidden: true, onclick: revokeOthers },
+    t("settings.sessions.sign_out_others"),
+  );
+  let sessions = [];
+
+  async function load() {
+    try {
+      sessions = await api("/api/v1/me/sessions");
+    } catch (failure) {
+      error.textContent = problemMessage(failure);
+      return;
+    }
+    sessions.sort((a, b) => Number(b.current) - Number(a.current) || b.last_seen_at.localeCompare(a.last_seen_at));
+    mount(list, sessions.map(row));
+    others.hidden = !sessions.some((s) => !s.current);
+  }
+
+  function row(session) {
+    return h(
+      "li",
+      { class: "settings-item", dataset: { sessionId: session.id, current: String(session.current) } },
+      h(
+        "div",
+        { class: "item-text" },
+        h(
+          "strong",
+          {},
+          deviceName(session.user_agent),
+          session.current ? h("span", { class: "badge ok" }, t("settings.sessions.this_device")) : null,
+        ),
+        h("span", { class: "muted" }, t("settings.sessions.signed_in", { when: formatDateTime(session.created_at) })),
+        h("span", { class: "muted" }, t("settings.sessions.last_seen", { when: formatDateTime(session.last_seen_at) })),
+        h("span", { class: "muted" }, label("settings.sessions.amr", session.amr)),
+      ),
+      session.current
+        ? null
+        : h(
+            "div",
+            { class: "actions" },
+            h(
+              "button",
+              {
+                type: "button",
+                class: "secondary",
+                dataset: { action: "revoke" },
+                "aria-label": t("settings.sessions.sign_out_named", { device: deviceName(session.user_agent) }),
+                onclick: async () => {
+                  try {
+                    await api(`/api/v1/me/sessions/${encodeURIComponent(session.id)}`, { method: "DELETE" });
+                    status.textContent = t("settings.sessions.signed_out_one");
+                    error.textContent = "";
+                    await load();
+                    others.hidden ? list.focus?.() : others.focus();
+                  } catch (failure) {
+                    error.textContent = problemMessage(failure);
+                  }
+                },
+              },
+              t("settings.sessions.sign_out"),
+            ),
+          ),
+    );
+  }
+
+  async function revokeOthers() {
+    others.disabled = true;
+    error.textContent = "";
+    status.textContent = "";
+    const targets = sessions.filter((s) => !s.current);
+    let done = 0;
+    try {
+      for (const session of targets) {
+        await api(`/api/v1/me/sessions/${encodeURIComponent(session.id)}`, { method: "DELETE" });
+        done += 1;
+      }
+      status.textContent = t("settings.sessions.signed_out_others", { count: done });
+    } catch (failure) {
+      error.textContent = problemMessage(failure);
+    } finally {
+      others.disabled = false;
+      await load();
+    }
+  }
+
+  load();
+  return section(
+    "settings-sessions",
+    t("settings.sessions.title"),
+    h("p", { class: "muted" }, t("settings.sessions.intro")),
+    list,
+    status,
+    error,
+    others,
+  );
+}
+
+// ---- security events ------------------------------------------------------------------------------
+
+function eventSection() {
+  const list = h("ul", { class: "list settings-list", id: "event-list" });
+  const summary = h("p", { class: "muted", id: "event-range", "aria-live": "polite" });
+  const error = h("p", { class: "error form-error", role: "alert" });
+  let offset = 0;
+  let total = 0;
+  const newer = h(
+    "button",
+    { type: "button", class: "secondary", id: "events-newer", onclick: () => load(Math.max(0, offset - EVENTS_PAGE)) },
+    t("settings.events_newer"),
+  );
+  const older = h(
+    "button",
+    { type: "button", class: "secondary", id: "events-older", onclick: () => load(offset + EVENTS_PAGE) },
+    t("settings.events_older"),
+  );
+
+  async function load(at = 0) {
+    let page;
+    try {
+      page = await api(`/api/v1/me/security-events?limit=${EVENTS_PAGE}&offset=${at}`);
+    } catch (failure) {
+      error.textContent = problemMessage(failure);
+      return;
+    }
+    error.textContent = "";
+    offset = page.offset;
+    total = page.total;
+    if (!page.items.length) mount(list, h("li", { class: "muted" }, t("settings.events_none")));
+    else
+      mount(
+        list,
+        page.items.map((event) =>
+          h(
+            "li",
+            { class: "settings-item event", dataset: { kind: event.kind } },
+            h(
+              "div",
+              { class: "item-text" },
+              h("strong", {}, label("settings.events", event.kind)),
+              h("time", { datetime: event.created_at, class: "muted" }, formatDateTime(event.created_at)),
+              event.user_agent || event.ip
+                ? h("span", { class: "muted" }, [deviceName(event.user_agent), event.ip].filter(Boolean).join(" · "))
+                : null,
+            ),
+          ),
+        ),
+      );
+    summary.textContent = total
+      ? t("settings.events_range", { from: offset + 1, to: offset + page.items.length, total })
+      : "";
+    newer.disabled = offset === 0;
+    older.disabled = offset + page.items.length >= total;
+    pager.hidden = total <= EVENTS_PAGE;
+  }
+
+  const pager = h("div", { class: "actions pager", hidden: true }, newer, older);
+  load();
+  return section(
+    "settings-events",
+    t("settings.events_title"),
+    h("p", { class: "muted" }, t("settings.events_intro")),
+    summary,
+    list,
+    error,
+    pager,
+  );
+}
+
+// ---- the screen -----------------------------------------------------------------------------------
 
 export async function render(root) {
-  mount(root, h("h1", {}, t("nav.settings")));
+  useStyles("/pwa/styles/identity.css");
+  const leave = h(
+    "button",
+    {
+      type: "button",
+      id: "settings-sign-out",
+      class: "danger",
+      onclick: async () => {
+        leave.disabled = true;
+        await signOut(); // the shell listens for sign-out and shows the sign-in screen
+      },
+    },
+    t("settings.sign_out"),
+  );
+  mount(
+    root,
+    h(
+      "div",
+      { class: "settings" },
+      h("h1", {}, t("settings.title")),
+      languageSection(),
+      passkeySection(),
+      sessionSection(),
+      eventSection(),
+      h("section", { class: "panel settings-section", "aria-label": t("settings.sign_out") }, leave),
+    ),
+  );
 }

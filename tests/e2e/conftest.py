@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, CDPSession, Page, async_playwright
+from playwright.async_api import Browser, CDPSession, Page, async_playwright, expect
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
@@ -42,6 +42,8 @@ CHROMIUM_ARGS = [
 REQUIRE_BROWSER = bool(os.environ.get("ANSINH_REQUIRE_BROWSER"))
 ANSINH_CLI = Path(sys.executable).with_name("ansinh")
 SERVER_START_TIMEOUT = 30.0
+# CI runs the database suites alongside: give page assertions room on a loaded 2-core machine.
+expect.set_options(timeout=15_000)
 
 
 def chromium_path() -> str | None:
@@ -321,7 +323,12 @@ async def open_signed_in(
     The sign-in screens have their own tests; every other screen starts here.
     """
     tokens = api_sign_in(server, citizen)
-    await page.add_init_script(f"localStorage.setItem('ansinh.refresh', {tokens['refresh_token']!r});")
+    # Only on the first load of this tab: a reload must not put back a refresh token the app has since rotated.
+    await page.add_init_script(
+        "if (!sessionStorage.getItem('ansinh.test.seeded')) {"
+        f"localStorage.setItem('ansinh.refresh', {tokens['refresh_token']!r});"
+        "sessionStorage.setItem('ansinh.test.seeded', '1');}"
+    )
     await page.goto(f"{server.url}/#/{route}")
     await page.wait_for_selector("body[data-ready='true']")
     return page
