@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.e2e.conftest import (
     PERSONA_AN,
@@ -118,3 +118,55 @@ async def test_a_household_of_one_shows_the_one_member_view(demo_server: LiveSer
     await expect(page.locator("h1")).to_have_text("Hộ gia đình")
     await expect(page.get_by_role("heading", name="Thêm thành viên")).to_be_visible()
     await assert_accessible(page)
+
+
+PERSONA_HONG = SeededCitizen(
+    username="0100000005",
+    citizen_id="001166000005",
+    password="Demo@2026",
+    phone="0901000005",
+    full_name="Lê Thị Hồng",
+)
+
+
+async def test_an_invited_adult_accepts_then_leaves_and_the_head_can_remove_members(
+    demo_server: LiveServer, browser: Browser
+) -> None:
+    head_context = await browser.new_context(viewport=PHONE)
+    guest_context = await browser.new_context(viewport=PHONE)
+    try:
+        head = await open_signed_in(await head_context.new_page(), demo_server, PERSONA_TUAN, route="household")
+        head.on("dialog", lambda dialog: dialog.accept())
+        # Tuấn adds Hồng by citizen ID and birth date (typed as on paper: dd/mm/yyyy).
+        await head.select_option("#hh-id-kind", "citizen_id")
+        await head.fill("#hh-identifier", PERSONA_HONG.citizen_id)
+        await head.fill("#hh-birth", "10/04/1966")
+        await head.select_option("#hh-relation", "sibling")
+        await head.click("form.hh-add button[type=submit]")
+        await expect(head.locator(".hh-members")).to_contain_text(PERSONA_HONG.full_name)
+
+        tuan = api_sign_in(demo_server, PERSONA_TUAN)["access_token"]
+        members = get_json(demo_server, "/api/v1/households/mine", tuan)["members"]
+        hong_line = next(m for m in members if m["name"] == PERSONA_HONG.full_name)
+        assert (hong_line["consent"], hong_line["data_visible"]) == ("pending", False)
+
+        # Hồng sees the invitation on her own phone and accepts it.
+        guest = await open_signed_in(await guest_context.new_page(), demo_server, PERSONA_HONG, route="household")
+        guest.on("dialog", lambda dialog: dialog.accept())
+        invitation = guest.locator("section[aria-labelledby='hh-inv-title'] li")
+        await expect(invitation).to_contain_text("Hoàng Minh Tuấn")
+        await invitation.locator("button").first.click()
+        await expect(guest.locator("section[aria-labelledby='hh-mine-title']")).to_be_visible()
+        await assert_accessible(guest)
+        members = get_json(demo_server, "/api/v1/households/mine", tuan)["members"]
+        assert next(m for m in members if m["name"] == PERSONA_HONG.full_name)["consent"] == "given"
+
+        # Then she leaves: the head's household is back to one member.
+        mine = guest.locator("section[aria-labelledby='hh-mine-title']")
+        await mine.get_by_role("button").last.click()
+        await expect(guest.locator("section[aria-labelledby='hh-none-title']")).to_be_visible()
+        members = get_json(demo_server, "/api/v1/households/mine", tuan)["members"]
+        assert [m["name"] for m in members] == [PERSONA_TUAN.full_name]
+    finally:
+        await head_context.close()
+        await guest_context.close()
