@@ -33,6 +33,7 @@ from ansinh.identity.guards import provide_principal
 from ansinh.identity.otp import DevOutbox, NoSender, WebhookSender
 from ansinh.identity.passkey_controller import PasskeyController, PasskeyManagementController
 from ansinh.records.controller import RecordsController
+from ansinh.services.controller import LookupController, MyDataController
 from ansinh.web.assets import pwa_dir, static_dir
 from ansinh.web.clinic import ClinicScannerController
 from ansinh.web.controller import PwaController
@@ -109,6 +110,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         StaffCardController,
         HouseholdController,
         PaymentCallbackController,
+        LookupController,
+        MyDataController,
     ]
     if settings.is_dev:
         # dev only: the outbox and the simulated payment provider do not exist otherwise

@@ -1,0 +1,90 @@
+"""Public look-ups (facilities, card validity, legal tables) and the citizen's own data export."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import CacheControlHeader
+from litestar.params import JSONBody, QueryParameter
+
+from ansinh.core.deps import Caller, Context, DbSession, Store
+from ansinh.core.pagination import Limit, Offset, Page
+from ansinh.core.time import today_vn
+from ansinh.identity.guards import requires_citizen
+from ansinh.services import export, lookups
+
+Query = Annotated[
+    str | None, QueryParameter(name="q", max_length=100, description="Part of the name, or a code prefix")
+]
+Province = Annotated[str | None, QueryParameter(name="province", max_length=2, description="2-digit province code")]
+Level = Annotated[str | None, QueryParameter(name="level", max_length=16, description="central, provincial…")]
+# Reference tables change by decree, a few times a decade: let browsers and proxies keep them for an hour.
+CACHE_AN_HOUR = CacheControlHeader(public=True, max_age=3600)
+
+
+class LookupController(Controller):
+    """What anyone may look up without signing in; rate limited by IP."""
+
+    path = ""
+    tags = ["lookups"]
+
+    @get("/facilities", operation_id="listFacilities", cache_control=CACHE_AN_HOUR)
+    async def facilities(
+        self,
+        db_session: DbSession,
+        store: Store,
+        request_context: Context,
+        q: Query = None,
+        province: Province = None,
+        level: Level = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> Page[lookups.FacilityPublic]:
+        """Medical facilities by name or code, province and level."""
+        items, total = await lookups.facilities(
+            db_session,
+            store,
+            ip=request_context.ip,
+            query=q,
+            province=province,
+            level=level,
+            limit=limit,
+            offset=offset,
+        )
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    @post(
+        "/lookups/card",
+        status_code=200,
+        operation_id="lookupCardValidity",
+        cache_control=CacheControlHeader(no_store=True),
+    )
+    async def card(
+        self, data: JSONBody[lookups.CardValidityRequest], db_session: DbSession, store: Store, request_context: Context
+    ) -> lookups.CardValidity:
+        """Whether a card is in force, and until when; POST so names and birth dates stay out of URLs and logs."""
+        return await lookups.card_validity(db_session, store, ip=request_context.ip, request=data, today=today_vn())
+
+    @get("/reference/base-salary", operation_id="referenceBaseSalary", cache_control=CACHE_AN_HOUR)
+    async def base_salary(self) -> list[lookups.BaseSalaryRow]:
+        """The base salary (lương cơ sở) by effective date."""
+        return lookups.base_salary_table(today_vn())
+
+    @get("/reference/contribution-rates", operation_id="referenceContributionRates", cache_control=CACHE_AN_HOUR)
+    async def contribution_rates(self) -> list[lookups.RateRowPublic]:
+        """Compulsory contribution rates per fund (employer and employee), with their history."""
+        return lookups.contribution_rate_table(today_vn())
+
+
+class MyDataController(Controller):
+    """The citizen's right to a copy of their data (Decree 13/2023)."""
+
+    path = "/me"
+    tags = ["my data"]
+    guards = [requires_citizen]
+
+    @get("/export", operation_id="exportMyData", cache_control=CacheControlHeader(no_store=True, private=True))
+    async def export(self, principal: Caller, db_session: DbSession) -> Response[dict[str, Any]]:
+        """Everything AnSinh holds about the caller, as a JSON download."""
+        document = await export.my_data(db_session, account_id=principal.account_id)
+        filename = f"ansinh-my-data-{today_vn():%Y%m%d}.json"
+        return Response(document, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
