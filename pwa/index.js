@@ -7,6 +7,7 @@ import { navigate, register, start } from "./lib/router.js";
 
 register("signin", () => import("./views/signin.js"), { public: true });
 register("forgot", () => import("./views/forgot.js"), { public: true });
+register("lookups", () => import("./views/lookups.js"), { public: true });
 register("home", () => import("./views/home.js"));
 register("card", () => import("./views/card.js"));
 register("contributions", () => import("./views/contributions.js"));

@@ -77,3 +77,12 @@ export function formatMonth(month) {
   const match = /^(\d{4})-(\d{2})$/.exec(month ?? "");
   return match ? `${match[2]}/${match[1]}` : String(month ?? "");
 }
+
+/** "17/05/1990" or "1990" (or "1990-05-17") → "1990-05-17" / "1990"; null when it is neither. */
+export function parseBirthDate(text) {
+  const value = text.trim();
+  if (/^\d{4}$/.test(value) || /^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const match = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(value);
+  if (!match) return null;
+  return `${match[3]}-${match[2].padStart(2, "0")}-${match[1].padStart(2, "0")}`;
+}

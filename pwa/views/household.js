@@ -3,7 +3,7 @@
 
 import { api } from "../lib/api.js";
 import { h, mount, useStyles } from "../lib/dom.js";
-import { formatDate, formatDateTime, formatMoney, t } from "../lib/i18n.js";
+import { formatDate, formatDateTime, formatMoney, parseBirthDate, t } from "../lib/i18n.js";
 
 const RELATIONS = ["spouse", "child", "parent", "sibling", "grandparent", "grandchild", "other"];
 const PERIODS = [3, 6, 12];
@@ -16,15 +16,6 @@ function problemText(error) {
 
 function isNotInHousehold(error) {
   return error?.status === 404 && String(error.problem?.type ?? "").endsWith(`/${NOT_IN_HOUSEHOLD}`);
-}
-
-/** "17/05/1990" or "1990" (or "1990-05-17") → "1990-05-17" / "1990"; null when it is neither. */
-export function parseBirthDate(text) {
-  const value = text.trim();
-  if (/^\d{4}$/.test(value) || /^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
-  const match = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(value);
-  if (!match) return null;
-  return `${match[3]}-${match[2].padStart(2, "0")}-${match[1].padStart(2, "0")}`;
 }
 
 function statusLine(text, { alert = false } = {}) {

@@ -473,6 +473,39 @@ function eventSection() {
 
 // ---- the screen -----------------------------------------------------------------------------------
 
+// ---- my data (Decree 13/2023) ---------------------------------------------------------------------
+
+function myDataSection() {
+  const status = h("p", { role: "status", class: "muted" });
+  const button = h(
+    "button",
+    {
+      type: "button",
+      id: "settings-export",
+      class: "secondary",
+      onclick: async () => {
+        button.disabled = true;
+        status.textContent = t("settings.my_data.preparing");
+        try {
+          const response = await api("/api/v1/me/export", { raw: true });
+          const name = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") ?? "")?.[1];
+          const link = h("a", { href: URL.createObjectURL(await response.blob()), download: name ?? "ansinh-my-data.json" });
+          document.body.append(link);
+          link.click();
+          link.remove();
+          status.textContent = t("settings.my_data.done");
+        } catch (error) {
+          status.textContent = problemMessage(error);
+        } finally {
+          button.disabled = false;
+        }
+      },
+    },
+    t("settings.my_data.download"),
+  );
+  return section("settings-my-data", t("settings.my_data.title"), h("p", {}, t("settings.my_data.hint")), button, status);
+}
+
 export async function render(root) {
   useStyles("/pwa/styles/identity.css");
   const leave = h(
@@ -498,6 +531,7 @@ export async function render(root) {
       passkeySection(),
       sessionSection(),
       eventSection(),
+      myDataSection(),
       h("section", { class: "panel settings-section", "aria-label": t("settings.sign_out") }, leave),
     ),
   );

@@ -185,6 +185,7 @@ function passwordStep(root, { username = "", message = "" } = {}) {
       h("p", { class: "muted" }, t("signin.intro")),
       form,
       h("p", { class: "forgot-link" }, h("a", { href: "#/forgot" }, t("signin.forgot"))),
+      h("p", { class: "forgot-link" }, h("a", { href: "#/lookups" }, t("lookups.link"))),
       passkeyButton ? h("div", { class: "or", role: "presentation" }, h("span", {}, t("signin.or"))) : null,
       passkeyButton,
       passkeyButton ? h("p", { class: "hint muted" }, t("signin.passkey_hint")) : null,
