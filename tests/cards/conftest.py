@@ -8,11 +8,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards import keys
 from ansinh.cards.models import HealthInsuranceCard
-from ansinh.cards.tokens import OFFLINE_TTL, ONLINE_TTL, card_payload, sign_card_token
+from ansinh.cards.service import token_payload
+from ansinh.cards.tokens import sign_card_token
 from ansinh.clinics.models import ClinicClient, MedicalFacility
 from ansinh.core.settings import Settings
 from ansinh.identity.models import Account, Person
-from ansinh.identity.service import birth_date_text
 from tests.factories import (
     bearer_for,
     clinic_bearer_for,
@@ -81,19 +81,5 @@ async def mint_token(
 ) -> str:
     """A genuine token of ``holder``'s card signed at ``now`` with the current key (bypasses the API's clock)."""
     ring = await keys.load_key_ring(db, kek_secret=settings.signing_kek_secret, now=now)
-    card, person = holder.card, holder.person
-    payload = card_payload(
-        issuer=settings.public_url,
-        card_number=card.number,
-        card_serial=card.serial,
-        name=person.full_name,
-        birth_date=birth_date_text(person),
-        sex=person.sex,
-        benefit_level=card.benefit_level,
-        facility_code=holder.facility.code,
-        valid_from=card.valid_from,
-        valid_to=card.valid_to,
-        now=now,
-        ttl=OFFLINE_TTL if kind == "offline" else ONLINE_TTL,
-    )
+    payload = token_payload(holder.card, holder.person, holder.facility, issuer=settings.public_url, now=now, kind=kind)
     return sign_card_token(payload, private_key=ring.signing_key, kid=ring.signing_kid)

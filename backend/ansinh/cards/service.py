@@ -3,6 +3,7 @@
 import io
 import secrets
 from datetime import UTC, date, datetime
+from typing import Any
 
 import anyio
 import qrcode
@@ -27,8 +28,7 @@ from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
 from ansinh.identity.audit import record_event
 from ansinh.identity.models import Account, Person
-from ansinh.identity.service import birth_date_text
-from ansinh.records.service import citizen_person_id
+from ansinh.identity.service import birth_date_text, citizen_person_id
 
 # The app refreshes its online code every minute; a generous budget still stops token farming.
 TOKEN_LIMIT = Limit(count=30, window=60)
@@ -59,18 +59,45 @@ class InvalidCardToken(InvalidInput):
 # --- the citizen's card -------------------------------------------------------------------------------------------
 
 
+def card_with_holder() -> Any:
+    """SELECT a card with its holder and primary-care facility (add the WHERE)."""
+    return (
+        select(HealthInsuranceCard, Person, MedicalFacility)
+        .join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
+        .join(MedicalFacility, col(MedicalFacility.id) == col(HealthInsuranceCard.primary_facility_id))
+    )
+
+
 async def _live_card(db: AsyncSession, *, person_id: int) -> tuple[HealthInsuranceCard, Person, MedicalFacility] | None:
     """The person's non-revoked card (at most one, by the partial unique index) with its facility."""
     row = (
         await db.exec(
-            select(HealthInsuranceCard, Person, MedicalFacility)
-            .join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
-            .join(MedicalFacility, col(MedicalFacility.id) == col(HealthInsuranceCard.primary_facility_id))
+            card_with_holder()
             .where(HealthInsuranceCard.person_id == person_id, HealthInsuranceCard.status != CardStatus.REVOKED)
             .order_by(col(HealthInsuranceCard.issued_at).desc())
         )
     ).first()
     return tuple(row) if row else None  # type: ignore[return-value]
+
+
+def token_payload(
+    card: HealthInsuranceCard, person: Person, facility: MedicalFacility, *, issuer: str, now: datetime, kind: str
+) -> dict[str, Any]:
+    """The claims of a token of this card: an online code or an offline pass."""
+    return card_payload(
+        issuer=issuer,
+        card_number=card.number,
+        card_serial=card.serial,
+        name=person.full_name,
+        birth_date=birth_date_text(person),
+        sex=person.sex,
+        benefit_level=card.benefit_level,
+        facility_code=facility.code,
+        valid_from=card.valid_from,
+        valid_to=card.valid_to,
+        now=now,
+        ttl=OFFLINE_TTL if kind == "offline" else ONLINE_TTL,
+    )
 
 
 def card_public(card: HealthInsuranceCard, person: Person, facility: MedicalFacility, *, today: date) -> CardPublic:
@@ -97,21 +124,20 @@ def card_public(card: HealthInsuranceCard, person: Person, facility: MedicalFaci
     )
 
 
-async def card_of_person(db: AsyncSession, *, person_id: int, now: datetime | None = None) -> CardPublic:
+async def card_of_person(
+    db: AsyncSession, *, person_id: int, now: datetime | None = None, missing: NoCard | None = None
+) -> CardPublic:
     """A person's current card (callers have already decided the caller may see it)."""
     found = await _live_card(db, person_id=person_id)
     if found is None:
-        raise NoCard("No health-insurance card on record.", "Chưa có thẻ BHYT trong hệ thống.")
+        raise missing or NoCard("No health-insurance card on record.", "Chưa có thẻ BHYT trong hệ thống.")
     return card_public(*found, today=today_vn(now))
 
 
 async def own_card(db: AsyncSession, *, account_id: int, now: datetime | None = None) -> CardPublic:
     """The signed-in citizen's current card."""
     person_id = await citizen_person_id(db, account_id=account_id)
-    found = await _live_card(db, person_id=person_id)
-    if found is None:
-        raise NoCard()
-    return card_public(*found, today=today_vn(now))
+    return await card_of_person(db, person_id=person_id, now=now, missing=NoCard())
 
 
 async def issue_card_token(
@@ -137,20 +163,7 @@ async def issue_card_token(
     if standing is not CheckResult.VALID:
         raise CardNotInForce(extra={"result": standing.value, "status": card.status})
     ring = await keys.load_key_ring(db, kek_secret=settings.signing_kek_secret, now=now)
-    payload = card_payload(
-        issuer=settings.public_url,
-        card_number=card.number,
-        card_serial=card.serial,
-        name=person.full_name,
-        birth_date=birth_date_text(person),
-        sex=person.sex,
-        benefit_level=card.benefit_level,
-        facility_code=facility.code,
-        valid_from=card.valid_from,
-        valid_to=card.valid_to,
-        now=now,
-        ttl=OFFLINE_TTL if kind == "offline" else ONLINE_TTL,
-    )
+    payload = token_payload(card, person, facility, issuer=settings.public_url, now=now, kind=kind)
     token = sign_card_token(payload, private_key=ring.signing_key, kid=ring.signing_kid)
     return CardTokenPublic(
         token=token,

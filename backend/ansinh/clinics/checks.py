@@ -8,7 +8,6 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,6 +16,7 @@ from ansinh.cards import keys
 from ansinh.cards.models import BENEFIT_LEVEL_MEANING, BENEFIT_LEVEL_MEANING_VI, CardStatus, HealthInsuranceCard
 from ansinh.cards.results import CheckResult, card_standing
 from ansinh.cards.schemas import CardCheckReceipt
+from ansinh.cards.service import card_with_holder
 from ansinh.cards.tokens import check_card_token
 from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, MedicalFacility
 from ansinh.clinics.schemas import CheckResponse, ClinicCard, LookupRequest, VerifyRequest
@@ -27,8 +27,7 @@ from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
 from ansinh.identity.models import Person
-from ansinh.identity.service import birth_date_matches, birth_date_text
-from ansinh.records.service import citizen_person_id
+from ansinh.identity.service import birth_date_matches, birth_date_text, citizen_person_id
 
 # A retried scan (same token or lookup, facility and staff member) within this window is not logged twice.
 RETRY_WINDOW_SECONDS = 10
@@ -62,15 +61,6 @@ async def _calling_facility(db: AsyncSession, *, client_id: str) -> MedicalFacil
     return facility
 
 
-def _card_query() -> Any:
-    """A card with its holder and primary-care facility."""
-    return (
-        select(HealthInsuranceCard, Person, MedicalFacility)
-        .join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
-        .join(MedicalFacility, col(MedicalFacility.id) == col(HealthInsuranceCard.primary_facility_id))
-    )
-
-
 def _clinic_card(row: CardRow) -> ClinicCard:
     card, person, facility = row
     return ClinicCard(
@@ -101,7 +91,7 @@ async def judge_token(db: AsyncSession, *, settings: Settings, token: str, now: 
     check = check_card_token(token, ring.public_keys, now=now)
     if check.claims is None:
         return Verdict(check.result)
-    row = (await db.exec(_card_query().where(HealthInsuranceCard.serial == check.claims.card_serial))).first()
+    row = (await db.exec(card_with_holder().where(HealthInsuranceCard.serial == check.claims.card_serial))).first()
     if row is None or row[0].number != check.claims.card_number:
         return Verdict(CheckResult.NO_SUCH_CARD, token_id=check.claims.token_id)
     found: CardRow = tuple(row)  # type: ignore[assignment]
@@ -133,7 +123,7 @@ async def judge_lookup(db: AsyncSession, *, request: LookupRequest, now: datetim
     # The live card first; a revoked one only tells "replaced", it is never shown.
     rows = (
         await db.exec(
-            _card_query()
+            card_with_holder()
             .where(where)
             .order_by(col(HealthInsuranceCard.status) == CardStatus.REVOKED, col(HealthInsuranceCard.issued_at).desc())
             .limit(1)

@@ -31,8 +31,7 @@ from ansinh.households.schemas import (
     MemberPublic,
 )
 from ansinh.identity.models import DatePrecision, Person
-from ansinh.identity.service import birth_date_matches, birth_date_text
-from ansinh.records.service import citizen_person_id
+from ansinh.identity.service import birth_date_matches, birth_date_text, citizen_person_id
 
 HOUSEHOLD_GROUP = "GD"  # beneficiary group of household-enrolled HI (hộ gia đình)
 ADULT_AGE = 18

@@ -5,7 +5,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.context import RequestContext
@@ -376,6 +376,36 @@ def birth_date_matches(person: Person, given: str) -> bool:
     if person.birth_date_precision == DatePrecision.YEAR:
         return given[:4] == f"{person.date_of_birth.year:04d}"
     return given == person.date_of_birth.isoformat()
+
+
+async def citizen_person(db: AsyncSession, *, account_id: int) -> Person:
+    """The registry person of a citizen account; the only person whose records the caller may see."""
+    row = (
+        await db.exec(
+            select(Person)
+            .join(Account, col(Account.person_id) == col(Person.id))
+            .where(
+                Account.id == account_id, Account.role == AccountRole.CITIZEN, Account.status == AccountStatus.ACTIVE
+            )
+        )
+    ).first()
+    if row is None:
+        raise Unauthenticated()
+    return row
+
+
+async def citizen_person_id(db: AsyncSession, *, account_id: int) -> int:
+    """The person id of a citizen account (one small query)."""
+    person_id = (
+        await db.exec(
+            select(Account.person_id).where(
+                Account.id == account_id, Account.role == AccountRole.CITIZEN, Account.status == AccountStatus.ACTIVE
+            )
+        )
+    ).first()
+    if person_id is None:
+        raise Unauthenticated()
+    return person_id
 
 
 async def load_account(db: AsyncSession, account_id: int) -> tuple[Account, Person | None]:

@@ -10,10 +10,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.clinics.models import MedicalFacility
-from ansinh.core.errors import InvalidInput, Unauthenticated
+from ansinh.core.errors import InvalidInput
 from ansinh.core.pagination import fetch_page
 from ansinh.core.time import iter_months, months_between, parse_month
-from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
+from ansinh.identity.models import Person
+from ansinh.identity.service import citizen_person, citizen_person_id
 from ansinh.records import rules
 from ansinh.records.models import (
     Benefit,
@@ -95,36 +96,6 @@ class PeriodRow:
 
 
 # --- who is asking ----------------------------------------------------------------------------------------------
-
-
-async def citizen_person(db: AsyncSession, *, account_id: int) -> Person:
-    """The registry person of a citizen account; the only person whose records the caller may see."""
-    row = (
-        await db.exec(
-            select(Person)
-            .join(Account, col(Account.person_id) == col(Person.id))
-            .where(
-                Account.id == account_id, Account.role == AccountRole.CITIZEN, Account.status == AccountStatus.ACTIVE
-            )
-        )
-    ).first()
-    if row is None:
-        raise Unauthenticated()
-    return row
-
-
-async def citizen_person_id(db: AsyncSession, *, account_id: int) -> int:
-    """The person id of a citizen account (one small query)."""
-    person_id = (
-        await db.exec(
-            select(Account.person_id).where(
-                Account.id == account_id, Account.role == AccountRole.CITIZEN, Account.status == AccountStatus.ACTIVE
-            )
-        )
-    ).first()
-    if person_id is None:
-        raise Unauthenticated()
-    return person_id
 
 
 # --- contributions ----------------------------------------------------------------------------------------------

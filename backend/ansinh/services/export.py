@@ -16,6 +16,7 @@ from ansinh.clinics.models import CardCheck, MedicalFacility
 from ansinh.core.time import utcnow
 from ansinh.households.models import Household, HouseholdMember, HouseholdMemberBase
 from ansinh.identity.models import Account, AuthSession, Passkey, PersonBase, SecurityEvent
+from ansinh.identity.service import citizen_person
 from ansinh.records.models import (
     Benefit,
     BenefitBase,
@@ -25,7 +26,6 @@ from ansinh.records.models import (
     MedicalVisit,
     MedicalVisitBase,
 )
-from ansinh.records.service import citizen_person
 
 EXPORT_VERSION = 1
 ACCOUNT_FIELDS = ("username", "role", "status", "assurance_level", "created_at", "password_changed_at")
