@@ -12,6 +12,7 @@ from litestar.response import File
 # What the app needs offline besides its own folder: the shell, the manifest and the icons it shows.
 SHELL_URLS = ("/", "/manifest.webmanifest", "/static/icons/favicon.svg", "/static/icons/icon-192.png")
 APP_SUFFIXES = (".js", ".css", ".json", ".html", ".svg", ".png", ".webmanifest")
+SERVED_AT_ROOT = ("index.html", "manifest.webmanifest")  # precached as "/" and "/manifest.webmanifest"
 
 # The shell and the worker must be revalidated on every load, or users keep a stale app.
 NO_CACHE = CacheControlHeader(no_cache=True)
@@ -25,8 +26,8 @@ def service_worker_source(pwa_dir: Path, mtime_key: float) -> str:
     for f in files:
         digest.update(f.relative_to(pwa_dir).as_posix().encode())
         digest.update(f.read_bytes())
-    app_urls = [f"/pwa/{f.relative_to(pwa_dir).as_posix()}" for f in files if f.name not in ("index.html",)]
-    app_urls = [u for u in app_urls if u != "/pwa/manifest.webmanifest"]
+    relative = [f.relative_to(pwa_dir).as_posix() for f in files]
+    app_urls = [f"/pwa/{path}" for path in relative if path not in SERVED_AT_ROOT]
     precache = json.dumps([*SHELL_URLS, *app_urls])
     template = (pwa_dir / "sw.js").read_text(encoding="utf-8")
     digest.update(template.encode())
