@@ -58,6 +58,12 @@ async ({token}) => {
 """
 
 
+# A page of this origin that starts no WebAuthn request of its own: the PWA's sign-in screen keeps a
+# conditional (autofill) request pending, and Chromium allows one request at a time.
+def neutral_page(server: LiveServer) -> str:
+    return f"{server.url}/health/live"
+
+
 def me_passkeys(server: LiveServer, access_token: str) -> httpx.Response:
     return httpx.get(
         f"{server.url}/api/v1/me/passkeys", headers={"Authorization": f"Bearer {access_token}"}, timeout=10
@@ -66,7 +72,7 @@ def me_passkeys(server: LiveServer, access_token: str) -> httpx.Response:
 
 async def test_enrol_and_sign_in_with_a_passkey_in_chromium(live_server: LiveServer, page: Page) -> None:
     tokens = api_sign_in(live_server)
-    await page.goto(f"{live_server.url}/")
+    await page.goto(neutral_page(live_server))
     assert await page.evaluate("window.isSecureContext && typeof PublicKeyCredential.parseCreationOptionsFromJSON")
     authenticator = await add_virtual_authenticator(page)
 
@@ -102,7 +108,7 @@ async def test_enrol_and_sign_in_with_a_passkey_in_chromium(live_server: LiveSer
 
 async def test_a_passkey_from_another_page_is_unknown_here(live_server: LiveServer, page: Page) -> None:
     """A fresh authenticator holds no passkey for this site, so a sign-in has nothing to offer."""
-    await page.goto(f"{live_server.url}/")
+    await page.goto(neutral_page(live_server))
     await add_virtual_authenticator(page)
     outcome = await page.evaluate(
         """
