@@ -18,6 +18,7 @@ from litestar.template.config import TemplateConfig
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh import __version__
+from ansinh.applications.controller import ApplicationController, StaffApplicationController
 from ansinh.cards.controller import CardController, JwksController, StaffCardController
 from ansinh.clinics.controller import ClinicAuthController, ClinicCheckController
 from ansinh.core.context import provide_request_context
@@ -32,6 +33,8 @@ from ansinh.identity.controller import AuthController, DevOutboxController, MeCo
 from ansinh.identity.guards import provide_principal
 from ansinh.identity.otp import DevOutbox, NoSender, WebhookSender
 from ansinh.identity.passkey_controller import PasskeyController, PasskeyManagementController
+from ansinh.notifications.controller import NotificationController
+from ansinh.passbooks.controller import PassbookController
 from ansinh.records.controller import RecordsController
 from ansinh.services.controller import LookupController, MyDataController
 from ansinh.web.assets import pwa_dir, static_dir
@@ -112,6 +115,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         PaymentCallbackController,
         LookupController,
         MyDataController,
+        ApplicationController,
+        StaffApplicationController,
+        NotificationController,
+        PassbookController,
     ]
     if settings.is_dev:
         # dev only: the outbox and the simulated payment provider do not exist otherwise

@@ -107,3 +107,5 @@ class CardSigningKey(SQLModel, table=True):
     activated_at: datetime | None = utc_field()
     retired_at: datetime | None = utc_field()
     verify_until: datetime | None = utc_field()  # when the last token it signed expires
+    # Set only when the key is withdrawn as compromised: then nothing it ever signed is trusted (passbooks too).
+    withdrawn_at: datetime | None = utc_field()
