@@ -15,6 +15,9 @@ register("benefits", () => import("./views/benefits.js"));
 register("visits", () => import("./views/visits.js"));
 register("household", () => import("./views/household.js"));
 register("settings", () => import("./views/settings.js"));
+register("applications", () => import("./views/applications.js"));
+register("inbox", () => import("./views/inbox.js"));
+register("verify", () => import("./views/verify.js"), { public: true });
 
 function showNetworkStatus() {
   const banner = document.getElementById("network-status");
@@ -30,6 +33,11 @@ async function boot() {
   await loadLanguage();
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch((error) => console.warn("no service worker", error));
+    // A tapped notification asks an open window to show its screen (sw.js sends only "#/…" links).
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      const link = event.data?.type === "ansinh-open" ? String(event.data.link ?? "") : "";
+      if (link.startsWith("#/")) location.hash = link;
+    });
   }
   window.addEventListener("online", showNetworkStatus);
   window.addEventListener("offline", showNetworkStatus);

@@ -65,3 +65,61 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(cacheFirst(request));
   }
 });
+
+// ---- Web Push ---------------------------------------------------------------------------------------
+// The server sends {id, kind, title, body, link}; the texts are already in the subscriber's language.
+const NOTIFICATION_ICON = "/static/icons/icon-192.png";
+
+/** The notification a push payload shows: one per inbox entry (same tag = replaced, never stacked twice). */
+function notificationFromPush(payload) {
+  const data = payload && typeof payload === "object" ? payload : {};
+  return {
+    title: typeof data.title === "string" && data.title ? data.title : "AnSinh",
+    options: {
+      body: typeof data.body === "string" ? data.body : "",
+      icon: NOTIFICATION_ICON,
+      badge: NOTIFICATION_ICON,
+      tag: data.id !== undefined && data.id !== null ? `ansinh-${data.id}` : "ansinh",
+      data: { link: safeLink(data.link), id: data.id ?? null },
+    },
+  };
+}
+
+/** Only the app's own hash routes are opened from a notification; anything else opens the inbox. */
+function safeLink(link) {
+  return typeof link === "string" && /^#\/[\w\-/.%~]*$/.test(link) ? link : "#/inbox";
+}
+
+/** The URL a notification click opens, inside this worker's scope. */
+function notificationTarget(link, scope) {
+  return new URL(`/${safeLink(link)}`, scope).href;
+}
+
+self.addEventListener("push", (event) => {
+  let payload = {};
+  try {
+    payload = event.data ? event.data.json() : {};
+  } catch {
+    payload = { body: event.data ? event.data.text() : "" };
+  }
+  const { title, options } = notificationFromPush(payload);
+  event.waitUntil(self.registration.showNotification(title, options));
+});
+
+async function openFromNotification(link) {
+  const target = notificationTarget(link, self.registration.scope);
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+  if (!open) return self.clients.openWindow(target);
+  // The app routes by hash: the open window switches screens itself, keeping its session and state.
+  open.postMessage({ type: "ansinh-open", link: safeLink(link) });
+  return open.focus();
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(openFromNotification(event.notification.data?.link));
+});
+
+// Exposed so the browser tests can check the payload mapping inside the real worker.
+self.ansinhPush = { notificationFromPush, notificationTarget, safeLink };

@@ -8,6 +8,7 @@ import { currentLanguage, formatMoney, formatMonth, t } from "../lib/i18n.js";
 const BASE = "/api/v1/me/contributions";
 const LEDGER_PAGE = 24;
 const CSV_NAME = "ansinh-contributions.csv";
+const PASSBOOK_NAME = "ansinh-passbook.pdf";
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 // The filter survives re-renders of this screen (e.g. a language switch) but not a reload.
@@ -41,6 +42,16 @@ export async function render(root) {
             onclick: (e) => downloadCsv(e.currentTarget, status),
           },
           t("contributions.download_csv"),
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            id: "contributions-passbook",
+            onclick: (e) => downloadPassbook(e.currentTarget, status),
+          },
+          t("contributions.download_passbook"),
         ),
       ),
       status,
@@ -686,6 +697,28 @@ async function downloadCsv(button, status) {
     status.textContent = t("contributions.downloaded");
   } catch (error) {
     status.textContent = error?.status === 0 ? t("common.offline_unavailable") : t("common.error");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** The signed passbook (sổ BHXH) as a PDF in the current language, saved through a blob URL. */
+async function downloadPassbook(button, status) {
+  button.disabled = true;
+  status.textContent = t("contributions.passbook_preparing");
+  try {
+    const response = await api(`${BASE}.pdf?lang=${currentLanguage()}`, { raw: true });
+    const name = /filename="?([^";]+)"?/.exec(response.headers.get("content-disposition") ?? "")?.[1] ?? PASSBOOK_NAME;
+    const url = URL.createObjectURL(await response.blob());
+    const link = h("a", { href: url, download: name, hidden: true }, name);
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 30_000);
+    status.textContent = t("contributions.passbook_done");
+  } catch (error) {
+    status.textContent =
+      error?.status === 0 ? t("common.offline_unavailable") : t("contributions.passbook_failed", { detail: error?.problem?.detail || t("common.error") });
   } finally {
     button.disabled = false;
   }

@@ -2,7 +2,7 @@
 
 import { api } from "../lib/api.js";
 import { h, mount, useStyles } from "../lib/dom.js";
-import { formatDate, formatMonth, t } from "../lib/i18n.js";
+import { currentLanguage, formatDate, formatMonth, t } from "../lib/i18n.js";
 
 const SOON_DAYS = 60;
 
@@ -59,12 +59,14 @@ function cardSummary(card) {
 
 export async function render(root) {
   useStyles("/pwa/styles/home.css");
+  useStyles("/pwa/styles/services.css");
   mount(root, h("h1", {}, t("home.title")), h("p", { class: "loading", role: "status" }, t("app.loading")));
-  const [me, card, contributions, household] = await Promise.all([
+  const [me, card, contributions, household, inbox] = await Promise.all([
     quietly(api("/api/v1/me/")),
     quietly(api("/api/v1/me/card")),
     quietly(api("/api/v1/me/contributions")),
     quietly(api("/api/v1/households/mine")),
+    quietly(api(`/api/v1/me/notifications?unread_only=true&limit=1&offset=0&lang=${currentLanguage()}`)),
   ]);
   if (location.hash && !location.hash.startsWith("#/home") && location.hash !== "#/" && location.hash !== "#") return;
 
@@ -108,7 +110,10 @@ export async function render(root) {
     ["benefits", "#/benefits"],
     ["visits", "#/visits"],
     ["household", "#/household"],
+    ["applications", "#/applications"],
+    ["inbox", "#/inbox"],
   ];
+  const unread = inbox.value?.unread ?? 0;
   mount(
     root,
     h(
@@ -137,7 +142,18 @@ export async function render(root) {
           "ul",
           {},
           shortcuts.map(([key, href]) =>
-            h("li", {}, h("a", { class: "home-shortcut", href }, h("span", {}, t(`home.shortcut_${key}`)))),
+            h(
+              "li",
+              {},
+              key === "inbox" && unread > 0
+                ? h(
+                    "a",
+                    { class: "home-shortcut", href, "aria-label": t("home.shortcut_inbox_unread", { count: unread }) },
+                    h("span", {}, t("home.shortcut_inbox")),
+                    h("span", { class: "badge bad home-unread", id: "home-unread", "aria-hidden": "true" }, String(unread)),
+                  )
+                : h("a", { class: "home-shortcut", href }, h("span", {}, t(`home.shortcut_${key}`))),
+            ),
           ),
         ),
       ),

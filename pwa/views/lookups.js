@@ -117,6 +117,13 @@ export async function render(root) {
     h("h1", {}, t("lookups.title")),
     facilityForm(),
     cardForm(),
+    h(
+      "section",
+      { class: "panel", "aria-labelledby": "lookup-verify-title" },
+      h("h2", { id: "lookup-verify-title" }, t("verify.title")),
+      h("p", {}, t("verify.link_hint")),
+      h("a", { href: "#/verify", id: "lookup-verify-link" }, t("verify.link")),
+    ),
     isSignedIn() ? null : h("p", {}, h("a", { href: "#/signin" }, t("lookups.back"))),
   );
 }
