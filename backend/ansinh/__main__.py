@@ -287,6 +287,43 @@ def cards_reinstate(si_code: str, reason: str) -> None:
     _set_status(si_code, "active", reason)
 
 
+# --- ansinh jobs ---------------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def jobs() -> None:
+    """Scheduled work: notices that fall due (arrears, expiring cards, household payments) and push delivery."""
+
+
+@jobs.command("run-due")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Judge what is due as of this Vietnam date (default: today in Vietnam).",
+)
+@click.option(
+    "--task",
+    "only",
+    multiple=True,
+    help="Run only this task (repeatable), e.g. --task deliver_push every minute.",
+)
+def jobs_run_due(today: datetime | None, only: tuple[str, ...]) -> None:
+    """Run every due task once and print counts per task; safe to run again (nothing is told or pushed twice)."""
+    from ansinh.core.time import today_vn
+    from ansinh.jobs.runner import run_due, task_names
+
+    unknown = sorted(set(only) - set(task_names()))
+    if unknown:
+        raise click.BadParameter(
+            f"unknown task {', '.join(unknown)}; one of: {', '.join(task_names())}", param_hint="--task"
+        )
+    report = asyncio.run(run_due(get_settings(), today=today.date() if today else today_vn(), only=only or None))
+    click.echo(report.summary())
+    if report.failed:
+        raise SystemExit(1)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli()

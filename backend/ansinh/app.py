@@ -33,7 +33,7 @@ from ansinh.identity.controller import AuthController, DevOutboxController, MeCo
 from ansinh.identity.guards import provide_principal
 from ansinh.identity.otp import DevOutbox, NoSender, WebhookSender
 from ansinh.identity.passkey_controller import PasskeyController, PasskeyManagementController
-from ansinh.notifications.controller import NotificationController
+from ansinh.notifications.controller import NotificationController, PushKeyController
 from ansinh.passbooks.controller import PassbookController
 from ansinh.records.controller import RecordsController
 from ansinh.services.controller import LookupController, MyDataController
@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ApplicationController,
         StaffApplicationController,
         NotificationController,
+        PushKeyController,
         PassbookController,
     ]
     if settings.is_dev:

@@ -28,6 +28,7 @@ from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
 from ansinh.identity.models import Person
 from ansinh.identity.service import birth_date_matches, birth_date_text, citizen_person_id
+from ansinh.notifications.service import card_check_notice
 
 # A retried scan (same token or lookup, facility and staff member) within this window is not logged twice.
 RETRY_WINDOW_SECONDS = 10
@@ -190,6 +191,7 @@ async def _run_check(
             checked_at=now,
         )
         db.add(record)
+        await card_check_notice(db, check=record, facility_name=facility.name)
         await db.commit()
     except BaseException:
         await store.delete(f"check-seen:{key}")  # let the client's retry do the work

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that only ever make sense on a developer's machine; prod refuses to start with them.
@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     # Wraps the card-signing private keys at rest; falls back to a key derived from secret_key.
     # Keep it stable: stored keys cannot be opened with another one.
     signing_key_encryption_key: str | None = None
+    # Web Push (VAPID, RFC 8292): a P-256 private key as PEM or base64url of the raw 32-byte scalar.
+    # Unset: dev derives one from secret_key; elsewhere push is off (the inbox still works).
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str = "mailto:support@example.com"  # who push services contact about our traffic
     otp_webhook_url: str | None = None  # SMS/e-mail gateway that delivers one-time codes
     otp_webhook_token: str | None = None
     db_pool_size: int = Field(default=10, ge=1)
@@ -62,6 +66,10 @@ class Settings(BaseSettings):
                 raise InsecureSettingsError(
                     "Refusing to start in prod with default or short (<32 chars) secrets: " + ", ".join(weak)
                 )
+        if self.vapid_private_key is not None:
+            from ansinh.notifications.push import parse_vapid_key  # late: settings are imported everywhere
+
+            parse_vapid_key(self.vapid_private_key.get_secret_value())  # a bad key fails at start, not at send
         return self
 
     @property

@@ -19,6 +19,7 @@ from ansinh.core.tokens import ACCESS_TOKEN_TTL, issue_access_token
 from ansinh.identity.audit import record_event
 from ansinh.identity.guards import REVOKED_SESSION_KEY
 from ansinh.identity.models import Account, AuthSession, RefreshToken, SecurityEventKind
+from ansinh.notifications.service import sign_in_notice
 
 REFRESH_TTL = timedelta(days=30)
 
@@ -73,6 +74,7 @@ async def start_session(
     db.add(auth_session)
     refresh = await _new_refresh_token(db, auth_session.id)
     record_event(db, account_id=account.id, kind=SecurityEventKind.SIGN_IN, context=context, method=amr)  # type: ignore[arg-type]
+    await sign_in_notice(db, account=account, auth_session=auth_session, at=now)
     await db.commit()
     access, expires_in = _access_token(settings, account, auth_session)
     return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in)

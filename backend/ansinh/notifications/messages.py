@@ -1,0 +1,178 @@
+"""What each notification says, in Vietnamese and English, rendered from its stored parameters.
+
+Rows keep parameters, not text, so the inbox reads in whichever language the citizen uses today.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from ansinh.core.time import VN_TZ, parse_month
+
+Language = str  # "vi" or "en"
+LANGUAGES = ("vi", "en")
+
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+APPLICATION_KINDS: dict[str, tuple[str, str]] = {
+    "card_reissue": ("cấp lại thẻ BHYT", "health-insurance card reissue"),
+    "facility_change": ("đổi nơi đăng ký KCB ban đầu", "change of primary care facility"),
+    "info_correction": ("điều chỉnh thông tin", "correction of personal details"),
+    "voluntary_registration": ("đăng ký BHXH tự nguyện", "voluntary social insurance registration"),
+}
+APPLICATION_STATUSES: dict[str, tuple[str, str]] = {
+    "submitted": ("đã được tiếp nhận", "has been received"),
+    "in_review": ("đang được xem xét", "is being reviewed"),
+    "approved": ("đã được chấp thuận", "has been approved"),
+    "rejected": ("đã bị từ chối", "has been rejected"),
+    "done": ("đã hoàn tất", "is complete"),
+    "withdrawn": ("đã được rút", "has been withdrawn"),
+}
+
+
+def _text(params: dict[str, Any], name: str, fallback: str = "") -> str:
+    value = params.get(name)
+    return fallback if value is None else str(value)
+
+
+def format_date(value: Any, language: Language) -> str:
+    """A date as people write it: 31/12/2026 in Vietnamese, 31 December 2026 in English."""
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{day:%d/%m/%Y}" if language == "vi" else f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def format_month(value: Any, language: Language) -> str:
+    """``YYYY-MM`` as "tháng 10/2026" or "October 2026"."""
+    try:
+        year, month = parse_month(str(value))
+    except ValueError:
+        return str(value)
+    return f"tháng {month:02d}/{year}" if language == "vi" else f"{_MONTHS_EN[month - 1]} {year}"
+
+
+def format_time(value: Any, language: Language) -> str:
+    """A UTC ISO timestamp in Vietnam time: "14:05 ngày 26/11/2026" or "14:05 on 26 November 2026"."""
+    try:
+        moment = datetime.fromisoformat(str(value)).astimezone(VN_TZ)
+    except ValueError:
+        return str(value)
+    joiner = "ngày" if language == "vi" else "on"
+    return f"{moment:%H:%M} {joiner} {format_date(moment.date(), language)}"
+
+
+def _arrears(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    employer = _text(p, "employer", "đơn vị" if lang == "vi" else "your employer")
+    month = format_month(p.get("month"), lang)
+    if lang == "vi":
+        return (
+            "Đơn vị chưa đóng BHXH",
+            f"{employer} chưa đóng bảo hiểm xã hội {month} cho bạn. Thời gian này chưa được tính cho đến khi "
+            "đơn vị đóng đủ; bạn có thể liên hệ đơn vị hoặc cơ quan BHXH.",
+        )
+    return (
+        "Employer has not paid social insurance",
+        f"{employer} has not paid your social insurance for {month}. These months do not count until it pays; "
+        "you may contact your employer or the social insurance office.",
+    )
+
+
+def _card_expiring(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    until = format_date(p.get("valid_to"), lang)
+    if lang == "vi":
+        return (
+            "Thẻ BHYT sắp hết hạn",
+            f"Thẻ BHYT của bạn hết hạn sử dụng ngày {until}. Hãy gia hạn để không bị gián đoạn.",
+        )
+    return ("Health-insurance card ends soon", f"Your health-insurance card ends on {until}. Renew it to stay covered.")
+
+
+def _household_due(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    until = format_date(p.get("covered_until"), lang)
+    count = p.get("members")
+    if lang == "vi":
+        who = f"{count} thành viên" if isinstance(count, int) else "Thành viên"
+        return (
+            "Đến hạn đóng BHYT hộ gia đình",
+            f"{who} trong hộ được BHYT đến hết ngày {until}. Hãy đóng tiếp để thẻ không bị gián đoạn.",
+        )
+    who = f"{count} member{'s' if count != 1 else ''}" if isinstance(count, int) else "Members"
+    return (
+        "Household health insurance is due",
+        f"{who} of your household are covered until {until}. Pay for the next period to keep their cards valid.",
+    )
+
+
+def _application_status(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    index = 0 if lang == "vi" else 1
+    kind = APPLICATION_KINDS.get(_text(p, "kind"), ("hồ sơ", "application"))[index]
+    status = APPLICATION_STATUSES.get(_text(p, "status"), ("đã được cập nhật", "has been updated"))[index]
+    reference = _text(p, "reference")
+    reason = p.get("reason")
+    if lang == "vi":
+        body = f"Hồ sơ {kind} {reference} {status}.".replace("  ", " ")
+        if reason:
+            body += f" Lý do: {reason}"
+        return ("Cập nhật hồ sơ", body)
+    body = f"Your {kind} application {reference} {status}.".replace("  ", " ")
+    if reason:
+        body += f" Reason: {reason}"
+    return ("Application update", body)
+
+
+def _card_checked(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    facility = _text(p, "facility", "một cơ sở khám chữa bệnh" if lang == "vi" else "a medical facility")
+    at = format_time(p.get("checked_at"), lang)
+    if lang == "vi":
+        return ("Thẻ BHYT vừa được kiểm tra", f"{facility} đã kiểm tra thẻ BHYT của bạn lúc {at}.")
+    return ("Your card was checked", f"{facility} checked your health-insurance card at {at}.")
+
+
+def _new_device(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    device = _text(p, "device") or ("thiết bị không xác định" if lang == "vi" else "an unknown device")
+    at = format_time(p.get("signed_in_at"), lang)
+    if lang == "vi":
+        return (
+            "Đăng nhập từ thiết bị mới",
+            f"Tài khoản của bạn vừa đăng nhập trên {device} lúc {at}. Nếu không phải bạn, hãy đăng xuất phiên đó "
+            "và đổi mật khẩu.",
+        )
+    return (
+        "New sign-in to your account",
+        f"Your account was signed in on {device} at {at}. If this was not you, sign that session out and change "
+        "your password.",
+    )
+
+
+_RENDERERS: dict[str, Callable[[dict[str, Any], Language], tuple[str, str]]] = {
+    "arrears_found": _arrears,
+    "card_expiring": _card_expiring,
+    "household_payment_due": _household_due,
+    "application_status": _application_status,
+    "card_checked": _card_checked,
+    "new_device_sign_in": _new_device,
+}
+
+
+def render(kind: str, params: dict[str, Any], language: Language) -> tuple[str, str]:
+    """The (title, body) of a notification in ``language`` ("vi" or "en"; anything else reads Vietnamese)."""
+    lang = "en" if language == "en" else "vi"
+    renderer = _RENDERERS.get(kind)
+    if renderer is None:  # a kind added later and read by an older worker: say something rather than fail
+        return ("Thông báo", "Bạn có thông báo mới.") if lang == "vi" else ("Notification", "You have a new notice.")
+    return renderer(params or {}, lang)

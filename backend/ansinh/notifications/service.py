@@ -1,0 +1,331 @@
+"""The inbox: adding notices once per event, reading them, push subscriptions, choices and the event hooks."""
+
+import ipaddress
+import re
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ansinh.cards.results import CheckResult
+from ansinh.clinics.models import CardCheck
+from ansinh.core.errors import DomainError, NotFound
+from ansinh.core.settings import Settings
+from ansinh.core.signing import b64url_decode
+from ansinh.core.time import utcnow
+from ansinh.identity.models import Account, AuthSession
+from ansinh.notifications.messages import render
+from ansinh.notifications.models import Notification, NotificationKind, NotificationPreference, PushSubscription
+from ansinh.notifications.schemas import (
+    NotificationPage,
+    NotificationPreferences,
+    NotificationPublic,
+    PushSubscriptionCreate,
+    PushSubscriptionPublic,
+)
+
+MAX_ENDPOINT_LENGTH = 1024
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+class PushUnavailable(DomainError):
+    status_code = 503
+    slug = "push-unavailable"
+    title = "Push notifications unavailable"
+    default_en = "Push notifications are not available on this server. Your inbox still works."
+    default_vi = "Máy chủ chưa hỗ trợ thông báo đẩy. Hộp thư thông báo vẫn hoạt động bình thường."
+
+
+class InvalidSubscription(DomainError):
+    status_code = 422
+    slug = "invalid-push-subscription"
+    title = "Invalid push subscription"
+    default_en = "The browser's push subscription is not valid."
+    default_vi = "Đăng ký nhận thông báo đẩy của trình duyệt không hợp lệ."
+
+
+class NoSuchNotification(NotFound):
+    slug = "notification-not-found"
+    title = "No such notification"
+    default_en = "This notification does not exist."
+    default_vi = "Không tìm thấy thông báo này."
+
+
+# --- adding -------------------------------------------------------------------------------------------------------
+
+
+async def notify(
+    db: AsyncSession,
+    *,
+    person_id: int,
+    kind: NotificationKind,
+    dedupe_key: str,
+    params: dict[str, Any],
+    link: str | None = None,
+) -> Notification | None:
+    """Add an inbox entry in the caller's transaction (not committed); None if this event was already told."""
+    exists = (
+        await db.exec(
+            select(Notification.id).where(Notification.person_id == person_id, Notification.dedupe_key == dedupe_key)
+        )
+    ).first()
+    if exists is not None:
+        return None
+    notification = Notification(
+        person_id=person_id, kind=NotificationKind(kind).value, dedupe_key=dedupe_key, params=params, link=link
+    )
+    try:
+        # A concurrent writer may insert the same key between the check and here: the savepoint confines the
+        # unique violation, so the caller's transaction stays usable on PostgreSQL.
+        async with db.begin_nested():
+            db.add(notification)
+    except IntegrityError:
+        return None
+    return notification
+
+
+# --- reading ------------------------------------------------------------------------------------------------------
+
+
+def public(notification: Notification, language: str) -> NotificationPublic:
+    """An inbox entry rendered in ``language``."""
+    title, body = render(notification.kind, notification.params, language)
+    return NotificationPublic(
+        id=notification.id,  # type: ignore[arg-type]
+        kind=notification.kind,
+        title=title,
+        body=body,
+        link=notification.link,
+        params=notification.params,
+        created_at=notification.created_at,
+        read_at=notification.read_at,
+    )
+
+
+async def inbox(
+    db: AsyncSession, *, person_id: int, unread_only: bool, limit: int, offset: int, language: str
+) -> NotificationPage:
+    """The person's notices, newest first, with the unread count."""
+    mine = col(Notification.person_id) == person_id
+    unread_clause = col(Notification.read_at).is_(None)
+    where = (mine & unread_clause) if unread_only else mine
+    total = (await db.exec(select(func.count()).select_from(Notification).where(where))).one()
+    unread = (await db.exec(select(func.count()).select_from(Notification).where(mine, unread_clause))).one()
+    rows = await db.exec(
+        select(Notification)
+        .where(where)
+        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return NotificationPage(
+        items=[public(n, language) for n in rows.all()], total=total, limit=limit, offset=offset, unread=unread
+    )
+
+
+async def mark_read(db: AsyncSession, *, person_id: int, notification_id: int, language: str) -> NotificationPublic:
+    """Mark one of the person's notices read (again is fine); someone else's is not found."""
+    notification = await db.get(Notification, notification_id)
+    if notification is None or notification.person_id != person_id:
+        raise NoSuchNotification()
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        await db.commit()
+    return public(notification, language)
+
+
+async def mark_all_read(db: AsyncSession, *, person_id: int) -> int:
+    """Mark every unread notice of the person read; returns how many."""
+    result = await db.exec(
+        update(Notification)
+        .where(col(Notification.person_id) == person_id, col(Notification.read_at).is_(None))
+        .values(read_at=utcnow())
+    )
+    await db.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- push subscriptions -------------------------------------------------------------------------------------------
+
+
+def _check_endpoint(endpoint: str, settings: Settings) -> None:
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    if len(endpoint) > MAX_ENDPOINT_LENGTH or not host or parts.username or parts.password:
+        raise InvalidSubscription("The push endpoint is not a valid URL.", "Địa chỉ nhận thông báo không hợp lệ.")
+    local = host in LOCAL_HOSTS
+    if parts.scheme == "http" and local and settings.is_dev:
+        return  # a test push service on this machine
+    if parts.scheme != "https":
+        raise InvalidSubscription("The push endpoint must use https.", "Địa chỉ nhận thông báo phải dùng https.")
+    # The job POSTs to this URL from inside our network: only public push services, never a bare IP or local name.
+    try:
+        ipaddress.ip_address(host)
+        is_ip = True
+    except ValueError:
+        is_ip = False
+    if (is_ip or local or "." not in host) and not (local and settings.is_dev):
+        raise InvalidSubscription(
+            "The push endpoint must be a push service on the internet.",
+            "Địa chỉ nhận thông báo phải là dịch vụ thông báo đẩy trên internet.",
+        )
+
+
+def _check_keys(p256dh: str, auth: str) -> None:
+    try:
+        point = b64url_decode(p256dh.rstrip("="))
+        secret = b64url_decode(auth.rstrip("="))
+        if len(point) != 65 or point[0] != 4:
+            raise ValueError("not an uncompressed point")
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)  # refuses points off the curve
+    except ValueError as exc:
+        raise InvalidSubscription(
+            "keys.p256dh must be the browser's P-256 public key (65 bytes, base64url).",
+            "keys.p256dh phải là khóa công khai P-256 của trình duyệt (65 byte, base64url).",
+        ) from exc
+    if len(secret) != 16:
+        raise InvalidSubscription(
+            "keys.auth must be the browser's 16-byte auth secret (base64url).",
+            "keys.auth phải là khóa bí mật 16 byte của trình duyệt (base64url).",
+        )
+
+
+async def subscribe(
+    db: AsyncSession, *, person_id: int, request: PushSubscriptionCreate, settings: Settings, user_agent: str | None
+) -> tuple[PushSubscriptionPublic, bool]:
+    """Store the browser's subscription for the person; returns it and whether it is new."""
+    endpoint = request.endpoint.strip()
+    _check_endpoint(endpoint, settings)
+    _check_keys(request.keys.p256dh, request.keys.auth)
+    existing = (await db.exec(select(PushSubscription).where(PushSubscription.endpoint == endpoint))).first()
+    created = existing is None
+    # The same endpoint is the same browser: whoever signs in on it last receives its pushes.
+    row = existing or PushSubscription(person_id=person_id, endpoint=endpoint, p256dh="", auth="")
+    row.person_id = person_id
+    row.p256dh = request.keys.p256dh.rstrip("=")
+    row.auth = request.keys.auth.rstrip("=")
+    row.language = request.language
+    row.user_agent = (user_agent or None) and user_agent[:255]
+    row.failures = 0
+    db.add(row)
+    try:
+        await db.commit()
+    except IntegrityError:  # the browser posted twice at once: the other request stored it
+        await db.rollback()
+        return await subscribe(db, person_id=person_id, request=request, settings=settings, user_agent=user_agent)
+    return PushSubscriptionPublic(id=row.id, endpoint=row.endpoint, created_at=row.created_at), created  # type: ignore[arg-type]
+
+
+async def unsubscribe(db: AsyncSession, *, person_id: int, endpoint: str) -> None:
+    """Forget the person's subscription at ``endpoint``; anyone else's is left alone."""
+    row = (
+        await db.exec(
+            select(PushSubscription).where(
+                PushSubscription.endpoint == endpoint.strip(), PushSubscription.person_id == person_id
+            )
+        )
+    ).first()
+    if row is not None:
+        await db.delete(row)
+        await db.commit()
+
+
+# --- preferences --------------------------------------------------------------------------------------------------
+
+
+async def preferences(db: AsyncSession, *, person_id: int) -> NotificationPreferences:
+    """The person's choices (defaults until they choose)."""
+    row = await db.get(NotificationPreference, person_id)
+    return NotificationPreferences(card_checked=row.card_checked if row else False)
+
+
+async def set_preferences(
+    db: AsyncSession, *, person_id: int, choices: NotificationPreferences
+) -> NotificationPreferences:
+    """Save the person's choices."""
+    row = await db.get(NotificationPreference, person_id) or NotificationPreference(person_id=person_id)
+    row.card_checked = choices.card_checked
+    row.updated_at = utcnow()
+    db.add(row)
+    try:
+        await db.commit()
+    except IntegrityError:  # two first saves at once: the later one wins
+        await db.rollback()
+        return await set_preferences(db, person_id=person_id, choices=choices)
+    return NotificationPreferences(card_checked=row.card_checked)
+
+
+# --- event hooks --------------------------------------------------------------------------------------------------
+
+
+async def card_check_notice(db: AsyncSession, *, check: CardCheck, facility_name: str) -> None:
+    """A clinic checked the card successfully: tell the holder, if they asked to be told."""
+    if check.person_id is None or not CheckResult(check.result).valid:
+        return
+    choice = await db.get(NotificationPreference, check.person_id)
+    if choice is None or not choice.card_checked:
+        return
+    await db.flush()  # the check's id names the event
+    await notify(
+        db,
+        person_id=check.person_id,
+        kind=NotificationKind.CARD_CHECKED,
+        dedupe_key=f"card-check:{check.id}",
+        params={"facility": facility_name, "checked_at": check.checked_at.isoformat()},
+        link="#/card",
+    )
+
+
+_BROWSERS = (
+    ("Edge", re.compile(r"Edg(e|A|iOS)?/")),
+    ("Opera", re.compile(r"OPR/|Opera")),
+    ("Samsung Internet", re.compile(r"SamsungBrowser/")),
+    ("Cốc Cốc", re.compile(r"coc_coc_browser/")),
+    ("Zalo", re.compile(r"Zalo")),
+    ("Firefox", re.compile(r"Firefox/|FxiOS/")),
+    ("Chrome", re.compile(r"Chrome/|CriOS/")),
+    ("Safari", re.compile(r"Safari/")),
+)
+_SYSTEMS = (
+    ("Android", re.compile(r"Android")),
+    ("iOS", re.compile(r"iPhone|iPad|iPod")),
+    ("Windows", re.compile(r"Windows")),
+    ("macOS", re.compile(r"Mac OS X|Macintosh")),
+    ("ChromeOS", re.compile(r"CrOS")),
+    ("Linux", re.compile(r"Linux")),
+)
+
+
+def describe_device(user_agent: str | None) -> str:
+    """A short, language-neutral name for a user agent: "Chrome · Android"; empty when nothing is known."""
+    text = user_agent or ""
+    browser = next((name for name, pattern in _BROWSERS if pattern.search(text)), None)
+    system = next((name for name, pattern in _SYSTEMS if pattern.search(text)), None)
+    return " · ".join(part for part in (browser, system) if part)
+
+
+async def sign_in_notice(db: AsyncSession, *, account: Account, auth_session: AuthSession, at: datetime) -> None:
+    """A sign-in from a device this account never used before (and not its very first): tell the citizen."""
+    if account.person_id is None:
+        return  # staff accounts have no inbox
+    earlier = select(AuthSession.id).where(AuthSession.account_id == account.id, col(AuthSession.id) != auth_session.id)
+    if (await db.exec(earlier.limit(1))).first() is None:
+        return  # the first sign-in ever: nothing to compare with
+    same_device = earlier.where(AuthSession.user_agent == auth_session.user_agent)
+    if auth_session.user_agent is None:
+        same_device = earlier.where(col(AuthSession.user_agent).is_(None))
+    if (await db.exec(same_device.limit(1))).first() is not None:
+        return
+    await notify(
+        db,
+        person_id=account.person_id,
+        kind=NotificationKind.NEW_DEVICE_SIGN_IN,
+        dedupe_key=f"sign-in:{auth_session.id}",
+        params={"device": describe_device(auth_session.user_agent), "signed_in_at": at.isoformat()},
+        link="#/settings",
+    )
