@@ -38,6 +38,7 @@ async function boot() {
       const link = event.data?.type === "ansinh-open" ? String(event.data.link ?? "") : "";
       if (link.startsWith("#/")) location.hash = link;
     });
+    navigator.serviceWorker.startMessages();
   }
   window.addEventListener("online", showNetworkStatus);
   window.addEventListener("offline", showNetworkStatus);
