@@ -202,3 +202,16 @@ def test_the_png_decoder_helper_rejects_a_blank_image() -> None:
     png.Writer(40, 40, greyscale=True).write(buffer, [[255] * 40 for _ in range(40)])
     with pytest.raises(AssertionError, match="no QR code"):
         decode_png(buffer.getvalue())
+
+
+async def test_a_reissue_of_a_suspended_card_lifts_nothing(
+    client: AsyncTestClient[Litestar], holder: CardHolder, staff_headers: dict[str, str]
+) -> None:
+    base = f"/api/v1/staff/cards/{holder.card.number}"
+    suspended = await client.post(f"{base}/suspend", json={"reason": "under investigation"}, headers=staff_headers)
+    assert suspended.status_code == 200, suspended.text
+    reissued = await client.post(f"{base}/reissue", json={"reason": "lost card"}, headers=staff_headers)
+    assert reissued.status_code == 201, reissued.text
+    assert reissued.json()["status"] == "suspended"
+    card = (await client.get("/api/v1/me/card", headers=holder.headers)).json()
+    assert (card["serial"], card["status"]) == (reissued.json()["serial"], "suspended")

@@ -1,13 +1,125 @@
-"""Application routes (being built)."""
+"""Applications: the citizen files and follows them; staff move them through their timeline."""
 
-from litestar import Controller
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import CacheControlHeader
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+
+from ansinh.applications import service
+from ansinh.applications.models import ApplicationKind, ApplicationStatus
+from ansinh.applications.schemas import (
+    ApplicationBody,
+    ApplicationSummary,
+    ApplicationView,
+    StaffApplicationSummary,
+    StaffApplicationView,
+    TransitionRequest,
+)
+from ansinh.core.deps import Caller, Context, DbSession
+from ansinh.core.pagination import Limit, Offset, Page
+from ansinh.identity.guards import requires_citizen, requires_staff
+
+NO_STORE = CacheControlHeader(no_store=True, private=True)
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        min_length=1,
+        max_length=64,
+        description="One per form: a retry files nothing new",
+    ),
+]
+StatusFilter = Annotated[ApplicationStatus | None, QueryParameter(name="status", description="Only this status")]
+KindFilter = Annotated[ApplicationKind | None, QueryParameter(name="kind", description="Only this kind")]
 
 
 class ApplicationController(Controller):
+    """The caller's own applications (hồ sơ dịch vụ công)."""
+
     path = "/me/applications"
     tags = ["applications"]
+    guards = [requires_citizen]
+
+    @get("", operation_id="listMyApplications", cache_control=NO_STORE)
+    async def list_mine(
+        self, principal: Caller, db_session: DbSession, limit: Limit = 20, offset: Offset = 0
+    ) -> Page[ApplicationSummary]:
+        """The caller's applications, newest first."""
+        items, total = await service.my_applications(
+            db_session, account_id=principal.account_id, limit=limit, offset=offset
+        )
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    @post("", operation_id="fileApplication", cache_control=NO_STORE)
+    async def file(
+        self,
+        data: JSONBody[ApplicationBody],
+        principal: Caller,
+        db_session: DbSession,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[ApplicationView]:
+        """File an application (201); a retry with the same Idempotency-Key returns the first one (200)."""
+        view, created = await service.file_application(
+            db_session, account_id=principal.account_id, request=data.root, idempotency_key=idempotency_key
+        )
+        return Response(view, status_code=201 if created else 200)
+
+    @get("/{application_id:int}", operation_id="getMyApplication", cache_control=NO_STORE)
+    async def get_mine(
+        self, application_id: FromPath[int], principal: Caller, db_session: DbSession
+    ) -> ApplicationView:
+        """One application with its status timeline."""
+        return await service.my_application(db_session, account_id=principal.account_id, application_id=application_id)
+
+    @post("/{application_id:int}/withdraw", status_code=200, operation_id="withdrawMyApplication")
+    async def withdraw(
+        self, application_id: FromPath[int], principal: Caller, db_session: DbSession
+    ) -> ApplicationView:
+        """Take back an application before it is decided."""
+        return await service.withdraw(db_session, account_id=principal.account_id, application_id=application_id)
 
 
 class StaffApplicationController(Controller):
+    """Staff work the queue; every move is written to the application's audit trail."""
+
     path = "/staff/applications"
     tags = ["applications"]
+    guards = [requires_staff]
+
+    @get("", operation_id="staffListApplications", cache_control=NO_STORE)
+    async def list_all(
+        self,
+        db_session: DbSession,
+        status: StatusFilter = None,
+        kind: KindFilter = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> Page[StaffApplicationSummary]:
+        """Applications, oldest first, optionally of one status or kind."""
+        items, total = await service.staff_list(db_session, status=status, kind=kind, limit=limit, offset=offset)
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    @get("/{application_id:int}", operation_id="staffGetApplication", cache_control=NO_STORE)
+    async def get_one(self, application_id: FromPath[int], db_session: DbSession) -> StaffApplicationView:
+        """An application with the applicant and its audit trail (who, what, when, before/after)."""
+        return await service.staff_view(db_session, application_id=application_id)
+
+    @post("/{application_id:int}/transitions", status_code=200, operation_id="staffMoveApplication")
+    async def transition(
+        self,
+        application_id: FromPath[int],
+        data: JSONBody[TransitionRequest],
+        principal: Caller,
+        db_session: DbSession,
+        request_context: Context,
+    ) -> StaffApplicationView:
+        """Move the application one legal step; ``done`` applies its effect (new card, facility, corrected data)."""
+        return await service.staff_transition(
+            db_session,
+            staff_account_id=principal.account_id,
+            application_id=application_id,
+            request=data,
+            context=request_context,
+        )

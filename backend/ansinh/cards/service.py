@@ -68,7 +68,7 @@ def card_with_holder() -> Any:
     )
 
 
-async def _live_card(db: AsyncSession, *, person_id: int) -> tuple[HealthInsuranceCard, Person, MedicalFacility] | None:
+async def live_card(db: AsyncSession, *, person_id: int) -> tuple[HealthInsuranceCard, Person, MedicalFacility] | None:
     """The person's non-revoked card (at most one, by the partial unique index) with its facility."""
     row = (
         await db.exec(
@@ -128,7 +128,7 @@ async def card_of_person(
     db: AsyncSession, *, person_id: int, now: datetime | None = None, missing: NoCard | None = None
 ) -> CardPublic:
     """A person's current card (callers have already decided the caller may see it)."""
-    found = await _live_card(db, person_id=person_id)
+    found = await live_card(db, person_id=person_id)
     if found is None:
         raise missing or NoCard("No health-insurance card on record.", "Chưa có thẻ BHYT trong hệ thống.")
     return card_public(*found, today=today_vn(now))
@@ -153,7 +153,7 @@ async def issue_card_token(
     now = now or utcnow()
     await hit(store, f"card-token:{account_id}", TOKEN_LIMIT)
     person_id = await citizen_person_id(db, account_id=account_id)
-    found = await _live_card(db, person_id=person_id)
+    found = await live_card(db, person_id=person_id)
     if found is None:
         raise NoCard()
     card, person, facility = found
@@ -299,13 +299,30 @@ async def reissue_card(
     now: datetime | None = None,
 ) -> CardActionResult:
     """Revoke the card in force and issue the same card under a new serial, in one transaction."""
+    result = await reissue_card_in_transaction(
+        db, number=number, reason=reason, staff_account_id=staff_account_id, context=context, now=now
+    )
+    await db.commit()
+    return result
+
+
+async def reissue_card_in_transaction(
+    db: AsyncSession,
+    *,
+    number: str,
+    reason: str,
+    staff_account_id: int | None,
+    context: RequestContext | None = None,
+    now: datetime | None = None,
+) -> CardActionResult:
+    """Like `reissue_card`, inside the caller's transaction (an approved application commits it with its own step)."""
     now = now or utcnow()
+    card = await _card_for_update(db, number=number)
+    old_serial, was_suspended = card.serial, card.status == CardStatus.SUSPENDED
+    card.status, card.revoked_at = CardStatus.REVOKED, now
+    db.add(card)
+    await db.flush()  # frees the "one live card per number" slot before the new row takes it
     for _attempt in range(5):
-        card = await _card_for_update(db, number=number)
-        old_serial = card.serial
-        card.status, card.revoked_at = CardStatus.REVOKED, now
-        db.add(card)
-        await db.flush()  # frees the "one live card per number" slot before the new row takes it
         fresh = HealthInsuranceCard(
             serial=new_serial(now),
             number=card.number,
@@ -315,18 +332,16 @@ async def reissue_card(
             valid_from=card.valid_from,
             valid_to=card.valid_to,
             five_year_date=card.five_year_date,
-            status=CardStatus.SUSPENDED
-            if card.status == CardStatus.SUSPENDED
-            else CardStatus.ACTIVE,  # a reissue lifts nothing
+            status=CardStatus.SUSPENDED if was_suspended else CardStatus.ACTIVE,  # a reissue lifts nothing
             person_id=card.person_id,
             primary_facility_id=card.primary_facility_id,
             issued_at=now,
         )
-        db.add(fresh)
         try:
-            await db.flush()
+            async with db.begin_nested():  # a serial collision (1 in 10^7) undoes only this insert: draw again
+                db.add(fresh)
+                await db.flush()
         except IntegrityError:
-            await db.rollback()  # a serial collision (1 in 10^7): draw again
             continue
         await _audit(
             db,
@@ -337,7 +352,6 @@ async def reissue_card(
             context=context,
             previous_serial=old_serial,
         )
-        await db.commit()
         return CardActionResult(
             number=fresh.number, status=fresh.status, serial=fresh.serial, previous_serial=old_serial
         )

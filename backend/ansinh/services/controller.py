@@ -1,21 +1,29 @@
 """Public look-ups (facilities, card validity, legal tables) and the citizen's own data export."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody, QueryParameter
 
+from ansinh.applications.schemas import VoluntaryQuote
+from ansinh.applications.service import voluntary_quote
 from ansinh.core.deps import Caller, Context, DbSession, Store
 from ansinh.core.pagination import Limit, Offset, Page
 from ansinh.core.time import today_vn
 from ansinh.identity.guards import requires_citizen
+from ansinh.records.tables import OTHER, VOLUNTARY_CATEGORIES
 from ansinh.services import export, lookups
 
 Query = Annotated[
     str | None, QueryParameter(name="q", max_length=100, description="Part of the name, or a code prefix")
 ]
 Province = Annotated[str | None, QueryParameter(name="province", max_length=2, description="2-digit province code")]
+Income = Annotated[int, QueryParameter(name="monthly_income", ge=0, description="Chosen monthly income, VND")]
+Category = Annotated[
+    Literal[VOLUNTARY_CATEGORIES],  # type: ignore[valid-type]
+    QueryParameter(name="category", description="poor, near_poor, ethnic_minority or other"),
+]
 Level = Annotated[str | None, QueryParameter(name="level", max_length=16, description="central, provincial…")]
 # Reference tables change by decree, a few times a decade: let browsers and proxies keep them for an hour.
 CACHE_AN_HOUR = CacheControlHeader(public=True, max_age=3600)
@@ -73,6 +81,13 @@ class LookupController(Controller):
     async def contribution_rates(self) -> list[lookups.RateRowPublic]:
         """Compulsory contribution rates per fund (employer and employee), with their history."""
         return lookups.contribution_rate_table(today_vn())
+
+    @get(
+        "/reference/voluntary-contribution", operation_id="referenceVoluntaryContribution", cache_control=CACHE_AN_HOUR
+    )
+    async def voluntary(self, monthly_income: Income, category: Category = OTHER) -> VoluntaryQuote:
+        """Voluntary SI this month at a chosen income: the 22% contribution, the state support, what is left to pay."""
+        return voluntary_quote(monthly_income=monthly_income, category=category, on=today_vn())
 
 
 class MyDataController(Controller):
