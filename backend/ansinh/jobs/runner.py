@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ansinh.applications.service import apply_due_changes
 from ansinh.core.db import create_engine, session_factory
 from ansinh.core.settings import Settings
 from ansinh.notifications import due, push
@@ -20,6 +21,7 @@ DueTask = Callable[[AsyncSession, date, Settings], Awaitable[int]]
 
 # Other domains add their tasks here. Order matters: notices are created before deliver_push sends them.
 DUE_TASKS: tuple[tuple[str, DueTask], ...] = (
+    ("application_changes", apply_due_changes),  # its status notices go out with deliver_push below
     ("arrears_found", due.arrears_found),
     ("card_expiring", due.card_expiring),
     ("household_payment_due", due.household_payment_due),
