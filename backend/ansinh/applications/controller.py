@@ -9,7 +9,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from ansinh.applications import service
 from ansinh.applications.models import ApplicationKind, ApplicationStatus
 from ansinh.applications.schemas import (
-    ApplicationBody,
+    ApplicationRequest,
     ApplicationSummary,
     ApplicationView,
     StaffApplicationSummary,
@@ -55,14 +55,14 @@ class ApplicationController(Controller):
     @post("", operation_id="fileApplication", cache_control=NO_STORE)
     async def file(
         self,
-        data: JSONBody[ApplicationBody],
+        data: JSONBody[ApplicationRequest],
         principal: Caller,
         db_session: DbSession,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[ApplicationView]:
         """File an application (201); a retry with the same Idempotency-Key returns the first one (200)."""
         view, created = await service.file_application(
-            db_session, account_id=principal.account_id, request=data.root, idempotency_key=idempotency_key
+            db_session, account_id=principal.account_id, request=data, idempotency_key=idempotency_key
         )
         return Response(view, status_code=201 if created else 200)
 

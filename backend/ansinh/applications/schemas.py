@@ -3,8 +3,9 @@
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from ansinh.applications.models import ApplicationKind
 from ansinh.records.tables import VOLUNTARY_CATEGORIES
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -44,34 +45,28 @@ class VoluntaryRegistrationDetails(_Strict):
     first_month: Month
 
 
-class CardReissueRequest(_Strict):
-    kind: Literal["card_reissue"]
-    details: CardReissueDetails
+ApplicationDetails = CardReissueDetails | FacilityChangeDetails | InfoCorrectionDetails | VoluntaryRegistrationDetails
+DETAILS_BY_KIND: dict[str, type[ApplicationDetails]] = {
+    ApplicationKind.CARD_REISSUE: CardReissueDetails,
+    ApplicationKind.FACILITY_CHANGE: FacilityChangeDetails,
+    ApplicationKind.INFO_CORRECTION: InfoCorrectionDetails,
+    ApplicationKind.VOLUNTARY_REGISTRATION: VoluntaryRegistrationDetails,
+}
 
 
-class FacilityChangeRequest(_Strict):
-    kind: Literal["facility_change"]
-    details: FacilityChangeDetails
+class ApplicationRequest(_Strict):
+    """An application as filed: ``kind`` says which shape ``details`` must have."""
 
+    kind: ApplicationKind
+    details: ApplicationDetails
 
-class InfoCorrectionRequest(_Strict):
-    kind: Literal["info_correction"]
-    details: InfoCorrectionDetails
-
-
-class VoluntaryRegistrationRequest(_Strict):
-    kind: Literal["voluntary_registration"]
-    details: VoluntaryRegistrationDetails
-
-
-ApplicationRequest = Annotated[
-    CardReissueRequest | FacilityChangeRequest | InfoCorrectionRequest | VoluntaryRegistrationRequest,
-    Field(discriminator="kind"),
-]
-
-
-class ApplicationBody(RootModel[ApplicationRequest]):
-    """An application as posted: ``kind`` says which ``details`` apply (Litestar decodes one model, not a union)."""
+    @model_validator(mode="before")
+    @classmethod
+    def _details_of_kind(cls, data: Any) -> Any:
+        # Validate details against the kind's own model, not whichever union member happens to fit.
+        if isinstance(data, dict) and data.get("kind") in DETAILS_BY_KIND and isinstance(data.get("details"), dict):
+            return {**data, "details": DETAILS_BY_KIND[data["kind"]].model_validate(data["details"])}
+        return data
 
 
 class TimelineStep(BaseModel):

@@ -23,15 +23,15 @@ from ansinh.applications.schemas import (
     ApplicationSummary,
     ApplicationView,
     AuditEntry,
-    CardReissueRequest,
-    FacilityChangeRequest,
-    InfoCorrectionRequest,
+    CardReissueDetails,
+    FacilityChangeDetails,
+    InfoCorrectionDetails,
     StaffApplicationSummary,
     StaffApplicationView,
     TimelineStep,
     TransitionRequest,
     VoluntaryQuote,
-    VoluntaryRegistrationRequest,
+    VoluntaryRegistrationDetails,
 )
 from ansinh.cards.models import HealthInsuranceCard
 from ansinh.cards.service import live_card, reissue_card_in_transaction
@@ -135,12 +135,12 @@ async def _validated_request(
 ) -> tuple[dict[str, Any], date | None]:
     """Check the request against the records; return the details to store and the planned effective date."""
     details = request.details.model_dump(mode="json", exclude_none=True)
-    match request:
-        case CardReissueRequest():
+    match request.details:
+        case CardReissueDetails():
             if await live_card(db, person_id=person.id) is None:  # type: ignore[arg-type]
                 raise NoLiveCard()
             return details, None
-        case FacilityChangeRequest(details=wanted):
+        case FacilityChangeDetails() as wanted:
             found = await live_card(db, person_id=person.id)  # type: ignore[arg-type]
             if found is None:
                 raise NoLiveCard()
@@ -150,7 +150,7 @@ async def _validated_request(
                     "This is already your primary-care facility.", "Đây đã là nơi đăng ký KCB ban đầu của bạn."
                 )
             return {**details, "facility_name": facility.name}, rules.next_quarter_start(today)
-        case InfoCorrectionRequest(details=wanted):
+        case InfoCorrectionDetails() as wanted:
             changes = wanted.changes.model_dump(exclude_none=True)
             if not changes:
                 raise InvalidInput("Say at least one thing to correct.", "Hãy nêu ít nhất một thông tin cần sửa.")
@@ -165,7 +165,7 @@ async def _validated_request(
             if born is not None and not date(1900, 1, 1) <= born <= today:
                 raise InvalidInput("The birth date is not plausible.", "Ngày sinh không hợp lệ.")
             return details, None
-        case VoluntaryRegistrationRequest(details=wanted):
+        case VoluntaryRegistrationDetails() as wanted:
             first = _first_day(wanted.first_month)
             if not 0 <= _month_index(first) - _month_index(today) <= 12:
                 raise InvalidInput(
@@ -174,7 +174,7 @@ async def _validated_request(
                 )
             quote = voluntary_quote(monthly_income=wanted.monthly_income, category=wanted.category, on=first)
             return {**details, "quote": quote.model_dump(mode="json")}, None
-    raise InvalidInput()  # pragma: no cover - the discriminated union admits nothing else
+    raise InvalidInput()  # pragma: no cover - ApplicationRequest admits nothing else
 
 
 # --- the citizen's side --------------------------------------------------------------------------------------------
