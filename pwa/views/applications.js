@@ -476,8 +476,12 @@ function timeline(view) {
           step.state === "upcoming"
             ? h("span", { class: "muted app-small" }, t("applications.upcoming"))
             : h("time", { class: "muted app-small", datetime: step.at }, formatDateTime(step.at)),
-          step.note ? h("span", { class: "app-step-note" }, step.note) : null,
-          step.status === "rejected" && view.reason ? h("span", { class: "app-step-note" }, t("applications.reason_text", { reason: view.reason })) : null,
+          // A rejection's note is its reason: said once, introduced as the reason.
+          step.status === "rejected" && view.reason
+            ? h("span", { class: "app-step-note" }, t("applications.reason_text", { reason: view.reason }))
+            : step.note
+              ? h("span", { class: "app-step-note" }, step.note)
+              : null,
         ),
       ),
     ),
