@@ -8,7 +8,7 @@ PORT ?= 8000
 DEV_ENV := ANSINH_ENV=dev
 LINT_DIRS := backend tests $(wildcard bench)
 
-.PHONY: run test lint fmt migrate seed wheel clean help
+.PHONY: run test lint fmt migrate seed jobs wheel clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -31,7 +31,11 @@ migrate: $(STAMP)
 seed: migrate
 	$(DEV_ENV) $(BIN)/ansinh seed
 
-run: seed
+jobs: migrate
+	$(DEV_ENV) $(BIN)/ansinh jobs run-due
+
+# The due jobs run once at start so the demo inbox shows what is due today (cron runs them in production).
+run: seed jobs
 	@echo "AnSinh at http://localhost:$(PORT)  (API docs: http://localhost:$(PORT)/schema)"
 	$(DEV_ENV) $(BIN)/ansinh run --host $(HOST) --port $(PORT)
 
