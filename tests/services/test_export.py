@@ -2,12 +2,15 @@
 
 import json
 
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.settings import Settings
+from ansinh.core.signing import b64url
 from ansinh.demo.personas import AN, CLINIC_CLIENT_ID, CLINIC_SECRET
 from ansinh.demo.runner import run_seed
 from ansinh.identity.models import Account
@@ -66,3 +69,42 @@ async def test_an_exports_his_records_cards_checks_and_household(
 
 async def test_the_export_needs_a_citizen(client: Client) -> None:
     assert (await client.get("/api/v1/me/export")).status_code == 401
+
+
+async def test_the_export_holds_applications_notices_and_push_devices_but_not_push_keys(
+    client: Client, db_session: AsyncSession, settings: Settings
+) -> None:
+    await run_seed(settings, people=0, seed=2026)
+    an = (await db_session.exec(select(Account).where(Account.username == AN))).one()
+    headers = bearer_for(settings, an)
+    filed = await client.post(
+        "/api/v1/me/applications", json={"kind": "card_reissue", "details": {"reason": "lost"}}, headers=headers
+    )
+    assert filed.status_code == 201, filed.text
+    browser_key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    p256dh = b64url(browser_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+    auth = b64url(b"sixteen byte key")
+    subscribed = await client.post(
+        "/api/v1/me/push-subscriptions",
+        json={
+            "endpoint": "https://push.example.net/send/abc123",
+            "keys": {"p256dh": p256dh, "auth": auth},
+            "language": "vi",
+        },
+        headers=headers,
+    )
+    assert subscribed.status_code == 201, subscribed.text
+
+    data = (await client.get("/api/v1/me/export", headers=headers)).json()
+    [application] = data["applications"]
+    assert (application["reference"], application["status"]) == (filed.json()["reference"], "submitted")
+    assert [step["to_status"] for step in application["timeline"]] == ["submitted"]
+    assert [n["params"]["reference"] for n in data["notifications"] if n["kind"] == "application_status"] == [
+        application["reference"]
+    ]
+    assert data["push_subscriptions"][0]["push_service"] == "push.example.net"
+    assert data["notification_preferences"] == {"card_checked": False}
+    text = json.dumps(data)
+    assert p256dh not in text
+    assert auth not in text
+    assert "abc123" not in text

@@ -7,16 +7,19 @@ a column is added.
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ansinh.applications.models import ApplicationEvent, ServiceApplication
 from ansinh.cards.models import HealthInsuranceCard, HealthInsuranceCardBase
 from ansinh.clinics.models import CardCheck, MedicalFacility
 from ansinh.core.time import utcnow
 from ansinh.households.models import Household, HouseholdMember, HouseholdMemberBase
 from ansinh.identity.models import Account, AuthSession, Passkey, PersonBase, SecurityEvent
 from ansinh.identity.service import citizen_person
+from ansinh.notifications.models import Notification, NotificationPreference, PushSubscription
 from ansinh.records.models import (
     Benefit,
     BenefitBase,
@@ -33,6 +36,12 @@ SESSION_FIELDS = ("created_at", "last_seen_at", "expires_at", "revoked_at", "amr
 PASSKEY_FIELDS = ("name", "created_at", "last_used_at", "aaguid", "transports", "backed_up")
 EVENT_FIELDS = ("kind", "created_at", "ip", "user_agent", "detail")
 CHECK_FIELDS = ("checked_at", "method", "result", "staff_name")  # never staff_citizen_id
+APPLICATION_FIELDS = (
+    "reference", "kind", "status", "request", "outcome", "reason", "effective_from", "created_at", "updated_at"
+)  # fmt: skip
+STEP_FIELDS = ("to_status", "actor_role", "created_at")  # staff identities and notes stay in the audit trail
+NOTIFICATION_FIELDS = ("kind", "params", "link", "created_at", "read_at")
+PUSH_FIELDS = ("language", "user_agent", "created_at", "last_success_at")  # never the endpoint's keys
 
 
 def _pick(row: Any, fields: tuple[str, ...] | list[str]) -> dict[str, Any]:
@@ -98,6 +107,27 @@ async def my_data(db: AsyncSession, *, account_id: int, now: datetime | None = N
             select(SecurityEvent).where(SecurityEvent.account_id == account_id).order_by(col(SecurityEvent.id))
         )
     ).all()
+    applications = (
+        await db.exec(
+            select(ServiceApplication)
+            .where(ServiceApplication.person_id == person.id)
+            .order_by(col(ServiceApplication.created_at))
+        )
+    ).all()
+    steps = (
+        await db.exec(
+            select(ApplicationEvent)
+            .where(col(ApplicationEvent.application_id).in_([a.id for a in applications]))
+            .order_by(col(ApplicationEvent.id))
+        )
+    ).all()
+    notifications = (
+        await db.exec(
+            select(Notification).where(Notification.person_id == person.id).order_by(col(Notification.created_at))
+        )
+    ).all()
+    subscriptions = (await db.exec(select(PushSubscription).where(PushSubscription.person_id == person.id))).all()
+    preference = await db.get(NotificationPreference, person.id)
 
     return {
         "format": "ansinh-my-data",
@@ -131,4 +161,16 @@ async def my_data(db: AsyncSession, *, account_id: int, now: datetime | None = N
             if membership
             else None
         ),
+        "applications": [
+            {
+                **_pick(a, APPLICATION_FIELDS),
+                "timeline": [_pick(e, STEP_FIELDS) for e in steps if e.application_id == a.id],
+            }
+            for a in applications
+        ],
+        "notifications": [_pick(n, NOTIFICATION_FIELDS) for n in notifications],
+        "push_subscriptions": [
+            {**_pick(p, PUSH_FIELDS), "push_service": urlsplit(p.endpoint).hostname} for p in subscriptions
+        ],
+        "notification_preferences": {"card_checked": preference.card_checked if preference else False},
     }
