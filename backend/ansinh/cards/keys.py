@@ -3,6 +3,9 @@
 A new key is published (state ``next``) at least one JWKS max-age before it signs anything, and a
 retired key stays published until every token it signed has expired, so a clinic with a cached JWKS
 never meets an unknown ``kid`` during a rotation.
+
+Printed passbooks are signed with the same current key but live for years: they verify against every
+key that was never withdrawn (``withdrawn_at`` is set only by a forced rotation, for a compromised key).
 """
 
 import json
@@ -48,6 +51,11 @@ class KeyRing:
     signing_key: ec.EllipticCurvePrivateKey
     public_keys: dict[str, ec.EllipticCurvePublicKey]
     jwks: dict[str, list[dict[str, str]]]
+
+
+def jwk_entry(key: CardSigningKey) -> dict[str, str]:
+    """A key row as a public JWKS entry (kty, crv, x, y, kid, use, alg); never the private half."""
+    return {**json.loads(key.public_jwk), "kid": key.kid, "use": "sig", "alg": key.algorithm}
 
 
 def _new_key(*, state: SigningKeyState, kek: bytes, now: datetime) -> CardSigningKey:
@@ -102,7 +110,7 @@ async def load_key_ring(db: AsyncSession, *, kek_secret: str, now: datetime | No
     current = next(k for k in keys if k.state == SigningKeyState.CURRENT)
     order = {SigningKeyState.CURRENT: 0, SigningKeyState.NEXT: 1, SigningKeyState.RETIRING: 2}
     keys.sort(key=lambda k: (order[SigningKeyState(k.state)], -(k.published_at.timestamp())))
-    jwks = [{**json.loads(k.public_jwk), "kid": k.kid, "use": "sig", "alg": k.algorithm} for k in keys]
+    jwks = [jwk_entry(k) for k in keys]
     return KeyRing(
         signing_kid=current.kid,
         signing_key=decrypt_private_key(
@@ -119,7 +127,8 @@ async def rotate_keys(
     """Next becomes current, current starts retiring, a new next is published; returns (retiring, current, next).
 
     Refused while the next key is younger than one JWKS max-age. ``force`` is for a compromised current key:
-    rotate at once and stop accepting the old key immediately (its tokens answer 203; citizens refresh).
+    rotate at once and stop accepting the old key immediately (its tokens answer 203; citizens refresh), and
+    withdraw it, so no passbook it ever signed verifies either.
     """
     now = now or utcnow()
     await ensure_keys(db, kek_secret=kek_secret, now=now)
@@ -143,7 +152,7 @@ async def rotate_keys(
     current.state, current.retired_at = SigningKeyState.RETIRING, now
     current.verify_until = now + LONGEST_TTL + RETIREMENT_GRACE
     if force:
-        current.state, current.verify_until = SigningKeyState.RETIRED, now
+        current.state, current.verify_until, current.withdrawn_at = SigningKeyState.RETIRED, now, now
     db.add(current)
     await db.flush()
     upcoming.state, upcoming.activated_at = SigningKeyState.CURRENT, now
@@ -162,3 +171,16 @@ async def rotate_keys(
 async def list_keys(db: AsyncSession) -> list[CardSigningKey]:
     """Every key row, newest first (for operators)."""
     return list((await db.exec(select(CardSigningKey).order_by(col(CardSigningKey.id).desc()))).all())
+
+
+async def passbook_verification_keys(db: AsyncSession) -> list[CardSigningKey]:
+    """Keys a printed passbook may be signed with: every key never withdrawn, whatever its state; current first."""
+    rows = list((await db.exec(select(CardSigningKey).where(col(CardSigningKey.withdrawn_at).is_(None)))).all())
+    order = [SigningKeyState.CURRENT, SigningKeyState.NEXT, SigningKeyState.RETIRING, SigningKeyState.RETIRED]
+    rows.sort(key=lambda k: (order.index(SigningKeyState(k.state)), -k.published_at.timestamp(), k.kid))
+    return rows
+
+
+async def find_key(db: AsyncSession, kid: str) -> CardSigningKey | None:
+    """The key row of ``kid`` in any state, withdrawn or not."""
+    return (await db.exec(select(CardSigningKey).where(CardSigningKey.kid == kid))).first()
