@@ -431,7 +431,8 @@ export function timelineSteps(view) {
   return steps;
 }
 
-function detailsList(view) {
+/** The rows (dt, dd) saying what was asked for, in the kind's own words. */
+function detailRows(view) {
   const d = view.details ?? {};
   const rows = [];
   const add = (label, value) => {
@@ -439,7 +440,7 @@ function detailsList(view) {
   };
   if (view.kind === "card_reissue") {
     add(t("applications.reason_label"), d.reason ? t(`applications.reason.${d.reason}`) : null);
-    add(t("applications.note"), d.note);
+    add(t("applications.note_label"), d.note);
   } else if (view.kind === "facility_change") {
     add(t("applications.facility"), d.facility_name ? `${d.facility_code} — ${d.facility_name}` : d.facility_code);
   } else if (view.kind === "info_correction") {
@@ -451,13 +452,15 @@ function detailsList(view) {
       if (name === "sex") value = t(value === "M" ? "applications.sex_m" : "applications.sex_f");
       add(t(`applications.field.${name}`), value);
     }
-    add(t("applications.note"), d.note);
+    add(t("applications.note_label"), d.note);
   } else if (view.kind === "voluntary_registration") {
     add(t("applications.income"), formatMoney(d.monthly_income));
     add(t("applications.category_label"), d.category ? t(`applications.category.${d.category}`) : null);
     add(t("applications.first_month"), d.first_month ? formatMonth(d.first_month) : null);
+    // The quote the server priced the application at (its rules on that date), not the one typed against.
+    if (d.quote) add(t("applications.quote_you_pay"), formatMoney(d.quote.you_pay));
   }
-  return rows.length ? h("dl", { class: "fields app-details" }, rows) : null;
+  return rows;
 }
 
 function timeline(view) {
@@ -533,6 +536,8 @@ function draw(root, view, message, alert = false) {
       )
     : null;
   status.tabIndex = -1;
+  // A refused or withdrawn change never takes effect: its date would only mislead.
+  const effective = view.effective_from && !["rejected", "withdrawn"].includes(view.status);
   mount(
     root,
     h(
@@ -547,22 +552,22 @@ function draw(root, view, message, alert = false) {
         h("h2", { id: "app-summary-title" }, t("applications.summary")),
         h(
           "dl",
-          { class: "fields" },
+          { class: "fields app-details" },
           h("dt", {}, t("applications.reference")),
           h("dd", { id: "app-reference" }, view.reference),
           h("dt", {}, t("applications.status_label")),
           h("dd", {}, chip(view.status)),
           h("dt", {}, t("applications.filed_at")),
           h("dd", {}, formatDateTime(view.created_at)),
-          view.effective_from ? [h("dt", {}, t("applications.effective_from")), h("dd", { id: "app-effective" }, formatDate(view.effective_from))] : null,
+          effective ? [h("dt", {}, t("applications.effective_from")), h("dd", { id: "app-effective" }, formatDate(view.effective_from))] : null,
+          detailRows(view),
         ),
-        view.kind === "facility_change" && view.effective_from
+        view.kind === "facility_change" && effective
           ? h("p", { class: "notice app-effective-note" }, t("applications.effective_note", { date: formatDate(view.effective_from) }))
           : null,
         view.status === "rejected" && view.reason
           ? h("p", { class: "app-rejected", id: "app-reason" }, t("applications.reason_text", { reason: view.reason }))
           : null,
-        detailsList(view),
       ),
       h(
         "section",

@@ -19,7 +19,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.async_api import Browser, BrowserContext, Page, Worker, expect
 
-from tests.e2e.conftest import PERSONA_AN, PHONE, LiveServer, api_sign_in, assert_accessible, open_signed_in
+from tests.e2e.conftest import (
+    PERSONA_AN,
+    PHONE,
+    LiveServer,
+    api_sign_in,
+    assert_accessible,
+    open_signed_in,
+    save_screenshot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
@@ -115,6 +123,8 @@ async def test_the_switch_subscribes_this_device_and_switching_off_deletes_it(
 
         await switch.check()
         await expect(page.locator("#settings-notify-status")).to_have_text("Đã bật thông báo trên thiết bị này.")
+        await page.locator("#settings-notify").scroll_into_view_if_needed()
+        await save_screenshot(page, "settings-notifications")
         public_key = get_json(f"{demo_server.url}/api/v1/push/public-key")["public_key"]
         asked = await page.evaluate("window.__push.subscribed")
         assert asked == [{"userVisibleOnly": True, "key": public_key}]

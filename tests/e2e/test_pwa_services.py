@@ -278,6 +278,7 @@ async def test_a_facility_change_shows_its_effective_date_and_a_rejection_its_re
     assert await step_states(page) == [("submitted", "done"), ("in_review", "done"), ("rejected", "current")]
     await expect(page.locator(".app-step[data-status='rejected']")).to_contain_text(reason)
     await expect(page.locator("#app-withdraw")).to_have_count(0)
+    await expect(page.locator("#app-effective")).to_have_count(0)  # a refused change never takes effect
     await assert_accessible(page)
     await save_screenshot(page, "application-rejected")
 
