@@ -117,6 +117,8 @@ class PushService:
                 service.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 status = service.status.get(self.path, 201)
                 self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", "/push/redirected")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

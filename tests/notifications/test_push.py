@@ -254,6 +254,20 @@ async def test_a_failing_push_service_is_retried_on_the_next_run_a_bounded_numbe
     assert len(push_service.to("flaky")) == 3 + push.MAX_FAILURES
 
 
+async def test_a_redirect_is_a_failure_and_is_not_followed(
+    client: Client, db_session: AsyncSession, settings: Settings, me: Citizen, push_service: PushService
+) -> None:
+    await subscribe(client, me, Browser(), push_service.endpoint("moved"))
+    push_service.status["/push/moved"] = 307
+    notice = await application_notice(db_session, me)
+    assert await push.deliver_push(db_session, TODAY, settings) == 0
+    assert push_service.to("redirected") == []
+    assert len(push_service.to("moved")) == 1
+    await db_session.refresh(notice)
+    assert notice.push_state == "pending"
+    assert (await db_session.exec(select(PushSubscription))).one().failures == 1
+
+
 async def test_a_notice_that_cannot_be_pushed_for_days_is_given_up(
     client: Client, db_session: AsyncSession, settings: Settings, me: Citizen, push_service: PushService
 ) -> None:

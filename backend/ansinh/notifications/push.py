@@ -160,6 +160,8 @@ async def deliver_push(db: AsyncSession, today: date, settings: Settings) -> int
     pushed = 0
     after_id = 0  # notices left pending for a retry are not taken again in this run
     with requests.Session() as http:
+        # Push services answer, never redirect: following one could walk our POST into the internal network.
+        http.max_redirects = 0
         while True:
             # SKIP LOCKED (PostgreSQL): two runs at once never take the same notice, so nothing is pushed twice.
             batch = list(

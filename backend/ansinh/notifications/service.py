@@ -217,23 +217,27 @@ async def subscribe(
     endpoint = request.endpoint.strip()
     _check_endpoint(endpoint, settings)
     _check_keys(request.keys.p256dh, request.keys.auth)
-    existing = (await db.exec(select(PushSubscription).where(PushSubscription.endpoint == endpoint))).first()
-    created = existing is None
-    # The same endpoint is the same browser: whoever signs in on it last receives its pushes.
-    row = existing or PushSubscription(person_id=person_id, endpoint=endpoint, p256dh="", auth="")
-    row.person_id = person_id
-    row.p256dh = request.keys.p256dh.rstrip("=")
-    row.auth = request.keys.auth.rstrip("=")
-    row.language = request.language
-    row.user_agent = (user_agent or None) and user_agent[:255]
-    row.failures = 0
-    db.add(row)
-    try:
-        await db.commit()
-    except IntegrityError:  # the browser posted twice at once: the other request stored it
-        await db.rollback()
-        return await subscribe(db, person_id=person_id, request=request, settings=settings, user_agent=user_agent)
-    return PushSubscriptionPublic(id=row.id, endpoint=row.endpoint, created_at=row.created_at), created  # type: ignore[arg-type]
+    for attempt in (1, 2):
+        existing = (await db.exec(select(PushSubscription).where(PushSubscription.endpoint == endpoint))).first()
+        # The same endpoint is the same browser: whoever signs in on it last receives its pushes.
+        row = existing or PushSubscription(person_id=person_id, endpoint=endpoint, p256dh="", auth="")
+        row.person_id = person_id
+        row.p256dh = request.keys.p256dh.rstrip("=")
+        row.auth = request.keys.auth.rstrip("=")
+        row.language = request.language
+        row.user_agent = user_agent[:255] if user_agent else None
+        row.failures = 0
+        db.add(row)
+        try:
+            await db.commit()
+        except IntegrityError:
+            await db.rollback()
+            if attempt == 2:
+                raise
+            continue  # the browser posted twice at once and the other request stored it first: update that row
+        public = PushSubscriptionPublic(id=row.id, endpoint=row.endpoint, created_at=row.created_at)  # type: ignore[arg-type]
+        return public, existing is None
+    raise AssertionError("unreachable")
 
 
 async def unsubscribe(db: AsyncSession, *, person_id: int, endpoint: str) -> None:
@@ -263,16 +267,20 @@ async def set_preferences(
     db: AsyncSession, *, person_id: int, choices: NotificationPreferences
 ) -> NotificationPreferences:
     """Save the person's choices."""
-    row = await db.get(NotificationPreference, person_id) or NotificationPreference(person_id=person_id)
-    row.card_checked = choices.card_checked
-    row.updated_at = utcnow()
-    db.add(row)
-    try:
-        await db.commit()
-    except IntegrityError:  # two first saves at once: the later one wins
-        await db.rollback()
-        return await set_preferences(db, person_id=person_id, choices=choices)
-    return NotificationPreferences(card_checked=row.card_checked)
+    for attempt in (1, 2):
+        row = await db.get(NotificationPreference, person_id) or NotificationPreference(person_id=person_id)
+        row.card_checked = choices.card_checked
+        row.updated_at = utcnow()
+        db.add(row)
+        try:
+            await db.commit()
+        except IntegrityError:
+            await db.rollback()
+            if attempt == 2:
+                raise
+            continue  # two first saves at once: update the row the other one made
+        return NotificationPreferences(card_checked=row.card_checked)
+    raise AssertionError("unreachable")
 
 
 # --- event hooks --------------------------------------------------------------------------------------------------
