@@ -100,6 +100,13 @@ async def test_the_qr_decodes_to_the_verify_url_of_a_genuine_passbook(
     assert "01/2024 – 12/2024" in page
 
 
+async def test_blank_months_mean_the_whole_history(client: AsyncTestClient[Litestar], holder: Holder) -> None:
+    response = await client.get(PDF_URL, headers=holder.headers, params={"from": "", "to": ""})
+    assert response.status_code == 200, response.text
+    (page,) = pdf_text(response.content)
+    assert "Giai đoạn: 01/2023 – 06/2025" in page
+
+
 async def test_only_the_callers_own_history_is_printed(
     client: AsyncTestClient[Litestar], db_session: AsyncSession, settings: Settings, holder: Holder
 ) -> None:
@@ -174,3 +181,20 @@ async def test_staff_and_clinics_are_refused(
 ) -> None:
     assert_problem(await client.get(PDF_URL, headers=staff_headers), 403, "forbidden")
     assert_problem(await client.get(PDF_URL, headers=clinic_headers), 403, "forbidden")
+
+
+async def test_an_unknown_language_is_a_400_problem(client: AsyncTestClient[Litestar], holder: Holder) -> None:
+    assert_problem(await client.get(PDF_URL, headers=holder.headers, params={"lang": "fr"}), 400, "invalid-request")
+
+
+async def test_downloads_are_rate_limited_per_account(
+    client: AsyncTestClient[Litestar], db_session: AsyncSession, settings: Settings, holder: Holder
+) -> None:
+    for _ in range(10):
+        assert (await client.get(PDF_URL, headers=holder.headers, params={"from": "2024-01"})).status_code == 200
+    refused = await client.get(PDF_URL, headers=holder.headers)
+    assert_problem(refused, 429, "too-many-requests")
+    assert int(refused.headers["retry-after"]) >= 1
+    # Another citizen is not held back by the first one's downloads.
+    account, _ = await make_citizen(db_session)
+    assert (await client.get(PDF_URL, headers=bearer_for(settings, account))).status_code == 200

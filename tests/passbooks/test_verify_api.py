@@ -239,6 +239,7 @@ async def test_after_a_normal_rotation_and_retirement_an_old_passbook_still_veri
     old_kid = b64url_json(old.split(".")[1])["kid"]
 
     await keys.rotate_keys(db_session, kek_secret=secret, now=start + keys.JWKS_MAX_AGE)
+    assert (await verify(client, old))["valid"] is True  # retiring: signs nothing new, still verifies
     later = start + keys.JWKS_MAX_AGE + timedelta(days=30)  # every card token of the old key has expired
     await keys.rotate_keys(db_session, kek_secret=secret, now=later)
     row = (await db_session.exec(select(CardSigningKey).where(CardSigningKey.kid == old_kid))).one()

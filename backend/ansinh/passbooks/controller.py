@@ -36,6 +36,7 @@ class PassbookController(Controller):
         self,
         principal: Caller,
         db_session: DbSession,
+        store: Store,
         settings: AppSettings,
         lang: Lang = "vi",
         from_month: FromMonth = None,
@@ -44,6 +45,7 @@ class PassbookController(Controller):
         """The caller's contribution history as a printable PDF with a signed, verifiable QR."""
         passbook = await service.issue_passbook(
             db_session,
+            store,
             settings=settings,
             account_id=principal.account_id,
             lang=lang,

@@ -36,6 +36,7 @@ from ansinh.records.service import load_periods, parse_window
 from ansinh.web.assets import static_dir
 
 VERIFY_LIMIT = Limit(count=30, window=60)  # per IP: a reader checks a few passbooks, not thousands
+PDF_LIMIT = Limit(count=10, window=60)  # per account: rendering costs CPU, and a person prints a few at most
 
 
 class InvalidPeriod(DomainError):
@@ -95,6 +96,7 @@ async def signed_statement(
 
 async def issue_passbook(
     db: AsyncSession,
+    store: SharedStore,
     *,
     settings: Settings,
     account_id: int,
@@ -104,8 +106,10 @@ async def issue_passbook(
     now: datetime | None = None,
 ) -> PassbookFile:
     """The citizen's passbook over ``from``–``to`` (default: the whole history) as a PDF."""
+    await hit(store, f"passbook-pdf:{account_id}", PDF_LIMIT)
     try:
-        from_month, to_month = parse_window(from_month, to_month)
+        # An empty field (a form left blank) means the default, as leaving it out does.
+        from_month, to_month = parse_window(from_month or None, to_month or None)
     except InvalidInput as exc:
         raise InvalidPeriod(exc.detail_en, exc.detail_vi, extra=exc.extra) from None
     now = now or utcnow()  # one clock for the signed date and the printed one
