@@ -43,6 +43,10 @@ APPLICATION_STATUSES: dict[str, tuple[str, str]] = {
 }
 
 
+def _unknown(language: Language) -> str:
+    return "(không rõ)" if language == "vi" else "(unknown)"
+
+
 def _text(params: dict[str, Any], name: str, fallback: str = "") -> str:
     value = params.get(name)
     return fallback if value is None else str(value)
@@ -50,6 +54,8 @@ def _text(params: dict[str, Any], name: str, fallback: str = "") -> str:
 
 def format_date(value: Any, language: Language) -> str:
     """A date as people write it: 31/12/2026 in Vietnamese, 31 December 2026 in English."""
+    if value is None or value == "":
+        return _unknown(language)
     try:
         day = value if isinstance(value, date) else date.fromisoformat(str(value))
     except ValueError:
@@ -59,6 +65,8 @@ def format_date(value: Any, language: Language) -> str:
 
 def format_month(value: Any, language: Language) -> str:
     """``YYYY-MM`` as "tháng 10/2026" or "October 2026"."""
+    if value is None or value == "":
+        return _unknown(language)
     try:
         year, month = parse_month(str(value))
     except ValueError:
@@ -68,6 +76,8 @@ def format_month(value: Any, language: Language) -> str:
 
 def format_time(value: Any, language: Language) -> str:
     """A UTC ISO timestamp in Vietnam time: "14:05 ngày 26/11/2026" or "14:05 on 26 November 2026"."""
+    if value is None or value == "":
+        return _unknown(language)
     try:
         moment = datetime.fromisoformat(str(value)).astimezone(VN_TZ)
     except ValueError:
@@ -111,10 +121,13 @@ def _household_due(p: dict[str, Any], lang: Language) -> tuple[str, str]:
             "Đến hạn đóng BHYT hộ gia đình",
             f"{who} trong hộ được BHYT đến hết ngày {until}. Hãy đóng tiếp để thẻ không bị gián đoạn.",
         )
-    who = f"{count} member{'s' if count != 1 else ''}" if isinstance(count, int) else "Members"
+    if count == 1:
+        who = "1 member of your household is"
+    else:
+        who = f"{count} members of your household are" if isinstance(count, int) else "Members of your household are"
     return (
         "Household health insurance is due",
-        f"{who} of your household are covered until {until}. Pay for the next period to keep their cards valid.",
+        f"{who} covered until {until}. Pay for the next period to keep their cards valid.",
     )
 
 
@@ -122,7 +135,7 @@ def _application_status(p: dict[str, Any], lang: Language) -> tuple[str, str]:
     index = 0 if lang == "vi" else 1
     kind = APPLICATION_KINDS.get(_text(p, "kind"), ("hồ sơ", "application"))[index]
     status = APPLICATION_STATUSES.get(_text(p, "status"), ("đã được cập nhật", "has been updated"))[index]
-    reference = _text(p, "reference")
+    reference = _text(p, "reference", "")
     reason = p.get("reason")
     if lang == "vi":
         body = f"Hồ sơ {kind} {reference} {status}.".replace("  ", " ")
