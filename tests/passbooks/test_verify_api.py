@@ -202,6 +202,9 @@ async def test_a_key_we_never_had_is_unknown_and_our_kid_on_a_stranger_key_is_a_
     stranger = ec.generate_private_key(ec.SECP256R1())
     unknown = sign_passbook_token(payload, private_key=stranger, kid="20990101-stranger")
     assert await verify(client, unknown) == {"valid": False, "reason": "unknown-key"}
+    for odd_kid in ("", "\x00", "k" * 200, "ü"):
+        odd = sign_passbook_token(payload, private_key=stranger, kid=odd_kid)
+        assert await verify(client, odd) == {"valid": False, "reason": "unknown-key"}, odd_kid
     ours = b64url_json(token.split(".")[1])["kid"]
     impostor = sign_passbook_token(payload, private_key=stranger, kid=ours)
     assert await verify(client, impostor) == {"valid": False, "reason": "bad-signature"}

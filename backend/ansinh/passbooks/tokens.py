@@ -31,6 +31,9 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 _SI_CODE = re.compile(r"[0-9]{10}")
 _SHA256 = re.compile(r"[A-Za-z0-9_-]{43}")
+# Our kids are "YYYYMMDD-" + 8 thumbprint characters; anything else is no kid of ours and never reaches SQL
+# (PostgreSQL refuses a NUL in a text parameter: that would be a 500, not an "unknown key").
+_KID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 class NotAPassbookToken(ValueError):
@@ -128,7 +131,7 @@ def parse_token(text: object) -> ParsedToken:
     kid = header.get("kid")
     return ParsedToken(
         algorithm=header.get("alg"),
-        kid=kid if isinstance(kid, str) else None,
+        kid=kid if isinstance(kid, str) and _KID.fullmatch(kid) else None,
         payload=payload,
         signing_input=f"{segments[0]}.{segments[1]}".encode("ascii"),
         signature=segments[2],
