@@ -144,12 +144,32 @@ async def test_the_switch_subscribes_this_device_and_switching_off_deletes_it(
         await context.close()
 
 
-async def test_without_the_push_api_the_switch_is_explained_not_offered(demo_server: LiveServer, page: Page) -> None:
-    await page.add_init_script("delete window.PushManager;")
+async def test_without_push_on_the_server_or_in_the_browser_the_switch_is_explained_not_offered(
+    demo_server: LiveServer, page: Page
+) -> None:
+    # A server without a VAPID key answers 503: the inbox still works, and the switch says so.
+    await page.route(
+        "**/api/v1/push/public-key",
+        lambda route: route.fulfill(
+            status=503,
+            content_type="application/problem+json",
+            body=json.dumps({"title": "Service Unavailable", "status": 503, "detail": "Push is off."}),
+        ),
+    )
     await open_signed_in(page, demo_server, PERSONA_AN, route="settings")
     switch = page.get_by_role("switch", name="Nhận thông báo trên thiết bị này")
+    await expect(page.locator("#settings-push-hint")).to_have_text(
+        "Máy chủ hiện chưa bật thông báo đẩy. Bạn vẫn xem được mọi thông báo trong Hộp thư."
+    )
     await expect(switch).to_be_disabled()
+
+    # A browser without the Push API (iOS outside the home screen): explained the same way, never offered.
+    await page.unroute("**/api/v1/push/public-key")
+    await page.add_init_script("delete window.PushManager;")
+    await page.reload()
+    await page.wait_for_selector("body[data-ready='true']")
     await expect(page.locator("#settings-push-hint")).to_contain_text("không hỗ trợ thông báo đẩy")
+    await expect(switch).to_be_disabled()
 
 
 async def test_the_card_check_switch_saves_the_choice(demo_server: LiveServer, page: Page, an_access: str) -> None:

@@ -409,6 +409,18 @@ def verify_api(server: LiveServer, token: str) -> dict[str, Any]:
     return dict(response.json())
 
 
+def employer_pays_arrears(server: LiveServer, si_code: str) -> None:
+    """Settle a person's unpaid months straight in the server's database, as a late employer payment would."""
+    path = server.db_url.split(":///", 1)[1]
+    with sqlite3.connect(path) as db:
+        settled = db.execute(
+            "UPDATE contribution_period SET status = 'paid' WHERE status = 'arrears'"
+            " AND person_id = (SELECT id FROM person WHERE si_code = ?)",
+            (si_code,),
+        ).rowcount
+    assert settled > 0
+
+
 def tampered(token: str) -> str:
     """The same token with its arrears claim rewritten: a forged paper would carry such a code."""
     prefix, header, payload, signature = re.fullmatch(r"(PB1\.)([^.]+)\.([^.]+)\.([^.]+)", token).groups()  # type: ignore[union-attr]
@@ -486,6 +498,16 @@ async def test_the_passbook_downloads_as_a_pdf_whose_qr_the_public_verifier_acce
         await reader.click("#verify-submit")
         await expect(result).to_have_attribute("data-valid", "true")
         await expect(result.locator("[data-field='holder_name']")).to_have_text(PERSONA_AN.full_name)
+
+        # The employer then pays the two months it owed: the paper is still genuine, but no longer current.
+        employer_pays_arrears(demo_server, PERSONA_AN.username)
+        assert verify_api(demo_server, token)["matches_current_records"] is False
+        await reader.goto(url)  # the same address as the paste led to: reload to ask again
+        await reader.reload()
+        await reader.wait_for_selector("body[data-ready='true']")
+        await expect(result).to_have_attribute("data-valid", "true")
+        await expect(reader.locator("#verify-outdated")).to_contain_text("Dữ liệu đóng BHXH đã thay đổi sau ngày in sổ")
+        await expect(result.locator("tr[data-fund='arrears'] td")).to_have_text("2")  # what the paper says
     finally:
         await public.close()
 
