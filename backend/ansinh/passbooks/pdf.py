@@ -23,7 +23,7 @@ REGULAR_FONT = "DejaVuSans.ttf"
 BOLD_FONT = "DejaVuSans-Bold.ttf"
 QR_SIDE_MM = 55.0  # ~0.55 mm a module for a version-18 code: read by phone cameras at arm's length
 QR_BOX_PX = 8  # pixels a module in the embedded image; viewers scale it, so only crispness matters
-COLUMN_WIDTHS = (28, 11, 44, 21, 24, 23, 23, 16)  # mm, 190 in all: A4 less 10 mm margins
+COLUMN_WIDTHS = (28, 15, 40, 21, 24, 23, 23, 16)  # mm, 190 in all: A4 less 10 mm margins
 LABEL_MM = 48  # the label column of the summary
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -73,8 +73,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_employer": "Employer",
         "col_salary": "Salary base",
         "col_funds": "Funds",
-        "col_employer_amount": "Employer/month",
-        "col_employee_amount": "Employee/month",
+        "col_employer_amount": "Employer per month",
+        "col_employee_amount": "Employee per month",
         "col_status": "Status",
         "voluntary": "Voluntary SI",
         "paid": "Paid",
