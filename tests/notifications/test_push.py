@@ -254,6 +254,35 @@ async def test_a_failing_push_service_is_retried_on_the_next_run_a_bounded_numbe
     assert len(push_service.to("flaky")) == 3 + push.MAX_FAILURES
 
 
+async def test_a_subscription_with_unusable_stored_keys_does_not_stop_delivery_to_others(
+    client: Client,
+    db_session: AsyncSession,
+    settings: Settings,
+    me: Citizen,
+    someone_else: Citizen,
+    push_service: PushService,
+) -> None:
+    db_session.add(  # written before the checks existed, say: a point that is not on the curve
+        PushSubscription(
+            person_id=someone_else.person.id,  # type: ignore[arg-type]
+            endpoint=push_service.endpoint("broken"),
+            p256dh=b64url(b"\x04" + b"\x01" * 64),
+            auth=Browser().auth,
+        )
+    )
+    await db_session.commit()
+    await application_notice(db_session, someone_else)
+    await subscribe(client, me, Browser(), push_service.endpoint("fine"))
+    await application_notice(db_session, me)
+    assert await push.deliver_push(db_session, TODAY, settings) == 1
+    assert len(push_service.to("fine")) == 1
+    assert push_service.to("broken") == []
+    broken = (
+        await db_session.exec(select(PushSubscription).where(PushSubscription.person_id == someone_else.person.id))
+    ).one()
+    assert broken.failures == 1
+
+
 async def test_a_redirect_is_a_failure_and_is_not_followed(
     client: Client, db_session: AsyncSession, settings: Settings, me: Citizen, push_service: PushService
 ) -> None:

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from py_vapid import Vapid02
-from pywebpush import WebPusher
+from pywebpush import WebPusher, WebPushException
 from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -120,8 +120,8 @@ def send_one(
     }
     headers = Vapid02(key).sign(claims)
     headers["Urgency"] = "normal"
-    pusher = WebPusher({"endpoint": target.endpoint, "keys": {"p256dh": target.p256dh, "auth": target.auth}})
-    pusher.mod_or_session = session  # one connection pool for the whole run
+    subscription = {"endpoint": target.endpoint, "keys": {"p256dh": target.p256dh, "auth": target.auth}}
+    pusher = WebPusher(subscription, requests_session=session)  # one connection pool for the whole run
     response = pusher.send(
         payload, headers, ttl=TTL_SECONDS, content_encoding="aes128gcm", timeout=SEND_TIMEOUT_SECONDS
     )
@@ -142,12 +142,13 @@ def push_payload(notification: Notification, language: str) -> bytes:
 
 
 async def _send(target: Target, payload: bytes, *, key: ec.EllipticCurvePrivateKey, subject: str, session: Any) -> int:
-    """Send in a worker thread; a network error is status 0 (retried next run)."""
+    """Send in a worker thread; a network error or an unusable stored key is status 0 (retried, then dropped)."""
     try:
         return await anyio.to_thread.run_sync(
             lambda: send_one(target, payload, key=key, subject=subject, session=session)
         )
-    except (requests.RequestException, OSError) as exc:
+    # One broken subscription must not stop delivery to everyone else.
+    except (requests.RequestException, OSError, ValueError, WebPushException) as exc:
         logger.warning("push to %s failed: %s", origin_of(target.endpoint), type(exc).__name__)
         return 0
 

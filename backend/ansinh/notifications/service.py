@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards.results import CheckResult
 from ansinh.clinics.models import CardCheck
+from ansinh.core.db import savepoint
 from ansinh.core.errors import DomainError, NotFound
 from ansinh.core.settings import Settings
 from ansinh.core.signing import b64url_decode
@@ -59,20 +60,6 @@ class NoSuchNotification(NotFound):
 # --- adding -------------------------------------------------------------------------------------------------------
 
 
-async def _sqlite_begin(db: AsyncSession) -> None:
-    """Open the SQLite transaction before a SAVEPOINT, so releasing it does not commit the caller's work.
-
-    Python's sqlite3 begins a transaction only before the first INSERT/UPDATE/DELETE; a SAVEPOINT issued first
-    would open its own, and RELEASE would commit it, rollback or not.
-    """
-    connection = await db.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = await connection.get_raw_connection()
-    if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
-        await connection.exec_driver_sql("BEGIN")
-
-
 async def notify(
     db: AsyncSession,
     *,
@@ -93,11 +80,10 @@ async def notify(
     notification = Notification(
         person_id=person_id, kind=NotificationKind(kind).value, dedupe_key=dedupe_key, params=params, link=link
     )
-    await _sqlite_begin(db)
     try:
         # A concurrent writer may insert the same key between the check and here: the savepoint confines the
         # unique violation, so the caller's transaction stays usable on PostgreSQL.
-        async with db.begin_nested():
+        async with savepoint(db):
             db.add(notification)
     except IntegrityError:
         return None
