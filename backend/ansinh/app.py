@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh import __version__
 from ansinh.applications.controller import ApplicationController, StaffApplicationController
 from ansinh.cards.controller import CardController, JwksController, StaffCardController
+from ansinh.chipid.controller import ChipActivationController, ChipIdController
 from ansinh.clinics.controller import ClinicAuthController, ClinicCheckController
 from ansinh.core.context import provide_request_context
 from ansinh.core.db import create_engine, session_factory
@@ -120,6 +121,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         NotificationController,
         PushKeyController,
         PassbookController,
+        ChipIdController,
+        ChipActivationController,
     ]
     if settings.is_dev:
         # dev only: the outbox and the simulated payment provider do not exist otherwise

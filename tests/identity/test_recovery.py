@@ -154,9 +154,17 @@ async def test_password_change_needs_the_current_one_and_signs_out_others(
     assert (await client.get("/api/v1/me", headers=bearer(other_device))).status_code == 401
 
 
+async def chip_verified(db: AsyncSession, citizen: Citizen) -> None:
+    """Bind the citizen's account to their chip ID card, which contact changes require (or a fresh passkey)."""
+    citizen.account.assurance_level = "chip_verified"
+    db.add(citizen.account)
+    await db.commit()
+
+
 async def test_contact_change_is_confirmed_by_the_new_contact_and_told_to_the_old(
-    client: AsyncTestClient, citizen: Citizen
+    client: AsyncTestClient, citizen: Citizen, db_session: AsyncSession
 ) -> None:
+    await chip_verified(db_session, citizen)
     tokens = await sign_in(client, citizen.person.si_code, citizen.password, citizen.person.phone)
     start = await client.patch("/api/v1/me/contact", headers=bearer(tokens), json={"phone": "0987654321"})
     assert start.status_code == 202
@@ -172,7 +180,10 @@ async def test_contact_change_is_confirmed_by_the_new_contact_and_told_to_the_ol
     assert "0987654321"[:3] in old_messages[0]["text"]
 
 
-async def test_contact_change_needs_exactly_one_valid_contact(client: AsyncTestClient, citizen: Citizen) -> None:
+async def test_contact_change_needs_exactly_one_valid_contact(
+    client: AsyncTestClient, citizen: Citizen, db_session: AsyncSession
+) -> None:
+    await chip_verified(db_session, citizen)
     tokens = await sign_in(client, citizen.person.si_code, citizen.password, citizen.person.phone)
     for body in ({}, {"phone": "0987654321", "email": "a@example.vn"}, {"email": "not-an-email"}, {"phone": "12"}):
         response = await client.patch("/api/v1/me/contact", headers=bearer(tokens), json=body)

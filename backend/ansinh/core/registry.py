@@ -2,6 +2,7 @@
 
 from ansinh.applications import models as applications_models
 from ansinh.cards import models as cards_models
+from ansinh.chipid import models as chipid_models
 from ansinh.clinics import models as clinics_models
 from ansinh.households import models as households_models
 from ansinh.identity import models as identity_models
@@ -16,4 +17,5 @@ DOMAIN_MODELS = (
     households_models,
     applications_models,
     notifications_models,
+    chipid_models,
 )

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # Unset: dev derives one from secret_key; elsewhere push is off (the inbox still works).
     vapid_private_key: SecretStr | None = None
     vapid_subject: str = "mailto:support@example.com"  # who push services contact about our traffic
+    # Chip-ID trust store: the CSCA certificates (PEM/DER files, ICAO master lists, or a folder of them) whose
+    # document signers AnSinh believes. Unset: chip-ID verification answers 503.
+    csca_path: Path | None = None
     otp_webhook_url: str | None = None  # SMS/e-mail gateway that delivers one-time codes
     otp_webhook_token: str | None = None
     db_pool_size: int = Field(default=10, ge=1)

@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.core.pagination import Limit, Offset, Page, fetch_page
 from ansinh.identity import service
-from ansinh.identity.guards import requires_account
+from ansinh.identity.guards import requires_account, requires_step_up
 from ansinh.identity.models import Passkey, SecurityEvent
 from ansinh.identity.schemas import (
     ActivateRequest,
@@ -247,7 +247,8 @@ class MeController(Controller):
             )
         return profile
 
-    @patch("/contact", status_code=202, operation_id="requestContactChange")
+    # Whoever changes the contact on record receives every later code: a stolen password + OTP must not suffice.
+    @patch("/contact", status_code=202, guards=[requires_step_up], operation_id="requestContactChange")
     async def change_contact(
         self,
         data: JSONBody[ContactChange],

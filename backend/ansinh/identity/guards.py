@@ -6,12 +6,14 @@ from typing import Any
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from sqlmodel import select
 
 from ansinh.core.errors import Forbidden, Unauthenticated
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import utcnow
 from ansinh.core.tokens import InvalidToken, Principal, verify_access_token
+from ansinh.identity.models import Account, AssuranceLevel, SignInMethod
 
 REVOKED_SESSION_KEY = "revoked-sid:{}"
 RECENT_SIGN_IN = timedelta(minutes=15)
@@ -22,6 +24,22 @@ class RecentSignInRequired(Forbidden):
     title = "Sign in again"
     default_en = "For your safety, sign in again (within the last 15 minutes) to do this."
     default_vi = "Để bảo vệ tài khoản, vui lòng đăng nhập lại (trong vòng 15 phút) để thực hiện thao tác này."
+
+
+class StepUpRequired(Forbidden):
+    slug = "step-up-required"
+    title = "Confirm it is you"
+    default_en = (
+        "For this change, verify your chip citizen-ID card, or sign in with a passkey (within the last 15 minutes)."
+    )
+    default_vi = (
+        "Để thực hiện thay đổi này, hãy xác thực thẻ căn cước gắn chip, "
+        "hoặc đăng nhập bằng khóa truy cập (trong vòng 15 phút)."
+    )
+
+
+# What the PWA may offer when a step-up is required (see docs/chipid.md).
+STEP_UP_METHODS = ["chip_id", "passkey"]
 
 
 async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
@@ -89,3 +107,29 @@ async def requires_recent_sign_in(connection: ASGIConnection[Any, Any, Any, Any]
         raise Forbidden()
     if principal.auth_time is None or utcnow() - principal.auth_time > RECENT_SIGN_IN:
         raise RecentSignInRequired(extra={"max_age": int(RECENT_SIGN_IN.total_seconds())})
+
+
+def has_step_up(principal: Principal, assurance_level: str | None) -> bool:
+    """The account is bound to its chip ID card, or this token comes from a passkey sign-in of the last 15 minutes."""
+    if assurance_level == AssuranceLevel.CHIP_VERIFIED:
+        return True
+    recent = principal.auth_time is not None and utcnow() - principal.auth_time <= RECENT_SIGN_IN
+    return SignInMethod.PASSKEY in principal.amr and recent
+
+
+def require_step_up(principal: Principal, assurance_level: str | None) -> None:
+    """403 ``step-up-required`` (naming what would do) unless ``has_step_up``."""
+    if not has_step_up(principal, assurance_level):
+        raise StepUpRequired(extra={"step_up": STEP_UP_METHODS, "max_age": int(RECENT_SIGN_IN.total_seconds())})
+
+
+async def requires_step_up(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """A citizen or staff member with a step-up: a chip-verified account, or a recent passkey sign-in."""
+    principal = await authenticate(connection)
+    if principal.role not in ("citizen", "staff"):
+        raise Forbidden()
+    if has_step_up(principal, None):
+        return  # a fresh passkey sign-in: no need to ask the database
+    async with connection.app.state.session_factory() as db:
+        level = (await db.exec(select(Account.assurance_level).where(Account.id == principal.account_id))).first()
+    require_step_up(principal, level)

@@ -177,6 +177,7 @@ class SecurityEventKind(StrEnum):
     CONTACT_CHANGED = "contact_changed"
     TOKEN_REUSE_DETECTED = "token_reuse_detected"
     CHIP_VERIFIED = "chip_verified"
+    CHIP_VERIFICATION_FAILED = "chip_verification_failed"
 
 
 # An audit record of a security-relevant event on an account (the citizen reads their own).

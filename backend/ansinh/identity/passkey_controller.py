@@ -170,7 +170,11 @@ class PasskeyManagementController(Controller):
         principal: Caller,
         request_context: Context,
     ) -> None:
-        """Remove one of the caller's passkeys."""
+        """Remove one of the caller's passkeys (the last one only with a step-up: chip ID or a fresh passkey)."""
         await passkeys.delete_passkey(
-            db_session, account_id=principal.account_id, passkey_id=passkey_id, context=request_context
+            db_session,
+            principal=principal,
+            account_id=principal.account_id,
+            passkey_id=passkey_id,
+            context=request_context,
         )

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from webauthn import (
     generate_authentication_options,
@@ -40,7 +40,9 @@ from ansinh.core.ratelimit import Limit, hit
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import utcnow
+from ansinh.core.tokens import Principal
 from ansinh.identity.audit import record_event
+from ansinh.identity.guards import require_step_up
 from ansinh.identity.models import Account, AccountStatus, Passkey, Person, SecurityEventKind, SignInMethod
 from ansinh.identity.sessions import TokenPair, start_session
 
@@ -378,9 +380,16 @@ async def rename_passkey(
     return passkey
 
 
-async def delete_passkey(db: AsyncSession, *, account_id: int, passkey_id: int, context: RequestContext) -> None:
-    """Remove one of the account's passkeys; it can no longer sign in."""
+async def delete_passkey(
+    db: AsyncSession, *, principal: Principal, account_id: int, passkey_id: int, context: RequestContext
+) -> None:
+    """Remove one of the account's passkeys; removing the last one needs a step-up (chip ID or a fresh passkey)."""
     passkey = await _own_passkey(db, account_id, passkey_id)
+    remaining = (await db.exec(select(func.count()).select_from(Passkey).where(Passkey.account_id == account_id))).one()
+    if remaining <= 1:
+        # The last passkey is the account's only phishing-resistant way in; dropping it downgrades the account.
+        account = await db.get(Account, account_id)
+        require_step_up(principal, account.assurance_level if account else None)
     name = passkey.name
     await db.delete(passkey)
     record_event(db, account_id=account_id, kind=SecurityEventKind.PASSKEY_REMOVED, context=context, name=name)

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.context import RequestContext
-from ansinh.core.errors import InvalidInput, TooManyRequests, Unauthenticated
+from ansinh.core.errors import Conflict, InvalidInput, TooManyRequests, Unauthenticated
 from ansinh.core.passwords import hash_password, verify_password
 from ansinh.core.ratelimit import Limit, hit
 from ansinh.core.settings import Settings
@@ -244,6 +244,32 @@ async def start_activation(
     )
 
 
+class AccountAlreadyActive(Conflict):
+    slug = "account-already-active"
+    title = "Account already active"
+    default_en = "This account is already active. Sign in, or use 'Forgot password' if needed."
+    default_vi = "Tài khoản đã được kích hoạt. Hãy đăng nhập, hoặc dùng 'Quên mật khẩu' nếu cần."
+
+
+async def activate_person(
+    db: AsyncSession, *, person: Person, password: str, context: RequestContext, **detail: str
+) -> Account:
+    """Set the first password of a registry person's account and activate it; the caller commits."""
+    check_password_policy(password, username=person.si_code, person=person)
+    account = (await db.exec(select(Account).where(Account.person_id == person.id))).first()
+    if account is None:
+        account = Account(username=person.si_code, person_id=person.id, role=AccountRole.CITIZEN)
+        db.add(account)
+    if account.status == AccountStatus.ACTIVE:
+        raise AccountAlreadyActive()
+    account.password_hash = await hash_password(password)
+    account.password_changed_at = utcnow()
+    account.status = AccountStatus.ACTIVE
+    await db.flush()
+    record_event(db, account_id=account.id, kind=SecurityEventKind.ACCOUNT_ACTIVATED, context=context, **detail)  # type: ignore[arg-type]
+    return account
+
+
 async def confirm_activation(
     db: AsyncSession, services: Services, *, challenge_id: str, code: str, password: str, context: RequestContext
 ) -> None:
@@ -259,18 +285,10 @@ async def confirm_activation(
     person = await db.get(Person, person_id) if person_id else None
     if person is None:
         raise Unauthenticated()
-    check_password_policy(password, username=person.si_code, person=person)
-    account = (await db.exec(select(Account).where(Account.person_id == person.id))).first()
-    if account is None:
-        account = Account(username=person.si_code, person_id=person.id, role=AccountRole.CITIZEN)
-        db.add(account)
-    if account.status == AccountStatus.ACTIVE:
-        raise Unauthenticated()
-    account.password_hash = await hash_password(password)
-    account.password_changed_at = utcnow()
-    account.status = AccountStatus.ACTIVE
-    await db.flush()
-    record_event(db, account_id=account.id, kind=SecurityEventKind.ACCOUNT_ACTIVATED, context=context)  # type: ignore[arg-type]
+    try:
+        await activate_person(db, person=person, password=password, context=context)
+    except AccountAlreadyActive:
+        raise Unauthenticated() from None  # a code was never sent for an active account: as good as unknown
     await db.commit()
 
 
