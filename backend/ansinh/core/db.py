@@ -1,6 +1,8 @@
 """Async engine, sessions and the SQLite pragmas that make it behave under concurrency."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,22 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
     return engine
+
+
+@asynccontextmanager
+async def savepoint(db: AsyncSession) -> AsyncIterator[None]:
+    """A SAVEPOINT inside the caller's transaction: an error in the block undoes only the block.
+
+    Python's sqlite3 opens a transaction only before the first INSERT/UPDATE/DELETE, so a SAVEPOINT issued
+    first would open its own and RELEASE would commit it; begin the outer transaction first so it does not.
+    """
+    connection = await db.connection()
+    if connection.dialect.name == "sqlite":
+        raw = await connection.get_raw_connection()
+        if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
+            await connection.exec_driver_sql("BEGIN")
+    async with db.begin_nested():
+        yield
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
