@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -26,6 +26,7 @@ from ansinh.core.context import provide_request_context
 from ansinh.core.db import create_engine, session_factory
 from ansinh.core.errors import EXCEPTION_HANDLERS
 from ansinh.core.logging import RequestIdMiddleware, configure_logging
+from ansinh.core.security import MAX_REQUEST_BODY, HashedSwaggerRenderPlugin, security_headers_hook
 from ansinh.core.settings import Settings, get_settings
 from ansinh.core.store import create_store
 from ansinh.households.controller import DevPaymentController, HouseholdController, PaymentCallbackController
@@ -44,6 +45,7 @@ from ansinh.web.controller import PwaController
 from ansinh.web.health import HealthController
 
 API_PREFIX = "/api/v1"
+DOCS_PATH = "/schema"
 DOCS_ASSETS = "/schema-assets"
 # Swagger UI's files ship in the litestar-offline-docs wheel; served locally, the docs need no internet.
 DOCS_ASSETS_DIR = Path(litestar_offline_docs.__file__).parent / "static"
@@ -60,20 +62,24 @@ async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
             raise
 
 
-def _openapi_config() -> OpenAPIConfig:
+def _swagger() -> HashedSwaggerRenderPlugin:
     # Swagger UI from locally served assets: the docs work with no internet.
-    swagger = SwaggerRenderPlugin(
+    return HashedSwaggerRenderPlugin(
+        spec_url=f"{DOCS_PATH}/openapi.json",
         path="/",
         js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
         css_url=f"{DOCS_ASSETS}/swagger-ui.css",
         standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
         favicon="<link rel='icon' type='image/svg+xml' href='/static/icons/favicon.svg'>",
     )
+
+
+def _openapi_config(swagger: HashedSwaggerRenderPlugin) -> OpenAPIConfig:
     return OpenAPIConfig(
         title="AnSinh API",
         version=__version__,
         description="Citizen self-service for social and health insurance.",
-        path="/schema",
+        path=DOCS_PATH,
         render_plugins=[swagger, JsonRenderPlugin()],
     )
 
@@ -128,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # dev only: the outbox and the simulated payment provider do not exist otherwise
         api_handlers += [DevOutboxController, DevPaymentController]
     api = Router(path=API_PREFIX, route_handlers=api_handlers)
+    docs = _swagger()
 
     return Litestar(
         route_handlers=[
@@ -149,7 +156,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[RequestIdMiddleware],
-        openapi_config=_openapi_config(),
+        # A send hook, not a middleware: it also sees the 404s and errors raised outside any route.
+        before_send=[security_headers_hook(settings, docs_path=DOCS_PATH, docs_policy=docs.content_security_policy)],
+        request_max_body_size=MAX_REQUEST_BODY,
+        openapi_config=_openapi_config(docs),
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
