@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
@@ -172,7 +173,7 @@ def keys_list() -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="The current key is compromised: rotate now and stop accepting the old key at once.",
+    help="The current key is compromised: rotate now and stop accepting the old key (and passbooks it signed) at once.",
 )
 def keys_rotate(force: bool) -> None:
     """Next key becomes current, current retires (published until its tokens expire), a new next is published."""
@@ -186,7 +187,7 @@ def keys_rotate(force: bool) -> None:
             "warning: --force is for a compromised current key. Clinics whose cached JWKS predates the next key "
             f"(cached up to {_minutes(JWKS_MAX_AGE)}) may reject new card codes as unknown-kid until they refresh "
             "it. The compromised key is withdrawn at once: every code it signed answers 203 and citizens' apps "
-            "fetch new ones.",
+            "fetch new ones; printed passbooks it signed verify as withdrawn-key and must be downloaded again.",
             err=True,
         )
 
@@ -322,6 +323,67 @@ def jobs_run_due(today: datetime | None, only: tuple[str, ...]) -> None:
     click.echo(report.summary())
     if report.failed:
         raise SystemExit(1)
+
+
+# --- ansinh chip-id ------------------------------------------------------------------------------------------------
+
+
+@cli.group("chip-id")
+def chip_id() -> None:
+    """The chip-ID trust store (CSCA certificates, ANSINH_CSCA_PATH)."""
+
+
+@chip_id.command("import-master-list")
+@click.argument("master_list", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--into",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The trust-store folder (ANSINH_CSCA_PATH) to write one PEM file per CSCA into.",
+)
+def chip_id_import_master_list(master_list: Path, folder: Path) -> None:
+    """Check an ICAO master list's signature and write its CSCA certificates into FOLDER as PEM files."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from ansinh.chipid.passive import fingerprint
+    from ansinh.chipid.truststore import TrustStoreError, read_master_list
+
+    try:
+        certificates = read_master_list(master_list.read_bytes())
+    except TrustStoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for certificate in certificates:
+        target = folder / f"csca-{fingerprint(certificate)[:16]}.pem"
+        if not target.exists():
+            target.write_bytes(certificate.public_bytes(Encoding.PEM))
+            written += 1
+    click.echo(f"{len(certificates)} CSCA certificates in the list, {written} new in {folder}")
+    click.echo("The signature shows the list is intact; trust in it comes from where you obtained it.")
+
+
+@chip_id.command("list-csca")
+def chip_id_list_csca() -> None:
+    """List the CSCA certificates of the configured trust store (subject, validity, SHA-256 fingerprint)."""
+    from ansinh.chipid.passive import fingerprint
+    from ansinh.chipid.truststore import TrustStoreError, load_trust_store
+
+    path = get_settings().csca_path
+    if path is None:
+        raise click.ClickException("ANSINH_CSCA_PATH is not set: chip-ID verification is off")
+    try:
+        store = load_trust_store(path)
+    except (OSError, TrustStoreError) as exc:
+        raise click.ClickException(f"the trust store at {path} cannot be read: {exc}") from exc
+    for certificate in store.certificates:
+        click.echo(
+            f"{certificate.subject.rfc4514_string()}  "
+            f"{certificate.not_valid_before_utc:%Y-%m-%d}..{certificate.not_valid_after_utc:%Y-%m-%d}  "
+            f"{fingerprint(certificate)}"
+        )
+    click.echo(f"{len(store.certificates)} CSCA certificates")
 
 
 def main() -> None:
