@@ -346,14 +346,27 @@ class Dg13:
         return values[0] if values else None
 
 
-def _strings(item: Tlv, depth: int) -> list[str]:
-    """Every string value inside ``item`` (itself, or nested in sequences)."""
+def _string(item: Tlv) -> str | None:
     if item.class_ == 0 and not item.constructed and item.tag in _STRING_TAGS:
-        codec = "utf-16-be" if item.tag == 30 else "utf-8"
-        return [item.contents.decode(codec).strip()]
-    if item.class_ == 0 and item.constructed and item.tag in (16, 17) and depth < 8:
-        return [s for child in children(item.contents) for s in _strings(child, depth + 1)]
-    return []
+        return item.contents.decode("utf-16-be" if item.tag == 30 else "utf-8").strip()
+    return None
+
+
+def _field_values(parts: list[Tlv]) -> list[str] | None:
+    """The values of a field: strings, or sequences holding only strings (parents' names); None if not a field."""
+    values: list[str] = []
+    for part in parts:
+        text = _string(part)
+        if text is not None:
+            values.append(text)
+            continue
+        if not (part.class_ == 0 and part.constructed and part.tag in (16, 17)):
+            return None
+        inner = [_string(child) for child in children(part.contents)]
+        if not inner or any(v is None for v in inner):
+            return None
+        values.extend(v for v in inner if v is not None)
+    return values or None
 
 
 def _collect_dg13(items: list[Tlv], found: dict[int, list[str]], depth: int) -> None:
@@ -361,12 +374,13 @@ def _collect_dg13(items: list[Tlv], found: dict[int, list[str]], depth: int) -> 
         if not (item.class_ == 0 and item.constructed and item.tag in (16, 17)) or depth > 8:
             continue
         parts = children(item.contents)
-        # A field is SEQUENCE { INTEGER number, value… }; anything else may hold fields further down.
+        # A field is SEQUENCE { INTEGER number, value… }; anything else (a version, an OID, a list of fields)
+        # may hold fields further down.
         if len(parts) >= 2 and parts[0].class_ == 0 and parts[0].tag == 2 and not parts[0].constructed:
             number = int.from_bytes(parts[0].contents, "big", signed=True) if parts[0].contents else -1
-            values = [s for part in parts[1:] for s in _strings(part, depth + 1)]
-            if 1 <= number <= 32 and values and number not in found:
-                found[number] = values
+            values = _field_values(parts[1:])
+            if 1 <= number <= 32 and values is not None:
+                found.setdefault(number, values)
                 continue
         _collect_dg13(parts, found, depth + 1)
 

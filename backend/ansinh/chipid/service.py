@@ -5,6 +5,7 @@ import json
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -125,7 +126,8 @@ async def issue_challenge(
     store: SharedStore, *, account_id: int | None = None, si_code: str | None = None
 ) -> tuple[str, bytes]:
     """A fresh 8-byte nonce for active authentication, single use, 5 minutes, bound to an account or an SI code."""
-    await hit(store, f"chipid-challenge:{account_id or si_code}", CHALLENGE_LIMIT)
+    owner = f"account:{account_id}" if account_id is not None else f"si:{si_code}"
+    await hit(store, f"chipid-challenge:{owner}", CHALLENGE_LIMIT)
     challenge_id, nonce = secrets.token_urlsafe(24), secrets.token_bytes(NONCE_BYTES)
     value = json.dumps({"nonce": nonce.hex(), "account_id": account_id, "si_code": si_code}).encode()
     await store.set(CHALLENGE_KEY.format(challenge_id), value, CHALLENGE_TTL_SECONDS)
@@ -286,8 +288,12 @@ async def evaluate(
     reveal: bool,
     binding: dict[str, Any],
     now: datetime,
+    before_active: Callable[[Person], None] | None = None,
 ) -> Report:
-    """Run passive authentication, the identity match, then active authentication; stop at the first failure."""
+    """Run passive authentication, the identity match, then active authentication; stop at the first failure.
+
+    ``before_active`` may refuse the request (a domain error) once the person is known, before the nonce is spent.
+    """
     report = Report()
     try:
         report.passive = await anyio.to_thread.run_sync(
@@ -312,6 +318,8 @@ async def evaluate(
         report.checks["identity_mrz"] = PASSED
     except CheckFailed as failure:
         return report.fail(failure)
+    if before_active is not None:
+        before_active(person)
     if 15 not in report.passive.listed_data_groups:
         report.checks["active_authentication"] = NOT_SUPPORTED
         return report
@@ -442,6 +450,9 @@ async def activate_with_chip(
         reveal=False,
         binding={"si_code": si_code},
         now=utcnow(),
+        # The password may not contain the person's own identifiers: checked once the card has named them,
+        # before the challenge is spent, so the same chip answer can be sent again with a better password.
+        before_active=lambda known: identity.check_password_policy(password, username=si_code, person=known),
     )
     if not report.passed:
         existing = (await db.exec(select(Account).where(Account.person_id == person.id))).first() if person else None

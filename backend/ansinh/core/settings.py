@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that only ever make sense on a developer's machine; prod refuses to start with them.
@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # Where the PWA and static assets live; found automatically in a checkout and in the wheel.
     pwa_dir: Path | None = None
     static_dir: Path | None = None
+
+    @field_validator("csca_path", mode="before")
+    @classmethod
+    def _empty_csca_path_is_unset(cls, value: object) -> object:
+        # An empty ANSINH_CSCA_PATH= would otherwise become Path("."): the working directory as trust store.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> "Settings":
