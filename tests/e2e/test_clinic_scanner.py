@@ -168,7 +168,7 @@ async def _verdict(page: Page) -> dict[str, str | None]:
 
 async def wait_for_offline_readiness(page: Page) -> None:
     """The worker controls the page and a key set is stored: only then may the network go."""
-    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
     await expect(page.locator("#keys-status")).not_to_have_attribute("data-fetched-at", "")
 
 

@@ -110,7 +110,7 @@ async def test_the_clinic_page_signs_in_without_a_csp_violation(demo_server: Liv
     await page.fill("#client-secret", CLINIC_SECRET)
     await page.click("#signin-submit")
     await expect(page.locator("#facility-code")).to_have_text(CLINIC_FACILITY_CODE)
-    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
     assert await watched.complaints() == []
 
 

@@ -58,10 +58,10 @@ async ({token}) => {
 """
 
 
-# A page of this origin that starts no WebAuthn request of its own: the PWA's sign-in screen keeps a
-# conditional (autofill) request pending, and Chromium allows one request at a time.
+# A page of the app that starts no WebAuthn request of its own (the public look-ups screen): the sign-in
+# screen keeps a conditional (autofill) request pending, and Chromium allows one request at a time.
 def neutral_page(server: LiveServer) -> str:
-    return f"{server.url}/health/live"
+    return f"{server.url}/#/lookups"
 
 
 def me_passkeys(server: LiveServer, access_token: str) -> httpx.Response:

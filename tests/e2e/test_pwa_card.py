@@ -147,7 +147,7 @@ async def test_with_no_network_the_card_screen_shows_the_stored_offline_pass(
     await open_signed_in(page, demo_server, PERSONA_AN, route="card")
     # Online first: the service worker takes the page and the 7-day pass is stored in IndexedDB.
     await page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     await page.wait_for_selector(".hi-qr-panel[data-offline-pass-until]")
     keys_before_going_offline = public_keys(demo_server)
 

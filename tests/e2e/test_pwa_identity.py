@@ -103,7 +103,7 @@ async def sign_in_through_ui(
 
 
 async def expect_home(page: Page) -> None:
-    await page.wait_for_function("location.hash === '#/home'")
+    await page.wait_for_function("() => location.hash === '#/home'")
     await expect(page.locator("#tab-bar")).not_to_have_attribute("hidden", "")
 
 

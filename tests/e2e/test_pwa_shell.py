@@ -63,7 +63,7 @@ async def test_the_card_screen_first_load_is_under_150_kb_compressed(browser: Br
 async def test_offline_the_worker_serves_the_shell(page: Page, demo_server: LiveServer) -> None:
     await open_signed_in(page, demo_server, route="home")
     await page.evaluate("navigator.serviceWorker.ready")
-    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     await page.context.set_offline(True)
     try:
         await page.reload()
