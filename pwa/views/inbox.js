@@ -83,7 +83,7 @@ export async function render(root) {
       event.preventDefault();
       if (!n.read_at) {
         try {
-          const updated = await api(`${BASE}/${encodeURIComponent(n.id)}/read`, { method: "POST" });
+          const updated = await api(`${BASE}/${encodeURIComponent(n.id)}/read?lang=${currentLanguage()}`, { method: "POST" });
           n.read_at = updated.read_at ?? new Date().toISOString();
           markedRead(element);
           unread = Math.max(0, unread - 1);
