@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ansinh.app import create_app
 from ansinh.chipid.models import ChipVerification
 from ansinh.chipid.service import CHALLENGE_KEY, CHALLENGE_TTL_SECONDS
 from ansinh.core.settings import Settings
@@ -381,11 +382,10 @@ async def test_each_citizen_sees_only_their_own_verifications(
     assert listed.json() == {"items": [], "total": 0, "limit": 20, "offset": 0}
 
 
-async def test_without_a_trust_store_verification_is_unavailable(
-    client: AsyncTestClient, card_holder: CardHolder
-) -> None:
-    client.app.state.settings.__dict__["csca_path"] = None
-    response = await client.post(VERIFY, headers=card_holder.headers, json=card_holder.chip.body())
+async def test_without_a_trust_store_verification_is_unavailable(settings: Settings, card_holder: CardHolder) -> None:
+    app = create_app(settings.model_copy(update={"csca_path": None}))
+    async with AsyncTestClient(app=app) as unconfigured:
+        response = await unconfigured.post(VERIFY, headers=card_holder.headers, json=card_holder.chip.body())
     assert_problem(response, 503, "chip-id-unavailable")
 
 
