@@ -43,7 +43,7 @@ def _checks(report: service.Report) -> list[CheckOutcome]:
 
 def _challenge(challenge_id: str, nonce: bytes) -> ChipChallenge:
     return ChipChallenge(
-        challenge_id=challenge_id, nonce=service.decode_nonce(nonce), expires_in=service.CHALLENGE_TTL_SECONDS
+        challenge_id=challenge_id, nonce=service.encode_nonce(nonce), expires_in=service.CHALLENGE_TTL_SECONDS
     )
 
 

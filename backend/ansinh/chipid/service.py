@@ -378,7 +378,7 @@ def _raise_failure(report: Report) -> None:
     )
 
 
-def decode_nonce(nonce: bytes) -> str:
+def encode_nonce(nonce: bytes) -> str:
     """The nonce as the API sends it (base64)."""
     return base64.b64encode(nonce).decode()
 
