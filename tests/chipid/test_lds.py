@@ -107,3 +107,23 @@ def test_a_security_object_with_another_content_type_is_malformed() -> None:
 
 def test_dg14_names_the_aa_algorithm() -> None:
     assert lds.parse_dg14_aa_algorithm(chip_pki.dg14("0.4.0.127.0.7.1.1.4.1.4")) == "0.4.0.127.0.7.1.1.4.1.4"
+
+
+@pytest.mark.parametrize(
+    ("written", "full_name", "matches"),  # ``written`` as Mrz.name gives it: trailing fillers removed
+    [
+        ("TRAN<<THI<BICH", "Trần Thị Bích", True),
+        ("DO<<THI<ANH", "Đỗ Thị Ánh", True),
+        ("TRAN<<THI<BICK", "Trần Thị Bích", False),
+        ("TRAN<<THI", "Trần Thị Bích", False),  # a short line is never truncated
+        # Full lines: names shortened by the issuer, even to initials.
+        ("NGUYEN<<HOANG<PHUONG<THANH<TRU", "Nguyễn Hoàng Phương Thanh Trúc Anh", True),
+        ("NGUYEN<<H<P<THANH<TRUC<ANH", "Nguyễn Hoàng Phương Thanh Trúc Anh", False),  # not full: exact only
+        ("NGUYEN<<HOANG<PHUONG<THANH<T<A", "Nguyễn Hoàng Phương Thanh Trúc Anh", True),
+        ("PHAM<<HOANG<PHUONG<THANH<TRUCX", "Nguyễn Hoàng Phương Thanh Trúc Anh", False),
+    ],
+)
+def test_mrz_names_and_their_truncation(written: str, full_name: str, matches: bool) -> None:
+    from ansinh.chipid.service import mrz_name, mrz_name_matches
+
+    assert mrz_name_matches(written, mrz_name(full_name)) is matches

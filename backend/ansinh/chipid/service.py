@@ -188,6 +188,24 @@ def mrz_name(full_name: str) -> str:
     return (words[0] + "<<" + "<".join(words[1:])) if words else ""
 
 
+def mrz_name_matches(written: str, expected: str) -> bool:
+    """The MRZ name is the expected one, or its truncation when the line is full (Doc 9303 part 3 §4.6).
+
+    A full line may have had its names shortened, even to initials: the surname must then start alike and
+    every given name written must begin the corresponding one.
+    """
+    if written == expected:
+        return True
+    if len(written) < 30:
+        return False
+    surname, _, given = written.partition("<<")
+    want_surname, _, want_given = expected.partition("<<")
+    if not surname or not want_surname.startswith(surname):
+        return False
+    names, wanted = [n for n in given.split("<") if n], want_given.split("<")
+    return len(names) <= len(wanted) and all(w.startswith(n) for n, w in zip(names, wanted, strict=False))
+
+
 def _dg13_birth_matches(person: Person, value: str | None) -> bool:
     if value is None:
         return False
@@ -259,9 +277,7 @@ def match_mrz(person: Person, mrz: lds.Mrz, *, reveal: bool = True) -> None:
         wrong.append("date of birth")
     if mrz.sex != person.sex:
         wrong.append("sex")
-    expected = mrz_name(person.full_name)
-    # A name longer than the line is cut at 30 characters: then only a prefix can be compared.
-    if not (mrz.name == expected or (len(mrz.name) == 30 and expected.startswith(mrz.name))):
+    if not mrz_name_matches(mrz.name, mrz_name(person.full_name)):
         wrong.append("name")
     if wrong:
         raise _mismatch("identity_mrz", wrong, reveal=reveal)
