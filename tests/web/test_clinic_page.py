@@ -6,7 +6,7 @@ import re
 import pytest
 from litestar.testing import AsyncTestClient
 
-from ansinh.web.clinic import CONTENT_SECURITY_POLICY
+from ansinh.core.security import APP_POLICY
 
 
 async def test_the_page_renders_with_its_forms_and_no_inline_script(client: AsyncTestClient) -> None:
@@ -14,7 +14,7 @@ async def test_the_page_renders_with_its_forms_and_no_inline_script(client: Asyn
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "no-cache" in response.headers["cache-control"]
-    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["content-security-policy"] == APP_POLICY
     html = response.text
     assert '<html lang="vi">' in html
     assert 'name="viewport"' in html

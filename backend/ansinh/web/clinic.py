@@ -11,21 +11,6 @@ from ansinh.web.assets import static_dir
 PAGE_PATH = "/clinic/"
 # The page and the worker must be revalidated on every load, or a clinic keeps a stale scanner.
 NO_CACHE = CacheControlHeader(no_cache=True)
-# The page runs no inline script or style, so it can forbid both; the camera stream needs no URL.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "connect-src 'self'",
-        "worker-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 
 
 def _requested_with_slash(request: Request[Any, Any, Any]) -> bool:
@@ -51,8 +36,7 @@ class ClinicScannerController(Controller):
             return Redirect(PAGE_PATH, status_code=308)
         return Template(
             template_name="clinic/scanner.html.j2",
-            context={},
-            headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY, "Referrer-Policy": "no-referrer"},
+            context={},  # the app's CSP for pages (core/security.py) applies: the page has no inline code
         )
 
     @get("/sw.js", operation_id="clinicServiceWorker")
