@@ -397,3 +397,20 @@ async def test_verification_is_rate_limited_per_account(
         (await client.post(VERIFY, headers=card_holder.headers, json=chip.body())).status_code for _ in range(11)
     ]
     assert statuses == [422] * 10 + [429]
+
+
+async def test_my_data_export_lists_chip_verifications_but_nothing_read_from_the_chip(
+    client: AsyncTestClient, card_holder: CardHolder
+) -> None:
+    assert (await verify_with_aa(client, card_holder)).status_code == 200
+    export = await client.get("/api/v1/me/export", headers=card_holder.headers)
+    assert export.status_code == 200
+    [record] = export.json()["account"]["chip_id_verifications"]
+    assert (record["purpose"], record["outcome"], record["document_last_digits"]) == (
+        "verify",
+        "passed",
+        card_holder.person.citizen_id[-4:],
+    )
+    text = export.text
+    assert base64.b64encode(card_holder.chip.sod).decode()[:40] not in text
+    assert "fingerprint" not in text  # certificate fingerprints are operators' data, not the citizen's

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.applications.models import ApplicationEvent, ServiceApplication
 from ansinh.cards.models import HealthInsuranceCard, HealthInsuranceCardBase
+from ansinh.chipid.models import ChipVerification
 from ansinh.clinics.models import CardCheck, MedicalFacility
 from ansinh.core.time import utcnow
 from ansinh.households.models import Household, HouseholdMember, HouseholdMemberBase
@@ -41,6 +42,7 @@ APPLICATION_FIELDS = (
 )  # fmt: skip
 STEP_FIELDS = ("to_status", "actor_role", "created_at")  # staff identities and notes stay in the audit trail
 NOTIFICATION_FIELDS = ("kind", "params", "link", "created_at", "read_at")
+CHIP_FIELDS = ("purpose", "outcome", "failed_check", "checks", "data_groups", "document_last_digits", "created_at")
 PUSH_FIELDS = ("language", "user_agent", "created_at", "last_success_at")  # never the endpoint's keys
 
 
@@ -128,6 +130,13 @@ async def my_data(db: AsyncSession, *, account_id: int, now: datetime | None = N
     ).all()
     subscriptions = (await db.exec(select(PushSubscription).where(PushSubscription.person_id == person.id))).all()
     preference = await db.get(NotificationPreference, person.id)
+    chip_checks = (
+        await db.exec(
+            select(ChipVerification)
+            .where(ChipVerification.account_id == account_id)
+            .order_by(col(ChipVerification.created_at))
+        )
+    ).all()
 
     return {
         "format": "ansinh-my-data",
@@ -139,6 +148,7 @@ async def my_data(db: AsyncSession, *, account_id: int, now: datetime | None = N
             "sessions": [_pick(s, SESSION_FIELDS) for s in sessions],
             "passkeys": [_pick(p, PASSKEY_FIELDS) for p in passkeys],
             "security_events": [_pick(e, EVENT_FIELDS) for e in events],
+            "chip_id_verifications": [_pick(c, CHIP_FIELDS) for c in chip_checks],
         },
         "contribution_periods": [
             {**_pick(p, _base_fields(ContributionPeriodBase)), "employer_code": code, "employer_name": name}
