@@ -1,4 +1,5 @@
-// Settings: language, notifications (push, card checks), passkeys, signed-in devices, security events, sign-out.
+// Settings: language, identity verification (assurance level), contact on record, notifications (push, card
+// checks), passkeys, signed-in devices, security events, my data, sign-out.
 
 import { api, signOut } from "../lib/api.js";
 import { h, mount, useStyles } from "../lib/dom.js";
@@ -12,9 +13,13 @@ import {
   renamePasskey,
 } from "../lib/passkeys.js";
 import { render as renderRoute } from "../lib/router.js";
+import { isStepUpCancelled, runWithStepUp } from "../lib/stepup.js";
 import { problemMessage } from "./signin.js";
 
 const EVENTS_PAGE = 10;
+const CHIP_HISTORY = 5;
+// The server's rule for a phone number (identity/schemas.py Phone), checked here to answer at once.
+const PHONE_PATTERN = /^\+?\d{9,15}$/;
 
 /** A text for a known code (``settings.events.sign_in``), else the code itself. */
 function label(prefix, code) {
@@ -84,10 +89,319 @@ function languageSection() {
   );
 }
 
+// ---- identity verification: the assurance level, how to raise it, the chip verifications -------------
+
+/** Whether this browser has Web NFC at all (Chrome on Android); it still cannot open an ID card's chip. */
+function hasWebNfc() {
+  return "NDEFReader" in window;
+}
+
+/** "Card ending 1234" from "1234" or the events log's "…1234". */
+function documentText(digits) {
+  const last = String(digits ?? "").replace(/^…/, "");
+  return last ? t("settings.identity.document", { digits: last }) : null;
+}
+
+/** Purpose, outcome, failed check and card digits of a chip verification, as one line. */
+function chipSummary({ purpose, outcome, failed_check: failedCheck, document }) {
+  return [
+    purpose ? label("settings.identity.purpose", purpose) : null,
+    outcome ? label("settings.identity.outcome", outcome) : null,
+    failedCheck
+      ? t("settings.identity.failed_at", { check: label("settings.identity.checks", failedCheck) })
+      : null,
+    documentText(document),
+  ]
+    .filter(Boolean)
+    .join(" · ");
+}
+
+function identitySection(profile) {
+  const level = h("p", { id: "assurance-level", class: "assurance-level" });
+  const allows = h("p", { id: "assurance-allows" });
+  const history = h("ul", { class: "list settings-list", id: "chip-history" });
+  const error = h("p", { class: "error form-error", role: "alert" });
+  // Said plainly: no browser API reaches the chip, so there is no button that would pretend to scan it.
+  const browserNote = h(
+    "div",
+    { class: "notice chip-browser-note", id: "chip-browser-note" },
+    h("h3", {}, t("settings.identity.browser_title")),
+    h("p", {}, hasWebNfc() ? t("settings.identity.browser_web_nfc") : t("settings.identity.browser_no_nfc")),
+  );
+  const raise = h(
+    "div",
+    { id: "assurance-raise" },
+    h("h3", {}, t("settings.identity.raise_title")),
+    h(
+      "ol",
+      { class: "chip-ways" },
+      h("li", {}, t("settings.identity.raise_app")),
+      h("li", {}, t("settings.identity.raise_counter")),
+    ),
+    h("p", { class: "muted" }, t("settings.identity.raise_checks")),
+  );
+
+  async function loadHistory() {
+    let page;
+    try {
+      page = await api(`/api/v1/me/chip-id/verifications?limit=${CHIP_HISTORY}&offset=0`);
+    } catch (failure) {
+      error.textContent = problemMessage(failure);
+      return;
+    }
+    if (!page.items.length) {
+      mount(history, h("li", { class: "muted" }, t("settings.identity.history_none")));
+      return;
+    }
+    mount(
+      history,
+      page.items.map((item) =>
+        h(
+          "li",
+          { class: "settings-item", dataset: { outcome: item.outcome } },
+          h(
+            "div",
+            { class: "item-text" },
+            h(
+              "strong",
+              {},
+              label("settings.identity.purpose", item.purpose),
+              h(
+                "span",
+                { class: `badge ${item.outcome === "passed" ? "ok" : "bad"}` },
+                label("settings.identity.outcome", item.outcome),
+              ),
+            ),
+            h("time", { datetime: item.created_at, class: "muted" }, formatDateTime(item.created_at)),
+            item.failed_check
+              ? h(
+                  "span",
+                  {},
+                  t("settings.identity.failed_at", { check: label("settings.identity.checks", item.failed_check) }),
+                )
+              : null,
+            item.document_last_digits ? h("span", { class: "muted" }, documentText(item.document_last_digits)) : null,
+          ),
+        ),
+      ),
+    );
+  }
+
+  profile.then(
+    (me) => {
+      const verified = me.assurance_level === "chip_verified";
+      level.dataset.level = me.assurance_level;
+      mount(
+        level,
+        h("span", {}, t("settings.identity.level_label")),
+        " ",
+        h("span", { class: `badge ${verified ? "ok" : "warn"}` }, label("settings.identity.levels", me.assurance_level)),
+      );
+      allows.textContent = verified ? t("settings.identity.allows_chip") : t("settings.identity.allows_basic");
+      raise.hidden = verified;
+      if (me.role === "citizen") loadHistory();
+      else history.hidden = true;
+    },
+    (failure) => {
+      error.textContent = problemMessage(failure);
+    },
+  );
+
+  const element = section(
+    "settings-identity",
+    t("settings.identity.title"),
+    level,
+    allows,
+    raise,
+    browserNote,
+    h("h3", {}, t("settings.identity.history_title")),
+    history,
+    error,
+  );
+  // The step-up panel's "how to verify the chip" button moves focus here.
+  element.querySelector("h2").setAttribute("tabindex", "-1");
+  return element;
+}
+
+// ---- contact on record: phone / e-mail, changed with a code sent to the new one (and a step-up) -----
+
+function contactSection(profile, stepUp, refresh) {
+  const current = h("dl", { class: "fields", id: "contact-current" });
+  const status = h("p", { class: "ok form-status", role: "status", id: "contact-status" });
+  const error = h("p", { class: "error form-error", role: "alert", id: "contact-error" });
+  const host = h("div", { class: "stepup-host", id: "contact-stepup" });
+  const body = h("div", {});
+
+  function show(me) {
+    const none = h("span", { class: "muted" }, t("settings.contact.none"));
+    mount(
+      current,
+      h("dt", {}, t("settings.contact.phone")),
+      h("dd", { id: "contact-phone" }, me.phone || none.cloneNode(true)),
+      h("dt", {}, t("settings.contact.email")),
+      h("dd", { id: "contact-email" }, me.email || none),
+    );
+  }
+
+  const say = (text, failed = false) => {
+    status.textContent = failed ? "" : text;
+    error.textContent = failed ? text : "";
+  };
+
+  function requestForm() {
+    const phoneChoice = h("input", { type: "radio", name: "contact-field", id: "contact-field-phone", value: "phone", checked: true });
+    const emailChoice = h("input", { type: "radio", name: "contact-field", id: "contact-field-email", value: "email" });
+    const valueLabel = h("label", { for: "contact-value" });
+    const input = h("input", { id: "contact-value", name: "value", required: true, maxlength: 254 });
+    const submit = h("button", { type: "submit", id: "contact-submit" }, t("settings.contact.submit"));
+    const choose = () => {
+      const phone = phoneChoice.checked;
+      valueLabel.textContent = phone ? t("settings.contact.new_phone") : t("settings.contact.new_email");
+      input.type = phone ? "tel" : "email";
+      input.autocomplete = phone ? "tel" : "email";
+      input.inputMode = phone ? "tel" : "email";
+    };
+    phoneChoice.addEventListener("change", choose);
+    emailChoice.addEventListener("change", choose);
+    choose();
+    const form = h(
+      "form",
+      { class: "contact-form", novalidate: true },
+      h(
+        "fieldset",
+        { class: "choice" },
+        h("legend", {}, t("settings.contact.which")),
+        h("label", { for: "contact-field-phone", class: "choice-option" }, phoneChoice, h("span", {}, t("settings.contact.phone"))),
+        h("label", { for: "contact-field-email", class: "choice-option" }, emailChoice, h("span", {}, t("settings.contact.email"))),
+      ),
+      h("div", { class: "field" }, valueLabel, input),
+      h("p", { class: "hint muted" }, t("settings.contact.step_up_note")),
+      h("div", { class: "actions" }, submit),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const field = phoneChoice.checked ? "phone" : "email";
+      const value = field === "phone" ? input.value.replace(/[\s.-]/g, "") : input.value.trim();
+      const valid = field === "phone" ? PHONE_PATTERN.test(value) : /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
+      if (!valid) {
+        say(t(field === "phone" ? "settings.contact.invalid_phone" : "settings.contact.invalid_email"), true);
+        input.focus();
+        return;
+      }
+      say("");
+      submit.disabled = true;
+      try {
+        const issued = await runWithStepUp(
+          () => api("/api/v1/me/contact", { method: "PATCH", body: { [field]: value } }),
+          { host, ...stepUp },
+        );
+        codeForm(field, value, issued.challenge_id);
+      } catch (failure) {
+        if (!isStepUpCancelled(failure)) say(problemMessage(failure), true);
+        else input.focus();
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    mount(body, form);
+  }
+
+  function codeForm(field, value, challengeId) {
+    const input = h("input", {
+      id: "contact-code",
+      name: "code",
+      type: "text",
+      inputmode: "numeric",
+      autocomplete: "one-time-code",
+      pattern: "[0-9]{6}",
+      maxlength: 6,
+      required: true,
+      class: "otp-input",
+      "aria-describedby": "contact-code-sent",
+    });
+    const confirm = h("button", { type: "submit", id: "contact-confirm" }, t("settings.contact.confirm"));
+    const form = h(
+      "form",
+      { class: "contact-form", novalidate: true },
+      h("p", { id: "contact-code-sent" }, t("settings.contact.code_sent", { to: value })),
+      h("div", { class: "field" }, h("label", { for: "contact-code" }, t("settings.contact.code")), input),
+      h(
+        "div",
+        { class: "actions" },
+        confirm,
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            id: "contact-cancel",
+            onclick: () => {
+              say("");
+              requestForm();
+              body.querySelector("#contact-value")?.focus();
+            },
+          },
+          t("common.cancel"),
+        ),
+      ),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const code = input.value.replace(/\s+/g, "");
+      if (!/^\d{6}$/.test(code)) {
+        say(t("settings.contact.code_format"), true);
+        input.focus();
+        return;
+      }
+      confirm.disabled = true;
+      try {
+        await api("/api/v1/me/contact/confirm", { method: "POST", body: { challenge_id: challengeId, code } });
+      } catch (failure) {
+        confirm.disabled = false;
+        say(problemMessage(failure), true);
+        input.select();
+        input.focus();
+        return;
+      }
+      requestForm();
+      say(t(field === "phone" ? "settings.contact.changed_phone" : "settings.contact.changed_email"));
+      try {
+        show(await api("/api/v1/me"));
+      } catch {
+        // The change is made; the list above catches up on the next visit.
+      }
+      refresh();
+    });
+    mount(body, form);
+    input.focus();
+  }
+
+  const element = section(
+    "settings-contact",
+    t("settings.contact.title"),
+    h("p", { class: "muted" }, t("settings.contact.intro")),
+    current,
+    body,
+    host,
+    status,
+    error,
+  );
+  profile.then(
+    (me) => {
+      show(me);
+      // Staff contacts are managed by administrators; only a citizen changes their own here.
+      if (me.role === "citizen") requestForm();
+    },
+    (failure) => say(problemMessage(failure), true),
+  );
+  return element;
+}
+
 // ---- passkeys -------------------------------------------------------------------------------------
 
-function passkeySection() {
+function passkeySection(stepUp, reloads) {
   const list = h("ul", { class: "list settings-list", id: "passkey-list" });
+  const stepUpHost = h("div", { class: "stepup-host", id: "passkey-stepup" });
   const status = h("p", { class: "ok form-status", role: "status" });
   const error = h("p", { class: "error form-error", role: "alert" });
 
@@ -230,11 +544,16 @@ function passkeySection() {
               dataset: { action: "confirm-remove" },
               onclick: async () => {
                 try {
-                  await removePasskey(passkey.id);
+                  // Removing the last passkey needs a step-up; the server says when, the panel says how.
+                  await runWithStepUp(() => removePasskey(passkey.id), { host: stepUpHost, ...stepUp });
                   say(t("settings.passkeys.removed", { name: passkey.name }));
                   await load("[data-action=rename]");
                 } catch (failure) {
-                  fail(failure);
+                  if (!isStepUpCancelled(failure)) fail(failure);
+                  else if (item.isConnected) {
+                    show();
+                    item.querySelector("[data-action=remove]").focus();
+                  }
                 }
               },
             },
@@ -285,11 +604,13 @@ function passkeySection() {
     : h("p", { class: "muted" }, t("settings.passkeys.unsupported"));
 
   load();
+  reloads.add(() => load());
   return section(
     "settings-passkeys",
     t("settings.passkeys.title"),
     h("p", { class: "muted" }, t("settings.passkeys.intro")),
     list,
+    stepUpHost,
     status,
     error,
     addButton,
@@ -298,7 +619,7 @@ function passkeySection() {
 
 // ---- signed-in devices ----------------------------------------------------------------------------
 
-function sessionSection() {
+function sessionSection(reloads) {
   const list = h("ul", { class: "list settings-list", id: "session-list" });
   const status = h("p", { class: "ok form-status", role: "status" });
   const error = h("p", { class: "error form-error", role: "alert" });
@@ -389,6 +710,7 @@ function sessionSection() {
   }
 
   load();
+  reloads.add(() => load());
   return section(
     "settings-sessions",
     t("settings.sessions.title"),
@@ -402,7 +724,15 @@ function sessionSection() {
 
 // ---- security events ------------------------------------------------------------------------------
 
-function eventSection() {
+/** The detail worth showing for an event kind (chip checks, which contact changed), else null. */
+function eventDetail(event) {
+  const detail = event.detail ?? {};
+  if (event.kind === "chip_verified" || event.kind === "chip_verification_failed") return chipSummary(detail);
+  if (event.kind === "contact_changed" && detail.field) return label("settings.contact", detail.field);
+  return null;
+}
+
+function eventSection(reloads) {
   const list = h("ul", { class: "list settings-list", id: "event-list" });
   const summary = h("p", { class: "muted", id: "event-range", "aria-live": "polite" });
   const error = h("p", { class: "error form-error", role: "alert" });
@@ -442,6 +772,7 @@ function eventSection() {
               "div",
               { class: "item-text" },
               h("strong", {}, label("settings.events", event.kind)),
+              eventDetail(event) ? h("span", { class: "event-detail" }, eventDetail(event)) : null,
               h("time", { datetime: event.created_at, class: "muted" }, formatDateTime(event.created_at)),
               event.user_agent || event.ip
                 ? h("span", { class: "muted" }, [deviceName(event.user_agent), event.ip].filter(Boolean).join(" · "))
@@ -460,6 +791,7 @@ function eventSection() {
 
   const pager = h("div", { class: "actions pager", hidden: true }, newer, older);
   load();
+  reloads.add(() => load(0));
   return section(
     "settings-events",
     t("settings.events_title"),
@@ -674,6 +1006,12 @@ export async function render(root) {
     },
     t("settings.sign_out"),
   );
+  // Lists that a step-up sign-in or a contact change makes stale (a new session, a new security event).
+  const reloads = new Set();
+  const refresh = () => reloads.forEach((reload) => reload());
+  const profile = api("/api/v1/me");
+  const identity = identitySection(profile);
+  const stepUp = { chipHelp: identity, onSignedIn: refresh };
   mount(
     root,
     h(
@@ -681,10 +1019,12 @@ export async function render(root) {
       { class: "settings" },
       h("h1", {}, t("settings.title")),
       languageSection(),
+      identity,
+      contactSection(profile, stepUp, refresh),
       notificationSection(),
-      passkeySection(),
-      sessionSection(),
-      eventSection(),
+      passkeySection(stepUp, reloads),
+      sessionSection(reloads),
+      eventSection(reloads),
       myDataSection(),
       h("section", { class: "panel settings-section", "aria-label": t("settings.sign_out") }, leave),
     ),

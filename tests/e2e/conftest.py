@@ -174,7 +174,13 @@ def _wait_until_up(server: LiveServer) -> None:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server_env() -> dict[str, str]:
+    """Extra ANSINH_* settings for the module's live server; a module overrides this (e.g. a chip-ID trust store)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, live_server_env: dict[str, str]) -> Iterator[LiveServer]:
     """`ansinh migrate`, one seeded citizen, then `ansinh run` on a free port at http://localhost:PORT."""
     workdir = tmp_path_factory.mktemp("e2e")
     db_path = workdir / "e2e.db"
@@ -182,7 +188,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     port = _free_port()
     # WebAuthn refuses 127.0.0.1 as an RP id: the browser must see the host name `localhost`.
     url = f"http://localhost:{port}"
-    env = _server_env(db_url, url)
+    env = _server_env(db_url, url) | live_server_env
     # cwd is the temporary folder so a developer's .env is not read either.
     subprocess.run([str(ANSINH_CLI), "migrate"], env=env, cwd=workdir, check=True, capture_output=True, timeout=120)
     _seed(db_path, E2E_CITIZEN)
