@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, Route, expect
+from playwright.async_api import Browser, Locator, Page, Route, expect
 
 from ansinh.identity.guards import StepUpRequired
 from tests.e2e.conftest import (
@@ -119,6 +119,11 @@ def verify_chip(http: httpx.Client, chip: chip_pki.Chip) -> httpx.Response:
     )
 
 
+async def show_top_of(element: Locator) -> None:
+    """Scroll ``element``'s top into view below the sticky app bar (for the screenshots)."""
+    await element.evaluate("(node) => node.scrollIntoView({ block: 'start' })")
+
+
 async def add_passkey(page: Page) -> None:
     """Enrol a passkey from Settings (the virtual authenticator approves)."""
     await page.click("#passkey-add")
@@ -148,7 +153,7 @@ async def test_a_basic_account_sees_its_level_how_to_raise_it_and_that_a_browser
     await expect(phone.locator("#contact-phone")).to_have_text(PERSONA_AN.phone)
     await expect(phone.locator("#contact-submit")).to_be_visible()
 
-    await section.scroll_into_view_if_needed()
+    await show_top_of(section)
     await assert_accessible(phone)
     await save_screenshot(phone, "settings-identity")
 
@@ -215,7 +220,7 @@ async def test_a_chip_verified_account_shows_its_level_verifications_and_securit
         f"{texts['purpose']['verify']} · {texts['outcome']['failed']} · "
         + texts["failed_at"].format(check=texts["checks"]["document_signer_chain"])
     )
-    await phone.locator("#settings-identity").scroll_into_view_if_needed()
+    await show_top_of(phone.locator("#settings-identity"))
     await assert_accessible(phone)
     await save_screenshot(phone, "settings-chip-verified")
 
@@ -264,7 +269,7 @@ async def test_a_contact_change_from_a_password_session_asks_for_a_passkey_then_
     await expect(button).to_be_focused()
     await expect(button).to_have_text(VI["stepup"]["passkey_button"])
     await expect(panel.get_by_role("alert")).to_have_text(STEP_UP_TEXT)
-    await panel.scroll_into_view_if_needed()
+    await show_top_of(panel)
     await assert_accessible(phone)
     await save_screenshot(phone, "settings-step-up")
     async with phone.expect_response("**/api/v1/auth/passkeys/authentication") as signed_in:
