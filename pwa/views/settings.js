@@ -365,6 +365,7 @@ function contactSection(profile, stepUp, refresh) {
       }
       requestForm();
       say(t(field === "phone" ? "settings.contact.changed_phone" : "settings.contact.changed_email"));
+      element.querySelector("h2").focus(); // the confirm button is gone: keep focus in the section
       try {
         show(await api("/api/v1/me"));
       } catch {
@@ -386,6 +387,7 @@ function contactSection(profile, stepUp, refresh) {
     status,
     error,
   );
+  element.querySelector("h2").setAttribute("tabindex", "-1");
   profile.then(
     (me) => {
       show(me);

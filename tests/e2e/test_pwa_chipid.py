@@ -233,6 +233,7 @@ async def test_a_chip_verified_account_shows_its_level_verifications_and_securit
     await phone.fill("#contact-code", sent_code(demo_server, new_phone))
     await phone.click("#contact-confirm")
     await expect(phone.locator("#contact-status")).to_have_text(VI["settings"]["contact"]["changed_phone"])
+    await expect(phone.locator("#settings-contact-title")).to_be_focused()
     await expect(phone.locator("#contact-phone")).to_have_text(new_phone)
     await expect(phone.locator("#event-list li[data-kind=contact_changed] .event-detail")).to_have_text(
         VI["settings"]["contact"]["phone"]
