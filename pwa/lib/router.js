@@ -5,6 +5,8 @@ import { t } from "./i18n.js";
 
 const routes = new Map();
 let current = null;
+// Each navigation's number: a screen whose code arrives after the user has moved on must not draw over the next.
+let generation = 0;
 
 /** register("card", () => import("../views/card.js")): each view module exports render(root, params). */
 export function register(name, loader, { public: isPublic = false } = {}) {
@@ -31,14 +33,17 @@ export async function render({ signedIn, fallback = "home", signIn = "signin" } 
     if (link.dataset.route === route) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   });
+  const mine = ++generation;
   try {
     const module = await routes.get(route).loader();
+    if (mine !== generation) return;
     await module.render(root, rest.join("/"));
   } catch (error) {
     console.error(error);
+    if (mine !== generation) return;
     mount(root, Object.assign(document.createElement("p"), { className: "error", textContent: t("common.error") }));
   }
-  root.focus({ preventScroll: true });
+  if (mine === generation) root.focus({ preventScroll: true });
 }
 
 let renderOptions = {};
