@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from litestar import Litestar
+from litestar import Litestar, get
+from litestar.params import FromPath
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 from sqlmodel import select
@@ -595,6 +596,18 @@ def _collection_settings(env: str) -> Settings:
 ROUTES = _route_keys(create_app(_collection_settings("dev")))
 PATH_PARAM = re.compile(r"{(\w+)}")
 
+# Routes whose access control is known to be wrong: RULES states what is right, the code does not do it yet.
+KNOWN_GAPS: dict[str, str] = {}
+
+
+def _cases() -> list[Any]:
+    return [
+        pytest.param(key, id=key, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[key]))
+        if key in KNOWN_GAPS
+        else pytest.param(key, id=key)
+        for key in ROUTES
+    ]
+
 
 # --- running one case ----------------------------------------------------------------------------------------------
 
@@ -636,7 +649,7 @@ def _is_text(content_type: str) -> bool:
 def _problems(key: str, rule: Rule, caller: str, status: int, response: Any, world: World) -> list[str]:
     """What is wrong with this caller's answer under ``rule`` (empty when it is as the rule says)."""
     where = f"{key} as {caller}: {status}"
-    if status == 500:
+    if status >= 500:  # every optional service (push, chip ID, payments) is configured here: no 5xx is right
         return [f"{where}: a server error ({response.text[:200]})"]
     problems = []
     if caller in rule.allow:
@@ -666,7 +679,7 @@ def _problems(key: str, rule: Rule, caller: str, status: int, response: Any, wor
     return problems
 
 
-@pytest.mark.parametrize("key", ROUTES)
+@pytest.mark.parametrize("key", _cases())
 async def test_route(key: str, client: AsyncTestClient[Litestar], db_session: AsyncSession, world: World) -> None:
     """Every caller gets what the rule table says for this route, and nobody reads A's data unless shared."""
     rule = RULES.get(key)
@@ -715,11 +728,24 @@ def test_dev_routes_are_absent_in_prod() -> None:
     assert set(prod_routes) == set(ROUTES) - dev_only
 
 
-async def test_dev_routes_answer_404_in_prod(settings: Settings) -> None:
-    """A prod app answers a dev path with a plain 404, signed in or not."""
-    prod = settings.model_copy(update={"env": "prod", "secret_key": STRONG, "payment_hmac_secret": STRONG})
-    async with AsyncTestClient(app=create_app(prod)) as client:
+async def test_dev_routes_answer_404_in_prod() -> None:
+    """A prod app answers the dev paths with 404."""
+    async with AsyncTestClient(app=create_app(_collection_settings("prod"))) as client:
         outbox = await client.get(f"{DEV_PREFIX}outbox")
         simulate = await client.post(f"{DEV_PREFIX}payments/1/simulate", json={"outcome": "confirmed"})
     assert outbox.status_code == 404
     assert simulate.status_code == 404
+
+
+def test_a_route_added_later_is_listed_without_a_rule() -> None:
+    """The matrix reads the live route table: a handler registered on the app shows up, with no rule to hide behind."""
+
+    @get("/api/v1/me/new-thing/{thing_id:int}", sync_to_thread=False)
+    def new_thing(thing_id: FromPath[int]) -> dict[str, int]:
+        return {"id": thing_id}
+
+    app = create_app(_collection_settings("dev"))
+    app.register(new_thing)
+    added = set(_route_keys(app)) - set(ROUTES)
+    assert added == {"GET /api/v1/me/new-thing/{thing_id}"}
+    assert not added & set(RULES)  # test_route would fail it: "add a rule for GET /api/v1/me/new-thing/{thing_id}"
