@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -26,6 +27,7 @@ ALL_PASSED = {
     "data_group_hashes": "passed",
     "identity_dg13": "passed",
     "identity_mrz": "passed",
+    "document_expiry": "passed",
     "active_authentication": "passed",
 }
 
@@ -227,6 +229,18 @@ async def test_an_mrz_naming_another_person_fails_even_when_dg13_matches(
     chip = chip_pki.Chip(files=files, sod=chip_pki.sod(pki.signer, files))
     body = failed(await client.post(VERIFY, headers=card_holder.headers, json=chip.body()), "identity_mrz")
     assert "date of birth" in body["detail"]
+
+
+async def test_an_expired_citizen_id_card_fails_even_when_everything_else_is_genuine(
+    client: AsyncTestClient, db_session: AsyncSession, card_holder: CardHolder, pki: Pki
+) -> None:
+    expired = dataclasses.replace(holder_of(card_holder.person), expiry=date(2025, 3, 1))
+    chip = chip_pki.make_chip(pki.signer, expired)
+    body = failed(await verify_with_aa(client, card_holder, chip), "document_expiry")
+    assert "01/03/2025" in body["detail"]
+    assert body["checks"]["identity_mrz"] == "passed"
+    assert body["checks"]["active_authentication"] == "not_run"
+    assert await assurance(db_session, card_holder.account) == "basic"
 
 
 # ---- active authentication ------------------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """Parsing the chip's files: the MRZ and its check digits, DG13 read leniently, malformed input named by file."""
 
+from datetime import date
+
 import pytest
 
 from ansinh.chipid import lds
+from ansinh.chipid.service import mrz_expiry
 from tests.support import chip_pki
 
 # The TD1 example of ICAO Doc 9303 part 5 (Anna Maria Eriksson, Utopia).
@@ -127,3 +130,11 @@ def test_mrz_names_and_their_truncation(written: str, full_name: str, matches: b
     from ansinh.chipid.service import mrz_name, mrz_name_matches
 
     assert mrz_name_matches(written, mrz_name(full_name)) is matches
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [("400517", date(2040, 5, 17)), ("<<<<<<", None), ("991399", None), ("2505", None)],
+)
+def test_the_mrz_expiry_is_a_21st_century_date_or_none_for_a_card_for_life(field: str, expected: date | None) -> None:
+    assert mrz_expiry(field) == expected

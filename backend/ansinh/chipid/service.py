@@ -7,7 +7,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import anyio
@@ -24,7 +24,7 @@ from ansinh.core.errors import DomainError
 from ansinh.core.ratelimit import Limit, hit
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
-from ansinh.core.time import utcnow
+from ansinh.core.time import today_vn, utcnow
 from ansinh.identity import service as identity
 from ansinh.identity.audit import record_event
 from ansinh.identity.models import Account, AssuranceLevel, DatePrecision, Person, SecurityEventKind, SignInMethod
@@ -46,6 +46,7 @@ CHECKS = (
     "data_group_hashes",
     "identity_dg13",
     "identity_mrz",
+    "document_expiry",
     "active_authentication",
 )
 PASSED, FAILED, NOT_RUN, NOT_SUPPORTED = "passed", "failed", "not_run", "not_supported"
@@ -283,6 +284,27 @@ def match_mrz(person: Person, mrz: lds.Mrz, *, reveal: bool = True) -> None:
         raise _mismatch("identity_mrz", wrong, reveal=reveal)
 
 
+def check_document_expiry(mrz: lds.Mrz, *, today: date) -> None:
+    """The card itself must not have expired: an expired CCCD no longer proves who holds it."""
+    expiry = mrz_expiry(mrz.expiry_date)
+    if expiry is not None and expiry < today:
+        raise CheckFailed(
+            "document_expiry",
+            f"This citizen-ID card expired on {expiry:%d/%m/%Y}; renew it, then verify the new card.",
+            f"Thẻ căn cước này đã hết hạn ngày {expiry:%d/%m/%Y}; hãy làm thẻ mới rồi xác thực lại.",
+        )
+
+
+def mrz_expiry(text: str) -> date | None:
+    """The MRZ's YYMMDD expiry (cards are 21st-century); None when the field holds no date (a card for life)."""
+    if len(text) != 6 or not text.isdigit():
+        return None
+    try:
+        return date(2000 + int(text[:2]), int(text[2:4]), int(text[4:]))
+    except ValueError:
+        return None
+
+
 # --- the checks in order --------------------------------------------------------------------------------------------
 
 
@@ -332,6 +354,8 @@ async def evaluate(
         report.checks["identity_dg13"] = PASSED
         match_mrz(person, parsed.mrz, reveal=reveal)
         report.checks["identity_mrz"] = PASSED
+        check_document_expiry(parsed.mrz, today=today_vn(now))
+        report.checks["document_expiry"] = PASSED
     except CheckFailed as failure:
         return report.fail(failure)
     if before_active is not None:
