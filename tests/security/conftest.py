@@ -31,6 +31,7 @@ from tests.factories import (
 )
 from tests.households.conftest import Family, FamilyBuilder, builder, family
 from tests.notifications.conftest import Browser
+from tests.records.conftest import make_employer, make_period, make_visit
 from tests.support import chip_pki
 
 __all__ = ["builder", "family"]
@@ -49,6 +50,9 @@ A_BIRTH = date(1991, 7, 9)
 NEW_PERSON_BIRTH = date(1995, 2, 14)
 PAYMENT_KEY = "authz-world-payment"
 CHECKING_STAFF = {"staff_name": "Lê Thị Y Tá", "staff_citizen_id": "001190000123"}
+# Words found only in A's records: another caller's contributions, visits or export must never show them.
+A_EMPLOYER = "Công ty TNHH Chỉ Của A"
+A_DIAGNOSIS = "Chẩn đoán chỉ của A"
 
 
 @dataclass
@@ -64,9 +68,9 @@ class World:
     card_facts: dict[str, dict[str, str]]  # per citizen: their card as printed (number, name, birth date)
 
     def a_secrets(self) -> list[str]:
-        """What identifies A and must reach nobody A did not share it with."""
+        """What identifies A, or is in A's records only, and must reach nobody A did not share it with."""
         a = self.a
-        return [v for v in (a.si_code, a.citizen_id, a.full_name, a.phone, a.email) if v]
+        return [v for v in (a.si_code, a.citizen_id, a.full_name, a.phone, a.email, A_EMPLOYER, A_DIAGNOSIS) if v]
 
 
 @pytest.fixture(scope="session")
@@ -123,8 +127,9 @@ async def world(
     builder: FamilyBuilder,
 ) -> World:
     """A, a consenting adult in the head's household; an invitee who has not consented; B, heading a household
-    of their own with no link to A; a clinic; staff. Each signed in; A with a session, passkeys, a notice, an
-    application, a push subscription and a card token; the head with a pending payment."""
+    of their own with no link to A; a clinic; staff. Each signed in; A with another session, passkeys, a notice,
+    an application, a push subscription, a card token, a contribution period and a medical visit; the head with
+    a pending payment."""
     db = db_session
     long_valid = date(2099, 12, 31)
     a = await builder.add(
@@ -185,6 +190,9 @@ async def world(
     )
     db.add_all([*passkeys, notice])
     await db.commit()
+    employer = await make_employer(db, name=A_EMPLOYER)
+    await make_period(db, a.person.id, employer_id=employer.id)  # type: ignore[arg-type]
+    await make_visit(db, a.person.id, family.facility.id, icd10_name=A_DIAGNOSIS)  # type: ignore[arg-type]
 
     a_headers = headers[CITIZEN_A]
     reissue = {"kind": "card_reissue", "details": {"reason": "lost"}}

@@ -30,6 +30,8 @@ from tests.conftest import TEST_SECRET
 from tests.factories import DEFAULT_PASSWORD
 from tests.notifications.conftest import Browser
 from tests.security.conftest import (
+    A_DIAGNOSIS,
+    A_EMPLOYER,
     ANONYMOUS,
     CALLERS,
     CHECKING_STAFF,
@@ -612,7 +614,7 @@ def _cases() -> list[Any]:
 # --- running one case ----------------------------------------------------------------------------------------------
 
 
-def _url(key: str, rule: Rule, call: Call, world: World) -> str:
+def _url(key: str, call: Call, world: World) -> str:
     if call.path is not None:
         return call.path
     template = key.split(" ", 1)[1]
@@ -699,7 +701,7 @@ async def test_route(key: str, client: AsyncTestClient[Litestar], db_session: As
         call = rule.call(world, caller) if callable(rule.call) else rule.call
         response = await client.request(
             method,
-            _url(key, rule, call, world),
+            _url(key, call, world),
             headers={**call.headers, **world.headers[caller]},
             params=call.params,
             json=call.json,
@@ -749,3 +751,14 @@ def test_a_route_added_later_is_listed_without_a_rule() -> None:
     added = set(_route_keys(app)) - set(ROUTES)
     assert added == {"GET /api/v1/me/new-thing/{thing_id}"}
     assert not added & set(RULES)  # test_route would fail it: "add a rule for GET /api/v1/me/new-thing/{thing_id}"
+
+
+async def test_the_leak_check_sees_what_a_shares(client: AsyncTestClient[Litestar], world: World) -> None:
+    """A control for the leak check: where A's data is meant to appear, it finds it in the form the API writes."""
+    a_headers, head_headers = world.headers[CITIZEN_A], world.headers[HEAD]
+    contributions = await client.get(f"{API}/me/contributions", headers=a_headers)
+    visits = await client.get(f"{API}/me/medical-visits", headers=a_headers)
+    household = await client.get(f"{API}/households/mine", headers=head_headers)
+    assert A_EMPLOYER in _leaks(world, contributions.text)
+    assert A_DIAGNOSIS in _leaks(world, visits.text)
+    assert {world.a.si_code, world.a.full_name} <= set(_leaks(world, household.text))
