@@ -4,7 +4,7 @@
 
 import { adoptTokens, api } from "./api.js";
 import { h, mount } from "./dom.js";
-import { t } from "./i18n.js";
+import { formatDateTime, t } from "./i18n.js";
 import { isCancelled, passkeysSupported, signInWithPasskey } from "./passkeys.js";
 
 /** The user closed the step-up panel: the change was not made, and there is nothing to report. */
@@ -96,6 +96,11 @@ export function runWithStepUp(action, { host, chipHelp = null, onSignedIn = () =
           parts.push(h("p", {}, t("stepup.passkey_intro")), button);
           firstAction = button;
         }
+      }
+      if (problem.passkey_usable_from) {
+        // A passkey enrolled in the last day cannot stand in yet (it could be a thief's): say from when it can.
+        const time = formatDateTime(problem.passkey_usable_from);
+        parts.push(h("p", { dataset: { stepUp: "passkey-cooling-off" } }, t("stepup.passkey_cooling_off", { time })));
       }
       if (offered.includes("chip_id")) {
         parts.push(h("p", { dataset: { stepUp: "chip" } }, t("stepup.chip")));

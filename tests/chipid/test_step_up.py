@@ -1,6 +1,6 @@
 """Step-up for sensitive actions: a chip-verified account or a passkey sign-in from the last 15 minutes."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -10,7 +10,7 @@ from ansinh.core.errors import Forbidden
 from ansinh.core.settings import Settings
 from ansinh.core.time import utcnow
 from ansinh.core.tokens import Principal
-from ansinh.identity.guards import StepUpRequired, has_step_up, require_step_up
+from ansinh.identity.guards import PASSKEY_COOLING_OFF, StepUpRequired, has_step_up, require_step_up
 from ansinh.identity.models import Passkey
 from tests.chipid.conftest import VERIFY, CardHolder, challenge, citizen_headers
 from tests.factories import make_staff
@@ -85,8 +85,15 @@ async def test_staff_and_clinics_meet_the_guard_too(
     assert_problem(await client.patch(CONTACT, json={"phone": "0987654321"}), 401, "unauthenticated")
 
 
-async def add_passkey(db: AsyncSession, account_id: int, name: str) -> Passkey:
-    passkey = Passkey(account_id=account_id, credential_id=name.encode(), public_key=b"\x00", name=name)
+async def add_passkey(db: AsyncSession, account_id: int, name: str, *, age: timedelta = timedelta(days=30)) -> Passkey:
+    """A passkey enrolled ``age`` ago (a month by default: past the cooling-off)."""
+    passkey = Passkey(
+        account_id=account_id,
+        credential_id=name.encode(),
+        public_key=b"\x00",
+        name=name,
+        created_at=utcnow() - age,
+    )
     db.add(passkey)
     await db.commit()
     return passkey
@@ -110,3 +117,31 @@ async def test_removing_the_last_passkey_needs_a_step_up(
     await db_session.commit()
     assert (await client.delete(f"/api/v1/me/passkeys/{second.id}", headers=card_holder.headers)).status_code == 204
     assert (await client.get("/api/v1/me/passkeys", headers=card_holder.headers)).json() == []
+
+
+async def test_a_passkey_enrolled_in_the_last_day_cannot_step_up_until_the_cooling_off_ends(
+    client: AsyncTestClient, settings: Settings, db_session: AsyncSession, card_holder: CardHolder
+) -> None:
+    """Whoever stole a password and a code can enrol their own passkey: it must not unlock the contact change."""
+    account_id = card_holder.account.id
+    assert account_id is not None
+    await add_passkey(db_session, account_id, "Phone", age=timedelta(days=30))
+    thief = await add_passkey(db_session, account_id, "Thief", age=timedelta(hours=1))
+    fresh = citizen_headers(settings, card_holder.account, amr=["passkey"], auth_time=utcnow())
+    refused = assert_problem(
+        await client.patch(CONTACT, headers=fresh, json={"phone": "0987654321"}), 403, "step-up-required"
+    )
+    assert refused["step_up"] == ["chip_id"]  # until then only the chip will do
+    usable_from = datetime.fromisoformat(refused["passkey_usable_from"])
+    assert usable_from == thief.created_at + PASSKEY_COOLING_OFF
+    thief.created_at = utcnow() - timedelta(hours=25)
+    db_session.add(thief)
+    await db_session.commit()
+    assert (await client.patch(CONTACT, headers=fresh, json={"phone": "0987654321"})).status_code == 202
+
+
+def test_the_cooling_off_is_a_day() -> None:
+    fresh = principal(("passkey",), 1)
+    assert has_step_up(fresh, "basic", newest_passkey_at=utcnow() - timedelta(hours=23)) is False
+    assert has_step_up(fresh, "basic", newest_passkey_at=utcnow() - timedelta(hours=24, minutes=1)) is True
+    assert has_step_up(fresh, "chip_verified", newest_passkey_at=utcnow()) is True

@@ -8,6 +8,7 @@ real API with a synthetic card, as the mobile app or a counter reader would.
 import base64
 import json
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -122,6 +123,17 @@ def verify_chip(http: httpx.Client, chip: chip_pki.Chip) -> httpx.Response:
 async def show_top_of(element: Locator) -> None:
     """Scroll ``element``'s top into view below the sticky app bar (for the screenshots)."""
     await element.evaluate("(node) => node.scrollIntoView({ block: 'start' })")
+
+
+def backdate_passkeys(server: LiveServer, username: str, *, days: int) -> None:
+    """Make the account's passkeys ``days`` older in the server's database (past the step-up cooling-off)."""
+    path = server.db_url.split(":///", 1)[1]
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "UPDATE passkey SET created_at = datetime(created_at, ?) "
+            "WHERE account_id = (SELECT id FROM account WHERE username = ?)",
+            (f"-{days} days", username),
+        )
 
 
 async def add_passkey(page: Page) -> None:
@@ -263,8 +275,17 @@ async def test_a_contact_change_from_a_password_session_asks_for_a_passkey_then_
     await expect(panel).to_have_count(0)
     assert outbox(demo_server, new_email) == []  # nothing was sent: the server refused before sending
 
-    # With a passkey, the step-up offers a passkey sign-in; afterwards the change goes on to its confirm step.
+    # A passkey enrolled just now cannot stand in yet (a thief with the password and a code could enrol one):
+    # the panel says from when it can and offers only the chip route.
     await add_passkey(phone)
+    await phone.click("#contact-submit")
+    await expect(panel.locator("[data-step-up=passkey-cooling-off]")).to_contain_text("24")
+    await expect(panel.locator("[data-action=stepup-passkey]")).to_have_count(0)
+    await panel.locator("[data-action=stepup-cancel]").click()
+    backdate_passkeys(demo_server, MINH.username, days=2)
+
+    # Once the passkey has been enrolled a day, the step-up offers a passkey sign-in; afterwards the change goes on
+    # to its confirm step.
     await phone.click("#contact-submit")
     button = panel.locator("[data-action=stepup-passkey]")
     await expect(button).to_be_focused()

@@ -3,7 +3,7 @@
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.core.context import RequestContext
 from ansinh.core.settings import Settings
 from ansinh.core.signing import b64url
+from ansinh.core.time import utcnow
 from ansinh.core.tokens import verify_access_token
 from ansinh.households.models import ConsentState, Household, HouseholdMember, Relation
 from ansinh.identity.models import Account, Passkey, Person, SignInMethod
@@ -178,7 +179,13 @@ async def world(
     _, a_phone_session = await _signed_in(db, settings, a.account, user_agent="A's phone")
 
     passkeys = [
-        Passkey(account_id=a.account.id, credential_id=os.urandom(32), public_key=os.urandom(77), name=f"A key {n}")  # type: ignore[arg-type]
+        Passkey(
+            account_id=a.account.id,  # type: ignore[arg-type]
+            credential_id=os.urandom(32),
+            public_key=os.urandom(77),
+            name=f"A key {n}",
+            created_at=utcnow() - timedelta(days=30),  # past the step-up cooling-off, like a passkey in daily use
+        )
         for n in (1, 2)  # two: removing one is never "the last passkey" (a step-up rule, not an access rule)
     ]
     notice = Notification(

@@ -1,19 +1,20 @@
 """Who may call what: bearer-token authentication and the role guards every domain uses."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
-from sqlmodel import select
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.errors import Forbidden, Unauthenticated
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import utcnow
 from ansinh.core.tokens import InvalidToken, Principal, verify_access_token
-from ansinh.identity.models import Account, AssuranceLevel, SignInMethod
+from ansinh.identity.models import Account, AssuranceLevel, Passkey, SignInMethod
 
 REVOKED_SESSION_KEY = "revoked-sid:{}"
 RECENT_SIGN_IN = timedelta(minutes=15)
@@ -109,18 +110,43 @@ async def requires_recent_sign_in(connection: ASGIConnection[Any, Any, Any, Any]
         raise RecentSignInRequired(extra={"max_age": int(RECENT_SIGN_IN.total_seconds())})
 
 
-def has_step_up(principal: Principal, assurance_level: str | None) -> bool:
-    """The account is bound to its chip ID card, or this token comes from a passkey sign-in of the last 15 minutes."""
+# A passkey enrolled this recently cannot confirm who is asking: whoever stole a password and a one-time code can
+# enrol their own passkey (a recent sign-in allows it) and would otherwise step up with it at once.
+PASSKEY_COOLING_OFF = timedelta(hours=24)
+
+
+def has_step_up(
+    principal: Principal, assurance_level: str | None, *, newest_passkey_at: datetime | None = None
+) -> bool:
+    """Chip-verified, or a passkey sign-in of the last 15 minutes while no passkey is younger than the cooling-off."""
     if assurance_level == AssuranceLevel.CHIP_VERIFIED:
         return True
-    recent = principal.auth_time is not None and utcnow() - principal.auth_time <= RECENT_SIGN_IN
-    return SignInMethod.PASSKEY in principal.amr and recent
+    now = utcnow()
+    recent = principal.auth_time is not None and now - principal.auth_time <= RECENT_SIGN_IN
+    settled = newest_passkey_at is None or now - newest_passkey_at >= PASSKEY_COOLING_OFF
+    return SignInMethod.PASSKEY in principal.amr and recent and settled
 
 
-def require_step_up(principal: Principal, assurance_level: str | None) -> None:
+def require_step_up(
+    principal: Principal, assurance_level: str | None, *, newest_passkey_at: datetime | None = None
+) -> None:
     """403 ``step-up-required`` (naming what would do) unless ``has_step_up``."""
-    if not has_step_up(principal, assurance_level):
-        raise StepUpRequired(extra={"step_up": STEP_UP_METHODS, "max_age": int(RECENT_SIGN_IN.total_seconds())})
+    if has_step_up(principal, assurance_level, newest_passkey_at=newest_passkey_at):
+        return
+    extra: dict[str, Any] = {"step_up": STEP_UP_METHODS, "max_age": int(RECENT_SIGN_IN.total_seconds())}
+    if newest_passkey_at is not None and utcnow() - newest_passkey_at < PASSKEY_COOLING_OFF:
+        # Until then only the chip will do; the PWA says when a passkey will count.
+        extra = {
+            **extra,
+            "step_up": ["chip_id"],
+            "passkey_usable_from": (newest_passkey_at + PASSKEY_COOLING_OFF).isoformat(),
+        }
+    raise StepUpRequired(extra=extra)
+
+
+async def newest_passkey_time(db: AsyncSession, account_id: int) -> datetime | None:
+    """When the account's most recent passkey was enrolled (None without passkeys)."""
+    return (await db.exec(select(func.max(Passkey.created_at)).where(Passkey.account_id == account_id))).one()
 
 
 async def requires_step_up(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -128,8 +154,7 @@ async def requires_step_up(connection: ASGIConnection[Any, Any, Any, Any], _: Ba
     principal = await authenticate(connection)
     if principal.role not in ("citizen", "staff"):
         raise Forbidden()
-    if has_step_up(principal, None):
-        return  # a fresh passkey sign-in: no need to ask the database
     async with connection.app.state.session_factory() as db:
         level = (await db.exec(select(Account.assurance_level).where(Account.id == principal.account_id))).first()
-    require_step_up(principal, level)
+        newest = await newest_passkey_time(db, principal.account_id)
+    require_step_up(principal, level, newest_passkey_at=newest)
