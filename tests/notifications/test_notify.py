@@ -11,6 +11,7 @@ from ansinh.core.db import session_factory
 from ansinh.notifications.models import Notification, NotificationKind, NotificationPreference
 from ansinh.notifications.service import notify
 from tests.notifications.conftest import Citizen
+from tests.support import databases
 
 PARAMS = {"reference": "HS-2026-000001", "kind": "facility_change", "status": "in_review", "reason": None}
 
@@ -66,12 +67,12 @@ async def test_notify_does_not_commit(engine: AsyncEngine, db_session: AsyncSess
     assert await rows(db_session) == 0
 
 
+# PostgreSQL only: SQLite lets one writer at a time, so the race cannot happen there.
+@pytest.mark.parametrize("database_url", [b for b in databases.BACKENDS if b != "sqlite"], indirect=True)
 async def test_a_duplicate_racing_in_from_another_transaction_leaves_the_callers_transaction_usable(
-    engine: AsyncEngine, database_url: str, me: Citizen
+    engine: AsyncEngine, me: Citizen
 ) -> None:
     """The existence check misses a row another transaction has not committed yet: the savepoint catches it."""
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite lets one writer at a time: the race cannot happen there")
     person_id = me.person.id
     assert person_id is not None
     factory = session_factory(engine)
