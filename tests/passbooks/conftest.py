@@ -16,7 +16,7 @@ from ansinh.identity.models import Account, Person
 from ansinh.passbooks import service
 from ansinh.passbooks.statement import Statement
 from tests.factories import bearer_for, clinic_bearer_for, make_citizen, make_clinic_client, make_staff
-from tests.records.conftest import make_employer, make_period
+from tests.records.conftest import add_known_history
 
 HOLDER_NAME = "Đặng Thị Ngọc Hường"
 PDF_URL = "/api/v1/me/contributions.pdf"
@@ -31,41 +31,11 @@ class Holder:
     headers: dict[str, str]
 
 
-async def add_history(db: AsyncSession, person_id: int) -> None:
-    """6 voluntary months (2023), 12 paid at A (2024), then at B 3 owed and 3 paid (2025)."""
-    a = await make_employer(db, name="Công ty TNHH Sông Hồng", wage_region="I")
-    b = await make_employer(db, name="Công ty CP Bến Thành", wage_region="II")
-    await make_period(
-        db,
-        person_id,
-        from_month="2023-01",
-        to_month="2023-06",
-        scheme="voluntary",
-        salary_base=5_000_000,
-        funds="RS",
-        employer_amount=0,
-        employee_amount=1_100_000,
-    )
-    await make_period(db, person_id, employer_id=a.id, from_month="2024-01", to_month="2024-12")
-    for first, last, status in (("2025-01", "2025-03", "arrears"), ("2025-04", "2025-06", "paid")):
-        await make_period(
-            db,
-            person_id,
-            employer_id=b.id,
-            from_month=first,
-            to_month=last,
-            salary_base=12_000_000,
-            employer_amount=2_580_000,
-            employee_amount=1_260_000,
-            status=status,
-        )
-
-
 @pytest.fixture
 async def holder(db_session: AsyncSession, settings: Settings) -> Holder:
     """A citizen with a Vietnamese name and the known history."""
     account, person = await make_citizen(db_session, full_name=HOLDER_NAME)
-    await add_history(db_session, person.id)  # type: ignore[arg-type]
+    await add_known_history(db_session, person.id)  # type: ignore[arg-type]
     return Holder(account, person, bearer_for(settings, account))
 
 

@@ -132,14 +132,12 @@ def clinic_auth(settings: Settings, app: Litestar) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture
-async def history(db_session: AsyncSession, citizen: Citizen) -> Citizen:
-    """A known history: 6 voluntary months, 12 paid at A (2024), 3 owed then 3 paid at B (2025)."""
-    person_id = citizen.person.id
-    a = await make_employer(db_session, code="TA00001", name="Công ty TNHH Sông Hồng", wage_region="I")
-    b = await make_employer(db_session, code="TB00002", name="Công ty CP Bến Thành", wage_region="II")
+async def add_known_history(db: AsyncSession, person_id: int) -> None:
+    """6 voluntary months (2023), 12 paid at A (2024), then at B 3 owed and 3 paid (2025)."""
+    a = await make_employer(db, code="TA00001", name="Công ty TNHH Sông Hồng", wage_region="I")
+    b = await make_employer(db, code="TB00002", name="Công ty CP Bến Thành", wage_region="II")
     await make_period(
-        db_session,
+        db,
         person_id,
         from_month="2023-01",
         to_month="2023-06",
@@ -149,11 +147,11 @@ async def history(db_session: AsyncSession, citizen: Citizen) -> Citizen:
         employer_amount=0,
         employee_amount=1_100_000,
     )
-    await make_period(db_session, person_id, employer_id=a.id, from_month="2024-01", to_month="2024-12")
+    await make_period(db, person_id, employer_id=a.id, from_month="2024-01", to_month="2024-12")
     # 12,000,000 in 2025 (OA 0.5%): employer 14+3+0.5+1+3 = 21.5% → 2,580,000; employee 8+1+1.5 = 10.5% → 1,260,000.
     for first, last, status in (("2025-01", "2025-03", "arrears"), ("2025-04", "2025-06", "paid")):
         await make_period(
-            db_session,
+            db,
             person_id,
             employer_id=b.id,
             from_month=first,
@@ -163,6 +161,12 @@ async def history(db_session: AsyncSession, citizen: Citizen) -> Citizen:
             employee_amount=1_260_000,
             status=status,
         )
+
+
+@pytest.fixture
+async def history(db_session: AsyncSession, citizen: Citizen) -> Citizen:
+    """A known history: 6 voluntary months, 12 paid at A (2024), 3 owed then 3 paid at B (2025)."""
+    await add_known_history(db_session, citizen.person.id)  # type: ignore[arg-type]
     return citizen
 
 
