@@ -7,6 +7,7 @@ Playwright's async API runs on the module's event loop, so every e2e test module
 ``pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]``.
 """
 
+import json
 import os
 import re
 import shutil
@@ -303,6 +304,25 @@ PERSONA_AN = SeededCitizen(
     full_name="Nguyễn Văn An",
 )
 PHONE = {"width": 360, "height": 740}
+
+
+def demo_persona(si_code: str, citizen_id: str, phone: str, full_name: str) -> SeededCitizen:
+    """Another demo persona (same demo password as An)."""
+    return SeededCitizen(
+        username=si_code, citizen_id=citizen_id, password="Demo@2026", phone=phone, full_name=full_name
+    )
+
+
+PERSONA_LAN = demo_persona("0100000002", "001186000002", "0901000002", "Trần Thị Lan")
+PERSONA_MINH = demo_persona("0100000003", "001207000003", "0901000003", "Nguyễn Đức Minh")
+PERSONA_HAN = demo_persona("0100000004", "001316000004", "0901000004", "Nguyễn Ngọc Hân")
+PERSONA_HONG = demo_persona("0100000005", "001166000005", "0901000005", "Lê Thị Hồng")
+PERSONA_TUAN = demo_persona("0100000006", "001079000006", "0901000006", "Hoàng Minh Tuấn")
+
+# The app's texts, so tests find elements by what users read.
+LOCALES = Path(__file__).resolve().parents[2] / "pwa" / "locales"
+TEXTS_VI = json.loads((LOCALES / "vi.json").read_text(encoding="utf-8"))
+TEXTS_EN = json.loads((LOCALES / "en.json").read_text(encoding="utf-8"))
 
 
 def seed_demo(server: LiveServer, workdir: Path, people: int = 0) -> None:

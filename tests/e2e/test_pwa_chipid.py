@@ -6,12 +6,10 @@ real API with a synthetic card, as the mobile app or a counter reader would.
 """
 
 import base64
-import json
 import re
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,9 +20,13 @@ from playwright.async_api import Browser, Locator, Page, Route, expect
 from ansinh.identity.guards import StepUpRequired
 from tests.e2e.conftest import (
     PERSONA_AN,
+    PERSONA_HAN,
+    PERSONA_LAN,
+    PERSONA_MINH,
     PHONE,
+    TEXTS_EN,
+    TEXTS_VI,
     LiveServer,
-    SeededCitizen,
     add_virtual_authenticator,
     api_sign_in,
     assert_accessible,
@@ -35,21 +37,13 @@ from tests.support import chip_pki
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
-LOCALES = Path(__file__).resolve().parents[2] / "pwa" / "locales"
-VI = json.loads((LOCALES / "vi.json").read_text(encoding="utf-8"))
-EN = json.loads((LOCALES / "en.json").read_text(encoding="utf-8"))
-
-
-def _persona(si_code: str, citizen_id: str, phone: str, full_name: str) -> SeededCitizen:
-    return SeededCitizen(
-        username=si_code, citizen_id=citizen_id, password="Demo@2026", phone=phone, full_name=full_name
-    )
+VI, EN = TEXTS_VI, TEXTS_EN
 
 
 # One persona per test (backend/ansinh/demo/personas.py); each signs in by OTP at most twice in this module.
-LAN = _persona("0100000002", "001186000002", "0901000002", "Trần Thị Lan")
-MINH = _persona("0100000003", "001207000003", "0901000003", "Nguyễn Đức Minh")
-HAN = _persona("0100000004", "001316000004", "0901000004", "Nguyễn Ngọc Hân")
+LAN = PERSONA_LAN
+MINH = PERSONA_MINH
+HAN = PERSONA_HAN
 
 STEP_UP_TEXT = re.compile(f"{re.escape(StepUpRequired.default_vi)}|{re.escape(StepUpRequired.default_en)}")
 

@@ -1,9 +1,7 @@
 """The PWA's sign-in, passkey, forgotten-password and settings screens in Chromium, against the live demo server."""
 
-import json
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +12,14 @@ from playwright.async_api import Browser, Page, expect
 from ansinh.identity.guards import StepUpRequired
 from tests.e2e.conftest import (
     PERSONA_AN,
+    PERSONA_HAN,
+    PERSONA_HONG,
+    PERSONA_LAN,
+    PERSONA_MINH,
+    PERSONA_TUAN,
     PHONE,
+    TEXTS_EN,
+    TEXTS_VI,
     LiveServer,
     SeededCitizen,
     add_virtual_authenticator,
@@ -26,23 +31,15 @@ from tests.e2e.conftest import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
-LOCALES = Path(__file__).resolve().parents[2] / "pwa" / "locales"
-VI = json.loads((LOCALES / "vi.json").read_text(encoding="utf-8"))
-EN = json.loads((LOCALES / "en.json").read_text(encoding="utf-8"))
-
-
-def _persona(si_code: str, citizen_id: str, phone: str, full_name: str) -> SeededCitizen:
-    return SeededCitizen(
-        username=si_code, citizen_id=citizen_id, password="Demo@2026", phone=phone, full_name=full_name
-    )
+VI, EN = TEXTS_VI, TEXTS_EN
 
 
 # One persona per test where sessions or passkeys could interfere (backend/ansinh/demo/personas.py).
-LAN = _persona("0100000002", "001186000002", "0901000002", "Trần Thị Lan")
-MINH = _persona("0100000003", "001207000003", "0901000003", "Nguyễn Đức Minh")
-HAN = _persona("0100000004", "001316000004", "0901000004", "Nguyễn Ngọc Hân")
-HONG = _persona("0100000005", "001166000005", "0901000005", "Lê Thị Hồng")
-TUAN = _persona("0100000006", "001079000006", "0901000006", "Hoàng Minh Tuấn")
+LAN = PERSONA_LAN
+MINH = PERSONA_MINH
+HAN = PERSONA_HAN
+HONG = PERSONA_HONG
+TUAN = PERSONA_TUAN
 
 
 @pytest_asyncio.fixture(loop_scope="module")

@@ -4,7 +4,6 @@ Sign-in codes are rate limited (5 per account per 15 minutes), so An's screens s
 (`an_page`) and move between routes by hash, without reloading.
 """
 
-import json
 import re
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -20,6 +19,8 @@ from sqlalchemy import create_engine, text
 from tests.e2e.conftest import (
     PERSONA_AN,
     PHONE,
+    TEXTS_EN,
+    TEXTS_VI,
     LiveServer,
     SeededCitizen,
     api_sign_in,
@@ -37,7 +38,6 @@ PERSONA_HONG = SeededCitizen(
     phone="0901000005",
     full_name="",
 )
-LOCALES = Path(__file__).resolve().parents[2] / "pwa" / "locales"
 VISITS_PAGE = 10  # pwa/views/visits.js PAGE
 EXTRA_VISITS = 12  # added for An so that "load more" has a second page
 FILTER = {"from": "2016-01", "to": "2020-12"}
@@ -60,7 +60,7 @@ def month(value: str) -> str:
 
 
 def texts(lang: str) -> dict[str, Any]:
-    return json.loads((LOCALES / f"{lang}.json").read_text(encoding="utf-8"))
+    return {"vi": TEXTS_VI, "en": TEXTS_EN}[lang]
 
 
 def read_file(path: Path | str) -> bytes:
