@@ -137,3 +137,37 @@ async def test_lockout_holds_in_the_shared_store(shared_state_settings, citizen:
         assert locked.status_code == 429
     else:  # memory is per process: documented as single-worker only
         assert locked.status_code == 200
+
+
+@pytest.mark.parametrize("per_account", [2, 4])
+async def test_sign_in_limit_per_account_follows_the_setting(settings, citizen: Citizen, per_account: int) -> None:
+    """ANSINH_SIGN_IN_LIMIT_PER_ACCOUNT: that many password sign-ins a minute, then 429 with Retry-After."""
+    from ansinh.app import create_app
+
+    tuned = settings.model_copy(update={"sign_in_limit_per_account": per_account, "sign_in_limit_per_ip": 100})
+    async with AsyncTestClient(app=create_app(tuned)) as client:
+        answers = [
+            (await client.post(LOGIN, json={"username": citizen.person.si_code, "password": citizen.password}))
+            for _ in range(per_account + 1)
+        ]
+    assert [a.status_code for a in answers] == [200] * per_account + [429]
+    assert int(answers[-1].headers["retry-after"]) >= 1
+
+
+async def test_sign_in_limit_per_ip_follows_the_setting(settings, citizen: Citizen) -> None:
+    """ANSINH_SIGN_IN_LIMIT_PER_IP counts attempts from one address whatever the name typed."""
+    from ansinh.app import create_app
+
+    tuned = settings.model_copy(update={"sign_in_limit_per_ip": 3})
+    async with AsyncTestClient(app=create_app(tuned)) as client:
+        answers = [
+            (
+                await client.post(LOGIN, json={"username": f"09000000{n:02d}", "password": "whatever-password"})
+            ).status_code
+            for n in range(4)
+        ]
+        passkey_starts = [
+            (await client.post("/api/v1/auth/passkeys/authentication/options")).status_code for _ in range(7)
+        ]
+    assert answers == [401, 401, 401, 429]
+    assert passkey_starts == [200] * 6 + [429]  # a passkey start counts double the budget (autofill retries)

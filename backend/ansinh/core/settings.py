@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     redis_namespace: str = "ansinh"  # key prefix, so several deployments (or test runs) can share one Redis
     trusted_proxies: list[str] = Field(default_factory=list)
     clinic_rate_limit: int = Field(default=20, ge=1, description="Clinic requests per second per client")
+    # Per minute. The benchmark raises them to script thousands of sign-ins from one address (docs/PERFORMANCE.md).
+    sign_in_limit_per_ip: int = Field(default=30, ge=1, description="Sign-ins, code entries per minute per IP")
+    sign_in_limit_per_account: int = Field(default=10, ge=1, description="Password sign-ins per minute per account")
     payment_hmac_secret: str = DEV_PAYMENT_HMAC_SECRET
     # Wraps the card-signing private keys at rest; falls back to a key derived from secret_key.
     # Keep it stable: stored keys cannot be opened with another one.

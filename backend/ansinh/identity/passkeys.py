@@ -53,7 +53,6 @@ CEREMONY_TTL_SECONDS = 300
 CEREMONY_KEY = "webauthn:{}"
 # The browser is told the same 5 minutes, so it gives up before the challenge expires here.
 CEREMONY_TIMEOUT_MS = CEREMONY_TTL_SECONDS * 1000
-SIGN_IN_LIMIT_PER_IP = Limit(count=60, window=60)
 USER_HANDLE_BYTES = 32
 DEFAULT_NAME = "Passkey"
 
@@ -265,7 +264,8 @@ async def authentication_options(
     store: SharedStore, *, settings: Settings, context: RequestContext
 ) -> tuple[str, dict[str, Any]]:
     """Start a usernameless sign-in: the authenticator offers whichever passkey it holds for us."""
-    await hit(store, f"passkey-ip:{context.ip}", SIGN_IN_LIMIT_PER_IP)
+    # Twice the password budget: the browser's passkey autofill starts a ceremony on every visit of the sign-in page.
+    await hit(store, f"passkey-ip:{context.ip}", Limit(count=2 * settings.sign_in_limit_per_ip, window=60))
     options = generate_authentication_options(
         rp_id=settings.rp_id,
         timeout=CEREMONY_TIMEOUT_MS,

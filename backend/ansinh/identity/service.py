@@ -37,9 +37,7 @@ from ansinh.identity.sessions import TokenPair, live_session_ids, revoke_session
 
 MAX_PASSWORD_FAILURES = 5
 LOCKOUT_SECONDS = 15 * 60
-LOGIN_LIMIT_PER_IP = Limit(count=30, window=60)
-LOGIN_LIMIT_PER_ACCOUNT = Limit(count=10, window=60)
-OTP_LIMIT_PER_IP = Limit(count=30, window=60)
+LOGIN_LIMIT_PER_IP = Limit(count=30, window=60)  # activation and password reset starts; sign-in's is a setting
 OTP_SEND_LIMIT_PER_ACCOUNT = Limit(count=5, window=15 * 60)
 BAD_CREDENTIALS = ("Wrong username or password.", "Tên đăng nhập hoặc mật khẩu không đúng.")
 
@@ -145,8 +143,9 @@ async def login(
     """Check the password and send an OTP; returns (challenge id, masked destination)."""
     store = services.store
     key = username.strip().lower()
-    await hit(store, f"login-ip:{context.ip}", LOGIN_LIMIT_PER_IP)
-    await hit(store, f"login-user:{key}", LOGIN_LIMIT_PER_ACCOUNT)
+    settings = services.settings
+    await hit(store, f"login-ip:{context.ip}", Limit(count=settings.sign_in_limit_per_ip, window=60))
+    await hit(store, f"login-user:{key}", Limit(count=settings.sign_in_limit_per_account, window=60))
     if await store.get(f"lock:{key}") is not None:
         raise AccountLocked(headers={"Retry-After": str(max(1, await store.ttl(f"lock:{key}")))})
     found = await find_account(db, username.strip())
@@ -191,7 +190,7 @@ async def verify_login_otp(
     db: AsyncSession, services: Services, *, challenge_id: str, code: str, context: RequestContext
 ) -> TokenPair:
     """Second factor: a right code opens a session."""
-    await hit(services.store, f"otp-ip:{context.ip}", OTP_LIMIT_PER_IP)
+    await hit(services.store, f"otp-ip:{context.ip}", Limit(count=services.settings.sign_in_limit_per_ip, window=60))
     challenge = await consume_challenge(
         services.store, secret_key=services.settings.secret_key, challenge_id=challenge_id, code=code, purpose="login"
     )
