@@ -66,7 +66,9 @@ class OtpSink:
 
     def start(self) -> "OtpSink":
         """Serve in a background thread; returns self."""
-        self._thread = threading.Thread(target=self._server.serve_forever, name="otp-sink", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="otp-sink", daemon=True
+        )
         self._thread.start()
         return self
 
