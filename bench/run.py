@@ -1,0 +1,345 @@
+"""`make bench`: load AnSinh (`ansinh run`, production settings, PostgreSQL) and two references with wrk.
+
+Usage: python -m bench.run [--database ansinh_bench_10k] [--duration 10] [--connections 32] [--workers 1]
+
+The server is pinned to the first core and wrk to the second (``taskset``), so the load generator never takes the
+server's CPU; PostgreSQL is not pinned. Each figure is reported with its ratio to the references measured in the same
+run: ``GET /health/live`` (the framework's ceiling here) and a minimal Litestar app that only verifies an ES256 JWS.
+Results go to ``bench/out/<label>.json`` and a Markdown table on stdout.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ansinh.core.settings import Settings
+from bench import fixtures
+from bench.results import Result
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+LUA = ROOT / "bench" / "wrk" / "requests.lua"
+PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
+CLINIC_ID, CLINIC_SECRET = "clinic-01001", "demo-clinic-secret"  # the demo clinic client the seed creates
+# The two relaxations of the production settings, reported with every run (docs/PERFORMANCE.md).
+RELAXED_LIMITS = {
+    "ANSINH_CLINIC_RATE_LIMIT": "1000000",
+    "ANSINH_SIGN_IN_LIMIT_PER_IP": "1000000",
+    "ANSINH_SIGN_IN_LIMIT_PER_ACCOUNT": "1000",
+}
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cpus() -> tuple[str, str]:
+    """(server cores, load generator cores) for taskset: first core for the server, the second for wrk."""
+    count = os.cpu_count() or 1
+    return ("0", "1") if count >= 2 else ("0", "0")
+
+
+def server_env(settings: Settings, extra: dict[str, str]) -> dict[str, str]:
+    """The production environment of the server under test, with the relaxed limits."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSINH_")}
+    env.update(
+        {
+            "ANSINH_ENV": "prod",
+            "ANSINH_DATABASE_URL": settings.database_url,
+            "ANSINH_SECRET_KEY": settings.secret_key,
+            "ANSINH_PAYMENT_HMAC_SECRET": settings.payment_hmac_secret,
+            "ANSINH_PUBLIC_URL": settings.public_url,
+            "ANSINH_LOG_LEVEL": "WARNING",
+            "ANSINH_DB_POOL_SIZE": str(settings.db_pool_size),
+            **RELAXED_LIMITS,
+            **extra,
+        }
+    )
+    if settings.redis_url:
+        env["ANSINH_REDIS_URL"] = settings.redis_url
+    return env
+
+
+@contextmanager
+def serve(command: list[str], *, env: dict[str, str], port: int, cores: str, probe: str) -> Iterator[None]:
+    """Run a server pinned to ``cores`` until the block ends; wait until ``probe`` answers."""
+    pinned = ["taskset", "-c", cores, *command]
+    process = subprocess.Popen(pinned, env=env, cwd=ROOT, start_new_session=True)  # noqa: S603  (our own commands)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"server exited with {process.returncode}: {' '.join(command)}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}{probe}", timeout=1).status_code < 500:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"server did not answer {probe} within 60 s")
+            time.sleep(0.2)
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def wrk(
+    name: str,
+    url: str,
+    *,
+    method: str = "GET",
+    lines: str = "-",
+    authorization: str = "",
+    expect: str = "",
+    duration: int,
+    connections: int,
+    cores: str,
+) -> Result:
+    """One wrk run (one thread on the load generator's core) → Result."""
+    path = "/" + url.split("/", 3)[3]
+    command = [
+        "taskset",
+        "-c",
+        cores,
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        url,
+        "--",
+        lines,
+        method,
+        path,
+        authorization,
+        expect,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
+    stats = json.loads(done.stdout.strip().splitlines()[-1])
+    if done.stderr.strip():
+        print(f"{name}: {done.stderr.strip()}", file=sys.stderr)
+    errors = sum(stats[k] for k in ("connect", "read", "write", "status", "timeout", "unexpected"))
+    detail = {k: stats[k] for k in ("connect", "read", "write", "status", "timeout", "unexpected") if stats[k]}
+    return Result(
+        name=name,
+        requests=stats["requests"],
+        errors=errors,
+        duration_s=stats["duration_us"] / 1e6,
+        p50_ms=stats["p50_us"] / 1000,
+        p99_ms=stats["p99_us"] / 1000,
+        note=json.dumps(detail) if detail else "",
+    )
+
+
+def clinic_token(base: str) -> str:
+    """The demo clinic's bearer token, by the client-credentials grant."""
+    answer = httpx.post(
+        f"{base}/api/v1/clinic/token",
+        data={"grant_type": "client_credentials", "client_id": CLINIC_ID, "client_secret": CLINIC_SECRET},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return f"Bearer {answer.json()['access_token']}"
+
+
+def check_once(base: str, method: str, path: str, authorization: str, body: str | None, expect: str) -> None:
+    """Refuse to measure an endpoint that does not give the expected answer to one request."""
+    headers = {"Authorization": authorization} if authorization else {}
+    if body:
+        headers["Content-Type"] = "application/json"
+    answer = httpx.request(method, f"{base}{path}", headers=headers, content=body, timeout=30)
+    if answer.status_code >= 400 or expect not in answer.text:
+        raise SystemExit(f"{method} {path} answered {answer.status_code}: {answer.text[:300]}")
+
+
+def per_user_lines(path: Path, tokens: list[str], body: str = "") -> str:
+    """Lines "Bearer <token>\\t<body>": each request as another citizen."""
+    path.write_text("".join(f"Bearer {t}\t{body}\n" for t in tokens), encoding="utf-8")
+    return str(path)
+
+
+def ratio(value: float, reference: float) -> float | None:
+    return round(value / reference, 3) if reference else None
+
+
+def markdown(results: list[Result], ratios: dict[str, dict[str, float | None]]) -> str:
+    """The run as a Markdown table."""
+    rows = [
+        "| endpoint | req/s | p50 ms | p99 ms | errors | ratio to ceiling | ratio to bare verify |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        rel = ratios.get(r.name, {})
+        rows.append(
+            f"| {r.name} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.errors} | "
+            f"{rel.get('ceiling', '')} | {rel.get('bare_verify', '')} |"
+        )
+    return "\n".join(rows)
+
+
+def sign_in_runs(base: str, settings: Settings, prepared: dict[str, Any], duration: int) -> list[Result]:
+    """Password (pwd + OTP) and passkey sign-ins, driven by the Python clients of bench/signin.py."""
+    try:
+        from bench import signin
+        from bench.otp_sink import OtpSink
+    except ImportError as exc:  # the sign-in clients are optional for a quick run
+        print(f"sign-in clients unavailable ({exc}); skipping sign-ins", file=sys.stderr)
+        return []
+    return signin.bench_sign_ins(base, settings, prepared, duration=duration, sink_class=OtpSink)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", default="ansinh_bench_10k", help="PostgreSQL database (prepared by bench.scale)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--pool-size", type=int, default=10, help="ANSINH_DB_POOL_SIZE per worker")
+    parser.add_argument("--redis-url", default=None, help="ANSINH_REDIS_URL (shared store); memory when unset")
+    parser.add_argument("--only", default="", help="comma-separated endpoint names")
+    parser.add_argument("--no-sign-ins", action="store_true")
+    parser.add_argument("--label", default=None)
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk (make bench does it)")
+
+    port, ref_port = free_port(), free_port()
+    settings = Settings(
+        env="prod",
+        database_url=PG.format(database=args.database),
+        secret_key=secrets.token_urlsafe(48),
+        payment_hmac_secret=secrets.token_urlsafe(48),
+        public_url=f"http://localhost:{port}",
+        redis_url=args.redis_url,
+        db_pool_size=args.pool_size,
+    )
+    label = args.label or f"{args.database}-w{args.workers}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    work = OUT / label
+    prepared = asyncio.run(fixtures.prepare(settings, work))
+    citizens: list[fixtures.Citizen] = prepared["citizens"]  # type: ignore[assignment]
+    citizen_tokens = [fixtures.access_token(settings, c.account_id) for c in citizens]
+    history_tokens = [fixtures.access_token(settings, a) for a, _years in prepared["history_accounts"]]  # type: ignore[attr-defined]
+    years = [y for _a, y in prepared["history_accounts"]]  # type: ignore[attr-defined]
+    server_cores, load_cores = cpus()
+    common = {"duration": args.duration, "connections": args.connections, "cores": load_cores}
+    only = {n for n in args.only.split(",") if n}
+    base, ref_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{ref_port}"
+    results: list[Result] = []
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    ref_env = {**os.environ, "BENCH_REF_PUBLIC_KEY": str(prepared["ref_public_key"])}
+    uvicorn_flags = ["--host", "127.0.0.1", "--workers", str(args.workers), "--no-access-log", "--log-level", "warning"]
+    with serve(
+        [sys.executable, "-m", "uvicorn", "bench.ref_app:app", "--port", str(ref_port), *uvicorn_flags],
+        env=ref_env,
+        port=ref_port,
+        cores=server_cores,
+        probe="/schema",
+    ):
+        with open(prepared["bare_verify_bodies"], encoding="utf-8") as lines:  # type: ignore[call-overload]
+            check_once(ref_base, "POST", "/verify", "", lines.readline().strip(), '"valid":true')
+        if wanted("bare_verify"):
+            results.append(
+                wrk(
+                    "bare_verify",
+                    f"{ref_base}/verify",
+                    method="POST",
+                    lines=prepared["bare_verify_bodies"],  # type: ignore[arg-type]
+                    expect='"valid":true',
+                    **common,
+                )
+            )
+
+    ansinh = [sys.executable, "-m", "ansinh", "run", "--host", "127.0.0.1", "--port", str(port)]
+    with serve(
+        [*ansinh, "--workers", str(args.workers)],
+        env=server_env(settings, {}),
+        port=port,
+        cores=server_cores,
+        probe="/health/ready",
+    ):
+        clinic = clinic_token(base)
+        card_lines = per_user_lines(work / "card.lines", citizen_tokens)
+        token_lines = per_user_lines(work / "card-token.lines", citizen_tokens, '{"kind":"online"}')
+        history_lines = per_user_lines(work / "contributions.lines", history_tokens)
+        plan: list[tuple[str, str, str, str, str, str]] = [
+            # name, method, path, lines, authorization, expected marker
+            ("health_live", "GET", "/health/live", "-", "", '"ok"'),
+            ("clinic_verify", "POST", "/api/v1/clinic/verify", prepared["verify_bodies"], clinic, '"result":"000"'),  # type: ignore[list-item]
+            ("clinic_lookup", "POST", "/api/v1/clinic/lookup", prepared["lookup_bodies"], clinic, '"result":"000"'),  # type: ignore[list-item]
+            ("me_card", "GET", "/api/v1/me/card", card_lines, "", '"number"'),
+            ("me_card_token", "POST", "/api/v1/me/card/token", token_lines, "", '"token"'),
+            ("me_contributions", "GET", "/api/v1/me/contributions", history_lines, "", '"periods"'),
+        ]
+        for name, method, path, lines_file, authorization, expect in plan:
+            if not wanted(name):
+                continue
+            first = Path(lines_file).read_text(encoding="utf-8").split("\n", 1)[0] if lines_file != "-" else ""
+            auth, _, body = first.partition("\t") if "\t" in first else (authorization, "", first)
+            check_once(base, method, path, auth, body or None, expect)
+            results.append(
+                wrk(
+                    name,
+                    base + path,
+                    method=method,
+                    lines=lines_file,
+                    authorization=authorization,
+                    expect=expect,
+                    **common,
+                )
+            )
+        if not args.no_sign_ins and (wanted("password_sign_in") or wanted("passkey_sign_in")):
+            results.extend(sign_in_runs(base, settings, prepared, args.duration))
+
+    by_name = {r.name: r for r in results}
+    ceiling = by_name["health_live"].rps if "health_live" in by_name else 0.0
+    floor = by_name["bare_verify"].rps if "bare_verify" in by_name else 0.0
+    ratios = {r.name: {"ceiling": ratio(r.rps, ceiling), "bare_verify": ratio(r.rps, floor)} for r in results}
+    report = {
+        "label": label,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": args.database,
+        "workers": args.workers,
+        "pool_size": args.pool_size,
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "cores": {"server": server_cores, "load_generator": load_cores, "machine": os.cpu_count()},
+        "relaxations": {**RELAXED_LIMITS, "one-time codes": "ANSINH_OTP_WEBHOOK_URL → bench/otp_sink.py"},
+        "history_years": {"min": min(years, default=0), "max": max(years, default=0)},
+        "results": [r.as_dict() | {"ratios": ratios[r.name]} for r in results],
+    }
+    (OUT / f"{label}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(markdown(results, ratios))
+    print(f"\nwritten: {OUT / f'{label}.json'}")
+    return 0 if all(r.errors == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
