@@ -58,6 +58,10 @@ class HealthInsuranceCard(HealthInsuranceCardBase, table=True):
             sqlite_where=text("status != 'revoked'"),
             postgresql_where=text("status != 'revoked'"),
         ),
+        # Clinic look-ups by number or legacy code also find revoked cards (to answer "replaced"), which the
+        # partial index above cannot serve; without these a look-up reads every card.
+        Index("ix_health_insurance_card_number", "number"),
+        Index("ix_health_insurance_card_legacy_code", "legacy_code"),
         CheckConstraint(digits_check("number", 10), name="number_format"),
         CheckConstraint("legacy_code IS NULL OR length(legacy_code) = 15", name="legacy_code_format"),
         CheckConstraint("benefit_level BETWEEN 1 AND 5", name="benefit_level_range"),
