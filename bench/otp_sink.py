@@ -64,6 +64,10 @@ class OtpSink:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/messages"
 
+    def env(self) -> dict[str, str]:
+        """The server's environment entries that send its codes here."""
+        return {"ANSINH_OTP_WEBHOOK_URL": self.url, "ANSINH_OTP_WEBHOOK_TOKEN": self.token}
+
     def start(self) -> "OtpSink":
         """Serve in a background thread; returns self."""
         self._thread = threading.Thread(

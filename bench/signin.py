@@ -10,7 +10,9 @@ ago); every measured sign-in goes through the real API. Run alone against a runn
 import argparse
 import asyncio
 import json
+import os
 import secrets
+import sys
 import threading
 import time
 import uuid
@@ -28,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from tests.support.webauthn_soft import SOFT_AAGUID, SoftAuthenticator, SoftCredential
 
 from ansinh.core.passwords import hash_password_sync
+from ansinh.core.settings import Settings
 from ansinh.core.time import utcnow
 from ansinh.demo.personas import PERSONAS, STAFF_USERNAME
 from ansinh.identity.models import Account, AccountRole, AccountStatus, Passkey, Person
@@ -370,7 +373,7 @@ async def passkey_sign_ins(
             raise _FlowError("verify", 200)
 
     return await _drive(
-        "passkey sign-in",
+        "passkey_sign_in",
         _slices(holders, concurrency, "passkeys"),
         flow,
         duration_s=duration_s,
@@ -405,13 +408,81 @@ async def password_sign_ins(
             raise _FlowError("otp", 200)
 
     return await _drive(
-        "password sign-in",
+        "password_sign_in",
         _slices(list(accounts), concurrency, "accounts"),
         flow,
         duration_s=duration_s,
         warmup_s=warmup_s,
         note="login (Argon2id) + code via webhook sink + otp per flow",
     )
+
+
+# ---- for bench/run.py -----------------------------------------------------------------------------------
+
+
+def bench_sign_ins(
+    base: str,
+    settings: Settings,
+    prepared: dict[str, Any] | None = None,
+    *,
+    duration: float,
+    sink: OtpSink | None = None,
+    sink_class: type[OtpSink] | None = None,
+    passkeys: int = 64,
+    accounts: int = 300,
+    passkey_concurrency: int = 16,
+    password_concurrency: int = 4,
+    warmup: float = 2.0,
+    cores: set[int] | None = None,
+) -> list[Result]:
+    """Prepare bench accounts and measure passkey, then password + OTP sign-ins against a running server.
+
+    Password sign-ins need ``sink``: an :class:`OtpSink` started before the server, whose ``env()`` is in
+    the server's environment; without one they are skipped (``sink_class`` alone cannot reach a running
+    server). ``accounts`` bounds password sign-ins: the app sends at most 5 codes per account in 15 minutes.
+    ``cores`` pins this process to those CPUs while the clients run (e.g. the load generator's core).
+    """
+    del prepared, sink_class  # the sign-ins use their own accounts; the sink must exist before the server
+    bench_accounts = prepare_password_accounts(settings.database_url, max(accounts, passkeys))
+    credentials = prepare_passkeys(
+        settings.database_url, [a.username for a in bench_accounts[:passkeys]], settings.rp_id
+    )
+    pinned_from = os.sched_getaffinity(0) if cores else None
+    if cores:
+        os.sched_setaffinity(0, cores)
+    try:
+        results = [
+            asyncio.run(
+                passkey_sign_ins(
+                    base,
+                    credentials,
+                    duration_s=duration,
+                    concurrency=passkey_concurrency,
+                    origin=settings.origin,
+                    warmup_s=warmup,
+                )
+            )
+        ]
+        if sink is None:
+            print("password sign-ins skipped: the server was not started with an OtpSink's env()", file=sys.stderr)
+        else:
+            before = (sink.received, sink.rejected)
+            password = asyncio.run(
+                password_sign_ins(
+                    base,
+                    bench_accounts[:accounts],
+                    sink,
+                    duration_s=duration,
+                    concurrency=password_concurrency,
+                    warmup_s=warmup,
+                )
+            )
+            password.note += f"; sink received {sink.received - before[0]}, rejected {sink.rejected - before[1]}"
+            results.append(password)
+    finally:
+        if pinned_from is not None:
+            os.sched_setaffinity(0, pinned_from)
+    return results
 
 
 # ---- alone against a running server --------------------------------------------------------------------

@@ -29,6 +29,7 @@ from ansinh.core.logging import RequestIdMiddleware, configure_logging
 from ansinh.core.security import MAX_REQUEST_BODY, HashedSwaggerRenderPlugin, security_headers_hook
 from ansinh.core.settings import Settings, get_settings
 from ansinh.core.store import create_store
+from ansinh.core.tokens import VerifiedTokens
 from ansinh.households.controller import DevPaymentController, HouseholdController, PaymentCallbackController
 from ansinh.households.provider import SimulatedProvider
 from ansinh.identity.controller import AuthController, DevOutboxController, MeController
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         "engine": engine,
         "session_factory": session_factory(engine),
         "store": store,
+        "verified_tokens": VerifiedTokens(),
         "otp_sender": _otp_sender(settings),
         "pwa_dir": pwa_dir(settings),
         # Only the simulated provider exists so far; outside dev, payments answer 503 until a real one is wired.
