@@ -7,7 +7,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ansinh.core.time import utcnow
-from ansinh.core.tokens import AUDIENCE, InvalidToken, issue_access_token, signing_key, verify_access_token
+from ansinh.core.tokens import (
+    AUDIENCE,
+    InvalidToken,
+    VerifiedTokens,
+    issue_access_token,
+    signing_key,
+    verify_access_token,
+)
 
 SECRET = "a-secret-key-long-enough-for-tests-0123456789"
 ISSUER = "http://localhost:8000"
@@ -88,3 +95,34 @@ def test_a_token_signed_by_another_key_is_refused() -> None:
     token = jwt.encode(_claims(), other, algorithm="EdDSA", headers={"kid": signing_key(SECRET).kid})
     with pytest.raises(InvalidToken):
         verify_access_token(token, secret_key=SECRET, issuer=ISSUER)
+
+
+def _verified(ttl: timedelta = timedelta(minutes=10)) -> tuple[str, object]:
+    token, _ = issue_access_token(secret_key=SECRET, issuer=ISSUER, subject="7", role="clinic", ttl=ttl)
+    return token, verify_access_token(token, secret_key=SECRET, issuer=ISSUER)
+
+
+def test_verified_tokens_answer_until_the_token_expires() -> None:
+    cache = VerifiedTokens()
+    token, principal = _verified(ttl=timedelta(minutes=10))
+    cache.put(token, principal)  # type: ignore[arg-type]
+    assert cache.get(token) is principal
+    assert cache.get(token, now=utcnow() + timedelta(minutes=11)) is None  # expired: forgotten, verify again
+    assert cache.get(token) is None
+
+
+def test_verified_tokens_key_on_the_whole_token() -> None:
+    cache = VerifiedTokens()
+    token, principal = _verified()
+    cache.put(token, principal)  # type: ignore[arg-type]
+    assert cache.get(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+
+
+def test_verified_tokens_stay_bounded() -> None:
+    cache = VerifiedTokens(size=2)
+    entries = [_verified() for _ in range(3)]
+    for token, principal in entries:
+        cache.put(token, principal)  # type: ignore[arg-type]
+    assert cache.get(entries[0][0]) is None  # the oldest made room
+    assert cache.get(entries[1][0]) is entries[1][1]
+    assert cache.get(entries[2][0]) is entries[2][1]

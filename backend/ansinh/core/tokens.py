@@ -132,3 +132,32 @@ def verify_access_token(token: str, *, secret_key: str, issuer: str) -> Principa
         facility_code=claims.get("fac"),
         claims=claims,
     )
+
+
+class VerifiedTokens:
+    """Principals of tokens already verified by this process, until they expire.
+
+    A clinic sends the same bearer token with every scan for ten minutes; checking its signature once instead of
+    on every request saves an Ed25519 verification per call. Entries are keyed by the whole token, so a
+    changed byte is a miss; revocation is still asked of the shared store on every request (see guards).
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._entries: dict[str, Principal] = {}
+
+    def get(self, token: str, *, now: datetime | None = None) -> Principal | None:
+        """The cached principal, unless the token has expired since (then it is forgotten)."""
+        principal = self._entries.get(token)
+        if principal is None:
+            return None
+        if principal.claims["exp"] + LEEWAY_SECONDS < (now or utcnow()).timestamp():
+            self._entries.pop(token, None)
+            return None
+        return principal
+
+    def put(self, token: str, principal: Principal) -> None:
+        """Remember a verified token, forgetting the oldest entry when full."""
+        if len(self._entries) >= self.size:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[token] = principal

@@ -13,7 +13,7 @@ from ansinh.core.errors import Forbidden, Unauthenticated
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import utcnow
-from ansinh.core.tokens import InvalidToken, Principal, verify_access_token
+from ansinh.core.tokens import InvalidToken, Principal, VerifiedTokens, verify_access_token
 from ansinh.identity.models import Account, AssuranceLevel, Passkey, SignInMethod
 
 REVOKED_SESSION_KEY = "revoked-sid:{}"
@@ -53,10 +53,15 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated(headers={"WWW-Authenticate": 'Bearer realm="ansinh"'})
     settings: Settings = connection.app.state.settings
-    try:
-        principal = verify_access_token(token.strip(), secret_key=settings.secret_key, issuer=settings.public_url)
-    except InvalidToken as exc:
-        raise Unauthenticated(headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
+    verified: VerifiedTokens = connection.app.state.verified_tokens
+    token = token.strip()
+    principal = verified.get(token)
+    if principal is None:
+        try:
+            principal = verify_access_token(token, secret_key=settings.secret_key, issuer=settings.public_url)
+        except InvalidToken as exc:
+            raise Unauthenticated(headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
+        verified.put(token, principal)
     if principal.session_id is not None:
         store: SharedStore = connection.app.state.store
         # A signed-out session's access tokens die at once, not when they expire.
