@@ -20,12 +20,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh import __version__
 from ansinh.applications.controller import ApplicationController, StaffApplicationController
 from ansinh.cards.controller import CardController, JwksController, StaffCardController
+from ansinh.cards.keys import KeyRingCache
 from ansinh.chipid.controller import ChipActivationController, ChipIdController
+from ansinh.clinics.checks import CheckServices
 from ansinh.clinics.controller import ClinicAuthController, ClinicCheckController
+from ansinh.clinics.recorder import CheckRecorder
 from ansinh.core.context import provide_request_context
 from ansinh.core.db import create_engine, session_factory
 from ansinh.core.errors import EXCEPTION_HANDLERS
 from ansinh.core.logging import RequestIdMiddleware, configure_logging
+from ansinh.core.openapi import document_problems
 from ansinh.core.security import MAX_REQUEST_BODY, HashedSwaggerRenderPlugin, security_headers_hook
 from ansinh.core.settings import Settings, get_settings
 from ansinh.core.store import create_store
@@ -98,11 +102,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = create_engine(settings)
 
     store = create_store(settings.redis_url, settings.redis_namespace)
+    sessions = session_factory(engine)
+    key_rings = KeyRingCache()
+    check_services = CheckServices(recorder=CheckRecorder(sessions), key_rings=key_rings)
     state: dict[str, Any] = {
         "settings": settings,
         "engine": engine,
-        "session_factory": session_factory(engine),
+        "session_factory": sessions,
         "store": store,
+        "key_rings": key_rings,
+        "check_services": check_services,
         "verified_tokens": VerifiedTokens(),
         "otp_sender": _otp_sender(settings),
         "pwa_dir": pwa_dir(settings),
@@ -138,7 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     api = Router(path=API_PREFIX, route_handlers=api_handlers)
     docs = _swagger()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             api,
             JwksController,
@@ -155,6 +164,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "request_context": Provide(provide_request_context, sync_to_thread=False),
             "store": Provide(lambda: store, use_cache=True, sync_to_thread=False),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "key_rings": Provide(lambda: key_rings, use_cache=True, sync_to_thread=False),
+            "check_services": Provide(lambda: check_services, use_cache=True, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[RequestIdMiddleware],
@@ -166,6 +177,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
         state=State(state),
-        on_shutdown=[engine.dispose, store.close],
+        on_shutdown=[check_services.recorder.drain, engine.dispose, store.close],  # queued scans are written first
         debug=False,
     )
+    document_problems(app)  # the document's error answers are the problem+json ones the handlers really give
+    return app

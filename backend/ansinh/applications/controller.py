@@ -4,7 +4,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import CacheControlHeader
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from ansinh.applications import service
 from ansinh.applications.models import ApplicationKind, ApplicationStatus
@@ -18,6 +18,7 @@ from ansinh.applications.schemas import (
 )
 from ansinh.core.deps import Caller, Context, DbSession
 from ansinh.core.pagination import Limit, Offset, Page
+from ansinh.core.params import RowId
 from ansinh.identity.guards import requires_citizen, requires_staff
 
 NO_STORE = CacheControlHeader(no_store=True, private=True)
@@ -67,16 +68,12 @@ class ApplicationController(Controller):
         return Response(view, status_code=201 if created else 200)
 
     @get("/{application_id:int}", operation_id="getMyApplication", cache_control=NO_STORE)
-    async def get_mine(
-        self, application_id: FromPath[int], principal: Caller, db_session: DbSession
-    ) -> ApplicationView:
+    async def get_mine(self, application_id: RowId, principal: Caller, db_session: DbSession) -> ApplicationView:
         """One application with its status timeline."""
         return await service.my_application(db_session, account_id=principal.account_id, application_id=application_id)
 
     @post("/{application_id:int}/withdraw", status_code=200, operation_id="withdrawMyApplication")
-    async def withdraw(
-        self, application_id: FromPath[int], principal: Caller, db_session: DbSession
-    ) -> ApplicationView:
+    async def withdraw(self, application_id: RowId, principal: Caller, db_session: DbSession) -> ApplicationView:
         """Take back an application before it is decided."""
         return await service.withdraw(db_session, account_id=principal.account_id, application_id=application_id)
 
@@ -102,14 +99,14 @@ class StaffApplicationController(Controller):
         return Page(items=items, total=total, limit=limit, offset=offset)
 
     @get("/{application_id:int}", operation_id="staffGetApplication", cache_control=NO_STORE)
-    async def get_one(self, application_id: FromPath[int], db_session: DbSession) -> StaffApplicationView:
+    async def get_one(self, application_id: RowId, db_session: DbSession) -> StaffApplicationView:
         """An application with the applicant and its audit trail (who, what, when, before/after)."""
         return await service.staff_view(db_session, application_id=application_id)
 
     @post("/{application_id:int}/transitions", status_code=200, operation_id="staffMoveApplication")
     async def transition(
         self,
-        application_id: FromPath[int],
+        application_id: RowId,
         data: JSONBody[TransitionRequest],
         principal: Caller,
         db_session: DbSession,

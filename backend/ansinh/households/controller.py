@@ -4,13 +4,14 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import CacheControlHeader, State
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from ansinh.cards.schemas import CardPublic
 from ansinh.cards.service import card_of_person
 from ansinh.core.deps import AppSettings, Caller, DbSession
 from ansinh.core.errors import InvalidInput
 from ansinh.core.pagination import Limit, Offset, Page
+from ansinh.core.params import RowId
 from ansinh.core.time import utcnow
 from ansinh.households import billing, service
 from ansinh.households.provider import SIGNATURE_HEADER, callback_body, sign
@@ -84,12 +85,12 @@ class HouseholdController(Controller):
         return await service.add_member(db_session, account_id=principal.account_id, request=data)
 
     @delete("/mine/members/{member_id:int}", operation_id="removeHouseholdMember")
-    async def remove_member(self, member_id: FromPath[int], principal: Caller, db_session: DbSession) -> None:
+    async def remove_member(self, member_id: RowId, principal: Caller, db_session: DbSession) -> None:
         """Remove a member (not the head)."""
         await service.remove_member(db_session, account_id=principal.account_id, member_id=member_id)
 
     @get("/mine/members/{member_id:int}/card", operation_id="getHouseholdMemberCard")
-    async def member_card(self, member_id: FromPath[int], principal: Caller, db_session: DbSession) -> CardPublic:
+    async def member_card(self, member_id: RowId, principal: Caller, db_session: DbSession) -> CardPublic:
         """A member's card, for the head, once the member consented (or needs not)."""
         person_id = await service.member_card_owner(db_session, account_id=principal.account_id, member_id=member_id)
         return await card_of_person(db_session, person_id=person_id)
@@ -110,12 +111,12 @@ class HouseholdController(Controller):
         return await service.invitations(db_session, account_id=principal.account_id)
 
     @post("/invitations/{invitation_id:int}/accept", status_code=204, operation_id="acceptHouseholdInvitation")
-    async def accept(self, invitation_id: FromPath[int], principal: Caller, db_session: DbSession) -> None:
+    async def accept(self, invitation_id: RowId, principal: Caller, db_session: DbSession) -> None:
         """Consent: the head may see the caller's card and pay their household HI."""
         await service.accept_invitation(db_session, account_id=principal.account_id, invitation_id=invitation_id)
 
     @post("/invitations/{invitation_id:int}/decline", status_code=204, operation_id="declineHouseholdInvitation")
-    async def decline(self, invitation_id: FromPath[int], principal: Caller, db_session: DbSession) -> None:
+    async def decline(self, invitation_id: RowId, principal: Caller, db_session: DbSession) -> None:
         """Refuse to join the household."""
         await service.decline_invitation(db_session, account_id=principal.account_id, invitation_id=invitation_id)
 
@@ -158,7 +159,7 @@ class HouseholdController(Controller):
         return await billing.list_payments(db_session, account_id=principal.account_id)
 
     @get("/mine/payments/{payment_id:int}", operation_id="getHouseholdPayment")
-    async def payment(self, payment_id: FromPath[int], principal: Caller, db_session: DbSession) -> PaymentPublic:
+    async def payment(self, payment_id: RowId, principal: Caller, db_session: DbSession) -> PaymentPublic:
         """One payment (poll it after paying)."""
         return await billing.get_payment(db_session, account_id=principal.account_id, payment_id=payment_id)
 
@@ -201,7 +202,7 @@ class DevPaymentController(Controller):
     @post("/{payment_id:int}/simulate", status_code=200, operation_id="simulatePayment")
     async def simulate(
         self,
-        payment_id: FromPath[int],
+        payment_id: RowId,
         data: JSONBody[SimulatedOutcome],
         principal: Caller,
         db_session: DbSession,

@@ -5,10 +5,11 @@ from typing import Annotated, Any
 
 from litestar import Controller, delete, get, patch, post
 from litestar.datastructures import CacheControlHeader
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from pydantic import BaseModel, Field, StringConstraints
 
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
+from ansinh.core.params import RowId
 from ansinh.identity import passkeys
 from ansinh.identity.guards import requires_account, requires_recent_sign_in
 from ansinh.identity.passkeys import PasskeyPublic
@@ -146,7 +147,7 @@ class PasskeyManagementController(Controller):
     @patch("/{passkey_id:int}", operation_id="passkeyRename")
     async def rename(
         self,
-        passkey_id: FromPath[int],
+        passkey_id: RowId,
         data: JSONBody[PasskeyRename],
         db_session: DbSession,
         principal: Caller,
@@ -165,7 +166,7 @@ class PasskeyManagementController(Controller):
     @delete("/{passkey_id:int}", operation_id="passkeyDelete")
     async def remove(
         self,
-        passkey_id: FromPath[int],
+        passkey_id: RowId,
         db_session: DbSession,
         principal: Caller,
         request_context: Context,

@@ -4,10 +4,11 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import CacheControlHeader
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession
 from ansinh.core.pagination import Limit, Offset
+from ansinh.core.params import RowId
 from ansinh.identity.guards import requires_citizen
 from ansinh.identity.service import citizen_person_id
 from ansinh.notifications import push, service
@@ -87,7 +88,7 @@ class NotificationController(Controller):
     async def read(
         self,
         request: Request,
-        notification_id: FromPath[int],
+        notification_id: RowId,
         principal: Caller,
         db_session: DbSession,
         lang: Language = None,

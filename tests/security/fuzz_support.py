@@ -1,0 +1,149 @@
+"""Schema fuzzing support: the app's OpenAPI operations, who calls each, and a seeded database restored per operation.
+
+The authorisation matrix's world (tests/security/conftest.py) is built once per backend and saved as a template;
+every operation then runs on a fresh copy of it, so what one operation's examples change (a revoked card, a
+signed-out session) never reaches the next operation or any other test.
+"""
+
+import asyncio
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import httpx
+import schemathesis
+from litestar import Litestar
+from litestar.testing import TestClient
+from schemathesis import Case
+from schemathesis.schemas import APIOperation
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from ansinh.app import create_app
+from tests.security.conftest import ANONYMOUS, CITIZEN_A, CLINIC, HEAD, NO_CONSENT, STAFF, World
+from tests.security.test_authorization_matrix import ANYONE, RULES, _collection_settings
+from tests.support import databases
+
+BASE_URL = "http://testserver.local"
+
+# The signed-in caller an operation is fuzzed as: the first of these its matrix rule allows (A owns the resources
+# the path parameters point at); public operations are fuzzed anonymously.
+CALLER_PREFERENCE = (CITIZEN_A, HEAD, NO_CONSENT, STAFF, CLINIC)
+
+# Operations left out, each with its reason.
+EXCLUDED: dict[str, str] = {
+    "GET /api/v1/dev/outbox": "dev-only route (absent in prod): the dev OTP outbox",
+    "POST /api/v1/dev/payments/{payment_id}/simulate": "dev-only route (absent in prod): the simulated provider",
+}
+
+
+def load_schema() -> Any:
+    """The OpenAPI document the app serves at /schema/openapi.json, as a Schemathesis schema (no request needed)."""
+    app = create_app(_collection_settings("dev"))
+    return schemathesis.openapi.from_dict(app.openapi_schema.to_schema())
+
+
+def operations(schema: Any) -> list[APIOperation]:
+    """Every operation of the schema, in document order; an operation Schemathesis cannot read fails here."""
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def caller_for(label: str) -> str:
+    """Who calls this operation: the matrix rule says who may; anonymous for the public ones."""
+    rule = RULES[label]
+    if rule.allow == ANYONE:
+        return ANONYMOUS
+    return next((caller for caller in CALLER_PREFERENCE if caller in rule.allow), ANONYMOUS)
+
+
+# --- one database per operation ------------------------------------------------------------------------------------
+
+
+def _sqlite_path(url: str) -> Path:
+    return Path(make_url(url).database or "")
+
+
+def snapshot_sqlite(url: str, folder: Path) -> Path:
+    """Copy the world's SQLite database through the backup API (it reads the WAL too, unlike a file copy)."""
+    target = folder / "fuzz-template.db"
+    with sqlite3.connect(_sqlite_path(url)) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    copy.close()
+    source.close()
+    return target
+
+
+def fresh_sqlite(template: Path, folder: Path, name: str) -> str:
+    """A copy of the template for one operation."""
+    target = folder / f"{name}.db"
+    shutil.copyfile(template, target)
+    return databases.sqlite_url(target)
+
+
+async def _admin(url: str, *statements: str) -> None:
+    admin = create_async_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            for statement in statements:
+                await conn.execute(text(statement))
+    finally:
+        await admin.dispose()
+
+
+def snapshot_postgres(url: str, template_name: str) -> None:
+    """Save the world's database as a template; its sessions are closed first (CREATE DATABASE needs it alone)."""
+    source = make_url(url).database
+    asyncio.run(
+        _admin(
+            url,
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{source}'",
+            f'DROP DATABASE IF EXISTS "{template_name}" WITH (FORCE)',
+            f'CREATE DATABASE "{template_name}" TEMPLATE "{source}"',
+        )
+    )
+
+
+def fresh_postgres(url: str, template_name: str, name: str) -> str:
+    """A copy of the template for one operation (the previous operation's copy is dropped)."""
+    asyncio.run(
+        _admin(
+            url,
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"',
+        )
+    )
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres(url: str, *names: str) -> None:
+    asyncio.run(_admin(url, *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names)))
+
+
+# --- sending a case --------------------------------------------------------------------------------------------------
+
+
+def send(client: TestClient[Litestar], case: Case, headers: dict[str, str]) -> httpx.Response:
+    """Send a generated case through Litestar's test client (in process, with the app's lifespan running)."""
+    kwargs = case.as_transport_kwargs(base_url=BASE_URL, headers=headers)
+    body: dict[str, Any] = {}
+    if "json" in kwargs:
+        body["json"] = kwargs["json"]
+    data = kwargs.get("data")
+    if isinstance(data, str | bytes):
+        body["content"] = data
+    elif data is not None:
+        body["data"] = data
+    if kwargs.get("files"):
+        body["files"] = kwargs["files"]
+    sent_headers = dict(kwargs.get("headers") or {})
+    if cookies := kwargs.get("cookies"):
+        sent_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    return client.request(kwargs["method"], kwargs["url"], params=kwargs.get("params"), headers=sent_headers, **body)
+
+
+def path_values(world: World, operation: APIOperation) -> dict[str, Any]:
+    """A's resources for the operation's path parameters (the ones the world has)."""
+    names = [p.name for p in operation.path_parameters]
+    return {name: world.path_values[name] for name in names if name in world.path_values}
