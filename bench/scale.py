@@ -11,6 +11,7 @@ with the population or the traffic when no index could serve the query.
 import argparse
 import asyncio
 import hashlib
+import inspect
 import json
 import os
 import platform
@@ -156,15 +157,21 @@ def full_scans(plan: str) -> list[tuple[str, str]]:
     return scans
 
 
-def unserved(scans: list[tuple[str, str]], leading_columns: dict[str, set[str]]) -> set[str]:
-    """Tables read whole although no full index starts with a column their filter tests.
+def unserved(plan: str, leading_columns: dict[str, set[str]]) -> set[str]:
+    """Tables a plan reads whole although no full index starts with a column that selects their rows.
 
-    On a table of a few rows the planner may walk any index at equal cost; that is not a missing index.
+    The selecting condition is the scan's own Filter, or a join condition naming ``table.column``. On a table of
+    a few rows the planner may walk any index, or none, at equal cost: that is not a missing index.
     """
+    joins = " ".join(line for line in plan.splitlines() if re.search(r"(Join Filter|Hash Cond|Merge Cond):", line))
     missing = set()
-    for table, details in scans:
+    for table, details in full_scans(plan):
         filters = " ".join(d for d in details.splitlines() if d.startswith("Filter:"))
-        if not any(re.search(rf"\b{re.escape(c)}\b", filters) for c in leading_columns.get(table, ())):
+        columns = leading_columns.get(table, ())
+        if not any(
+            re.search(rf"\b{re.escape(c)}\b", filters) or re.search(rf"\b{re.escape(table)}\.{re.escape(c)}\b", joins)
+            for c in columns
+        ):
             missing.add(table)
     return missing
 
@@ -289,6 +296,15 @@ def _birth(date_of_birth: Any, precision: str) -> str:
     return str(date_of_birth.year) if precision == "year" else date_of_birth.isoformat()
 
 
+def _check_dependencies(checks: Any, sessions: Any) -> dict[str, Any]:
+    """The extra arguments the clinic checks take in this version of the app, built as ``create_app`` builds them."""
+    if "services" not in inspect.signature(checks.verify).parameters:
+        return {}
+    from ansinh.clinics.recorder import CheckRecorder
+
+    return {"services": checks.CheckServices(recorder=CheckRecorder(sessions))}
+
+
 async def capture(name: str, seed: int) -> tuple[list[Captured], dict[str, Any], Any, Any]:
     """Call the endpoints' service functions on real rows and record every statement they send.
 
@@ -297,7 +313,7 @@ async def capture(name: str, seed: int) -> tuple[list[Captured], dict[str, Any],
     """
     from cryptography.hazmat.primitives.asymmetric import ec
     from sqlalchemy import event, text
-    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     from ansinh.cards import service as cards
@@ -319,7 +335,13 @@ async def capture(name: str, seed: int) -> tuple[list[Captured], dict[str, Any],
     event.listen(engine.sync_engine, "before_cursor_execute", recorder)
     conn = await engine.connect()
     await conn.begin()
-    db = AsyncSession(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    # Every session (the request's, and any the app opens beside it, e.g. to write scan records) joins the one
+    # transaction; their commits become savepoints.
+    sessions = async_sessionmaker(
+        bind=conn, class_=AsyncSession, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    db = sessions()
+    check = _check_dependencies(checks, sessions)
     store = MemoryStore()
     sender = _KeepCodes()
     services = identity.Services(settings=settings, store=store, sender=sender)
@@ -357,14 +379,20 @@ async def capture(name: str, seed: int) -> tuple[list[Captured], dict[str, Any],
         cards.issue_card_token(db, MemoryStore(), settings=settings, account_id=account_id, kind="online"),
     )
     verify = VerifyRequest(token=token.token, **staff)
-    answer = await record(
-        "POST /clinic/verify", checks.verify(db, store, settings=settings, client_id=CLINIC_CLIENT_ID, request=verify)
-    )
-    assert answer.result == "000", answer
-    await record(
-        "POST /clinic/verify (retry)",
-        checks.verify(db, store, settings=settings, client_id=CLINIC_CLIENT_ID, request=verify),
-    )
+    clinic = {"settings": settings, "client_id": CLINIC_CLIENT_ID, **check}
+
+    def expect_valid(answer: Any, what: str) -> None:
+        if answer.result != "000":  # anything else returns early, and the plans would miss the hot path
+            raise SystemExit(f"{what} answered {answer.result} ({answer.message}), not 000")
+
+    # The first scan fills whatever the app caches per worker (the clinic's facility, the key ring); later scans
+    # send only what is left, which is what a server under load runs.
+    first = await record("POST /clinic/verify (first)", checks.verify(db, store, request=verify, **clinic))
+    expect_valid(first, "the first verify")
+    token = await cards.issue_card_token(db, MemoryStore(), settings=settings, account_id=account_id, kind="online")
+    verify = VerifyRequest(token=token.token, **staff)
+    expect_valid(await record("POST /clinic/verify", checks.verify(db, store, request=verify, **clinic)), "verify")
+    await record("POST /clinic/verify (retry)", checks.verify(db, store, request=verify, **clinic))
     o_cid, o_name, o_birth, o_precision, o_number, o_legacy = samples["other"]
     for label, ident in (
         ("citizen ID", {"citizen_id": o_cid}),
@@ -372,11 +400,8 @@ async def capture(name: str, seed: int) -> tuple[list[Captured], dict[str, Any],
         ("legacy code", {"card_number": o_legacy}),
     ):
         lookup = LookupRequest(full_name=o_name, date_of_birth=_birth(o_birth, o_precision), **ident, **staff)
-        answer = await record(
-            f"POST /clinic/lookup by {label}",
-            checks.lookup(db, store, settings=settings, client_id=CLINIC_CLIENT_ID, request=lookup),
-        )
-        assert answer.result == "000", answer
+        answer = await record(f"POST /clinic/lookup by {label}", checks.lookup(db, store, request=lookup, **clinic))
+        expect_valid(answer, f"the lookup by {label}")
     history = await record("GET /me/contributions", records.contributions(db, account_id=worker_id))
     samples["history_periods"] = len(history.periods)
 
@@ -436,7 +461,7 @@ async def explain(name: str, seed: int = 7, big_rows: int = BIG_ROWS) -> tuple[l
                     for setting in _INDEX_ONLY_SETTINGS:
                         await conn.exec_driver_sql(f"SET LOCAL {setting} = off")
                     result = await conn.exec_driver_sql("EXPLAIN " + query.sql, query.params)
-                    unindexed = unserved(full_scans("\n".join(row[0] for row in result)), leading_columns)
+                    unindexed = unserved("\n".join(row[0] for row in result), leading_columns)
                     # SET LOCAL outlives a released savepoint: put them back for the next statement's plan.
                     for setting in _INDEX_ONLY_SETTINGS:
                         await conn.exec_driver_sql(f"SET LOCAL {setting} = on")
