@@ -6,7 +6,8 @@ from typing import Any, ClassVar
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://ansinh.example/problems/"
@@ -84,6 +85,14 @@ class TooManyRequests(DomainError):
     title = "Too many requests"
     default_en = "Too many attempts. Please wait and try again."
     default_vi = "Quá nhiều lần thử. Vui lòng đợi rồi thử lại."
+
+
+class ServiceUnavailable(DomainError):
+    status_code = 503
+    slug = "service-unavailable"
+    title = "Service unavailable"
+    default_en = "The service is briefly unavailable. Please try again in a moment."
+    default_vi = "Hệ thống tạm thời gián đoạn. Vui lòng thử lại sau ít phút."
 
 
 # Litestar's own HTTP errors, by status: (slug, English title, English detail, Vietnamese detail).
@@ -191,6 +200,33 @@ def handle_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError)
     return handle_domain_error(request, Conflict())
 
 
+# SQLSTATE classes that mean "no database right now": 08 connection exception, 57P operator intervention
+# (shutdown, crash shutdown, still starting up).
+_UNAVAILABLE_SQLSTATES = ("08", "57P")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database cannot be reached (down, restarting, connection lost), not a bad query."""
+    if isinstance(exc, ConnectionError | PoolTimeout):  # asyncpg's refused connect is raised unwrapped
+        return True
+    if isinstance(exc, DBAPIError):
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+        return (
+            exc.connection_invalidated
+            or isinstance(exc, OperationalError)
+            or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+        )
+    return False
+
+
+def handle_database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """The database is unreachable: a retryable 503 (the pool reconnects by itself); any other failure is a 500."""
+    if not database_unavailable(exc):
+        return handle_unexpected(request, exc)
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return handle_domain_error(request, ServiceUnavailable(headers={"Retry-After": "5"}))
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     """Anything else is our fault: log it whole, tell the caller nothing internal."""
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -208,5 +244,8 @@ EXCEPTION_HANDLERS = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
     IntegrityError: handle_integrity_error,
+    DBAPIError: handle_database_error,
+    ConnectionError: handle_database_error,
+    PoolTimeout: handle_database_error,
     Exception: handle_unexpected,
 }

@@ -1,0 +1,56 @@
+"""A lost database answers a retryable 503 problem; a broken query is still a 500."""
+
+import pytest
+from litestar import get
+from litestar.testing import create_test_client
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from ansinh.core.errors import EXCEPTION_HANDLERS
+from tests.support.problems import assert_problem
+
+
+class _Orig(Exception):
+    def __init__(self, sqlstate: str | None = None) -> None:
+        super().__init__("driver error")
+        self.sqlstate = sqlstate
+
+
+def _raising(exc: Exception) -> object:
+    @get("/boom", sync_to_thread=False)
+    def boom() -> None:
+        raise exc
+
+    return boom
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        ConnectionRefusedError(111, "Connection refused"),  # asyncpg's connect, unwrapped
+        ConnectionResetError(104, "Connection reset by peer"),
+        OperationalError("SELECT 1", {}, _Orig()),
+        InterfaceError("SELECT 1", {}, _Orig(), connection_invalidated=True),  # closed in the middle of a query
+        DBAPIError("SELECT 1", {}, _Orig("57P03")),  # the database system is starting up
+        DBAPIError("SELECT 1", {}, _Orig("08006")),  # connection failure
+        PoolTimeout("QueuePool limit reached"),
+    ],
+    ids=lambda exc: type(exc).__name__,
+)
+def test_an_unreachable_database_answers_503(exc: Exception) -> None:
+    with create_test_client([_raising(exc)], exception_handlers=EXCEPTION_HANDLERS) as client:  # type: ignore[arg-type]
+        response = client.get("/boom")
+    body = assert_problem(response, 503, "service-unavailable")
+    assert response.headers["retry-after"] == "5"
+    assert "driver" not in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [ProgrammingError("SELEC 1", {}, _Orig("42601")), DBAPIError("SELECT 1", {}, _Orig("22012"))],
+    ids=["syntax", "division-by-zero"],
+)
+def test_a_failing_query_is_still_our_fault(exc: Exception) -> None:
+    with create_test_client([_raising(exc)], exception_handlers=EXCEPTION_HANDLERS) as client:  # type: ignore[arg-type]
+        response = client.get("/boom")
+    assert_problem(response, 500, "internal-error")
