@@ -5,6 +5,7 @@ invitee, staff or the clinic; anonymous for public operations) on a fresh copy o
 a bounded, derandomised number of Hypothesis examples. See docs/RELIABILITY.md, "Schema fuzzing".
 """
 
+import asyncio
 import os
 import time
 from collections.abc import Iterator
@@ -45,6 +46,11 @@ CHECKS = [
     negative_data_rejection,
 ]
 
+# PostgreSQL doubles the run (and copies a database per operation), past the time `make test` can give: it is
+# fuzzed there only on request, ANSINH_FUZZ_POSTGRES=1 with TEST_DATABASE_URL set.
+FUZZ_POSTGRES = bool(databases.POSTGRES_URL and os.environ.get("ANSINH_FUZZ_POSTGRES"))
+FUZZ_BACKENDS = ["sqlite", *(["postgresql"] if FUZZ_POSTGRES else [])]
+
 SCHEMA = fuzz_support.load_schema()
 OPERATIONS = {op.label: op for op in fuzz_support.operations(SCHEMA)}
 
@@ -56,6 +62,16 @@ def _cases() -> list[Any]:
         else pytest.param(label, id=label)
         for label in OPERATIONS
     ]
+
+
+@pytest.fixture(params=FUZZ_BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """tests/conftest.py's database, on the backends fuzzed here."""
+    if request.param == "sqlite":
+        return databases.copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
+    url = request.getfixturevalue("postgres_ready")
+    asyncio.run(databases.truncate_postgres(url))
+    return url
 
 
 @dataclass
