@@ -8,7 +8,7 @@ PORT ?= 8000
 DEV_ENV := ANSINH_ENV=dev
 LINT_DIRS := backend tests $(wildcard bench)
 
-.PHONY: run test lint fmt migrate seed jobs wheel clean help
+.PHONY: run test soak lint fmt migrate seed jobs wheel clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -50,6 +50,10 @@ fmt: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check $(LINT_DIRS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Faults and races against live servers (needs TEST_DATABASE_URL, and TEST_REDIS_URL for cross-worker limits).
+soak: $(STAMP)
+	$(BIN)/python -m pytest -s tests/reliability
 
 wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .

@@ -350,21 +350,41 @@ def fresh_request(
     form: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     source_ip: str = "127.0.0.1",
+    worker: int | None = None,
 ) -> Answer:
-    """One request on a new TCP connection (so the kernel picks a worker afresh), noting who accepted it."""
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30, source_address=(source_ip, 0))
-    try:
-        connection.connect()
-        assert connection.sock is not None
-        worker = owner_of_connection(server, connection.sock.getsockname()[1])
-        body: bytes | None = None
-        sent = {"Connection": "close", **(headers or {})}
-        if json_body is not None:
-            body, sent["Content-Type"] = json.dumps(json_body).encode(), "application/json"
-        elif form is not None:
-            body, sent["Content-Type"] = urlencode(form).encode(), "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=sent)
-        response = connection.getresponse()
-        return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read(), worker)
-    finally:
-        connection.close()
+    """One request on a new TCP connection, noting which worker accepted it.
+
+    With ``worker``, connections accepted by another worker are closed unused until that one accepts.
+    """
+    for _ in range(200):
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30, source_address=(source_ip, 0))
+        try:
+            connection.connect()
+            assert connection.sock is not None
+            owner = owner_of_connection(server, connection.sock.getsockname()[1])
+            if worker is not None and owner != worker:
+                continue
+            body: bytes | None = None
+            sent = {"Connection": "close", **(headers or {})}
+            if json_body is not None:
+                body, sent["Content-Type"] = json.dumps(json_body).encode(), "application/json"
+            elif form is not None:
+                body, sent["Content-Type"] = urlencode(form).encode(), "application/x-www-form-urlencoded"
+            connection.request(method, path, body=body, headers=sent)
+            response = connection.getresponse()
+            return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read(), owner)
+        finally:
+            connection.close()
+    raise AssertionError(f"worker {worker} accepted none of 200 connections")
+
+
+def serving_workers(server: LiveServer) -> list[int]:
+    """The worker processes that actually accept connections (the supervisor may have other children)."""
+    seen: set[int] = set()
+    for _ in range(100):
+        answer = fresh_request(server, "GET", "/health/live")
+        if answer.worker is not None:
+            seen.add(answer.worker)
+        if len(seen) >= server.workers:
+            break
+    return sorted(seen)

@@ -31,8 +31,6 @@ from tests.reliability.support import (
     server_env,
 )
 
-pytestmark = pytest.mark.soak
-
 DUPLICATES = 20  # concurrent POSTs with one Idempotency-Key
 REPLAYS = 30  # concurrent deliveries of the same signed callback
 RESENDS = 10  # concurrent callbacks for the same payment under other event ids
