@@ -114,7 +114,7 @@ def prepare(people: int, name: str, seed: int) -> dict[str, object]:
 
 # Tables whose size is fixed by law or by operations, not by the population: a scan of them is fine.
 FIXED_SMALL = frozenset({"alembic_version", "base_salary", "regional_minimum_wage", "card_signing_key"})
-BIG_ROWS = 10_000  # a Seq Scan on a table at least this big (planner's estimate) fails the check
+BIG_ROWS = 10_000  # a full scan of a table at least this big (planner's estimate) fails the check
 _SCAN_NODE = re.compile(r"(Seq Scan|Index Scan|Index Only Scan)(?: Backward)?(?: using \w+)? on (\w+)")
 _INDEX_USE = re.compile(r"(?:Index Scan|Index Only Scan)(?: Backward)? using (\w+) on (\w+)|Bitmap Index Scan on (\w+)")
 _INDEX_ONLY_SETTINGS = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin")
