@@ -4,6 +4,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import CacheControlHeader
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from ansinh.cards import keys, service
@@ -22,6 +23,7 @@ from ansinh.core.pagination import Limit, Offset, Page
 from ansinh.identity.guards import requires_citizen, requires_staff
 
 NO_STORE = CacheControlHeader(no_store=True, private=True)
+KeyRings = NamedDependency[keys.KeyRingCache]
 CardToken = Annotated[str, QueryParameter(name="token", min_length=1, max_length=4096, description="A card token")]
 
 
@@ -46,10 +48,11 @@ class CardController(Controller):
         db_session: DbSession,
         store: Store,
         settings: AppSettings,
+        key_rings: KeyRings,
     ) -> CardTokenPublic:
         """A signed card token: online (3 minutes) or an offline pass (7 days)."""
         return await service.issue_card_token(
-            db_session, store, settings=settings, account_id=principal.account_id, kind=data.kind
+            db_session, store, settings=settings, account_id=principal.account_id, kind=data.kind, rings=key_rings
         )
 
     @get("/qr.svg", operation_id="getCardQrSvg", media_type="image/svg+xml")

@@ -9,6 +9,7 @@ key that was never withdrawn (``withdrawn_at`` is set only by a forced rotation,
 """
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -184,3 +185,31 @@ async def passbook_verification_keys(db: AsyncSession) -> list[CardSigningKey]:
 async def find_key(db: AsyncSession, kid: str) -> CardSigningKey | None:
     """The key row of ``kid`` in any state, withdrawn or not."""
     return (await db.exec(select(CardSigningKey).where(CardSigningKey.kid == kid))).first()
+
+
+class KeyRingCache:
+    """The key ring, reloaded at most every ``ttl_seconds`` per process.
+
+    Signing and checking card tokens are the hottest paths (every scan, every card screen refresh); reading the
+    keys and unsealing the private one each time cost more than the signature itself. A rotation reaches every
+    worker within ``ttl_seconds``: harmless for a planned one (the next key is published an hour ahead), and the
+    bound on how long a withdrawn key is still trusted after a forced one (docs/PERFORMANCE.md).
+    """
+
+    def __init__(self, ttl_seconds: float = 5.0) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._ring: KeyRing | None = None
+        self._until = 0.0
+
+    async def get(self, db: AsyncSession, *, kek_secret: str, now: datetime | None = None) -> KeyRing:
+        """The cached ring; a caller asking about another moment than now (a replay, a test) reads it afresh."""
+        if now is not None:
+            return await load_key_ring(db, kek_secret=kek_secret, now=now)
+        if self._ring is None or time.monotonic() >= self._until:
+            self._ring = await load_key_ring(db, kek_secret=kek_secret)
+            self._until = time.monotonic() + self.ttl_seconds
+        return self._ring
+
+    def clear(self) -> None:
+        """Forget the ring (after a rotation made by this process)."""
+        self._ring = None

@@ -28,7 +28,7 @@ from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
 from ansinh.identity.audit import record_event
-from ansinh.identity.models import Account, Person
+from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
 from ansinh.identity.service import birth_date_text, citizen_person_id
 
 # The app refreshes its online code every minute; a generous budget still stops token farming.
@@ -135,10 +135,31 @@ async def card_of_person(
     return card_public(*found, today=today_vn(now))
 
 
+async def _own_live_card(db: AsyncSession, *, account_id: int) -> tuple[HealthInsuranceCard, Person, MedicalFacility]:
+    """The signed-in citizen's live card with holder and facility, in one query (the hottest citizen path)."""
+    row = (
+        await db.exec(
+            card_with_holder()
+            .join(Account, col(Account.person_id) == col(Person.id))
+            .where(
+                Account.id == account_id,
+                Account.role == AccountRole.CITIZEN,
+                Account.status == AccountStatus.ACTIVE,
+                HealthInsuranceCard.status != CardStatus.REVOKED,
+            )
+            .order_by(col(HealthInsuranceCard.issued_at).desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        await citizen_person_id(db, account_id=account_id)  # 401 when the account is gone or disabled
+        raise NoCard()
+    return tuple(row)  # type: ignore[return-value]
+
+
 async def own_card(db: AsyncSession, *, account_id: int, now: datetime | None = None) -> CardPublic:
     """The signed-in citizen's current card."""
-    person_id = await citizen_person_id(db, account_id=account_id)
-    return await card_of_person(db, person_id=person_id, now=now, missing=NoCard())
+    return card_public(*await _own_live_card(db, account_id=account_id), today=today_vn(now))
 
 
 async def issue_card_token(
@@ -149,21 +170,19 @@ async def issue_card_token(
     account_id: int,
     kind: str,
     now: datetime | None = None,
+    rings: keys.KeyRingCache | None = None,
 ) -> CardTokenPublic:
     """Sign a fresh online code (3 minutes) or offline pass (7 days, never past the card's valid-to day)."""
-    now = now or utcnow()
+    asked_at, now = now, now or utcnow()
     await hit(store, f"card-token:{account_id}", TOKEN_LIMIT)
-    person_id = await citizen_person_id(db, account_id=account_id)
-    found = await live_card(db, person_id=person_id)
-    if found is None:
-        raise NoCard()
-    card, person, facility = found
+    card, person, facility = await _own_live_card(db, account_id=account_id)
     standing = card_standing(
         status=card.status, valid_from=card.valid_from, valid_to=card.valid_to, today=today_vn(now)
     )
     if standing is not CheckResult.VALID:
         raise CardNotInForce(extra={"result": standing.value, "status": card.status})
-    ring = await keys.load_key_ring(db, kek_secret=settings.signing_kek_secret, now=now)
+    rings = rings or keys.KeyRingCache(ttl_seconds=0)
+    ring = await rings.get(db, kek_secret=settings.signing_kek_secret, now=asked_at)
     payload = token_payload(card, person, facility, issuer=settings.public_url, now=now, kind=kind)
     token = sign_card_token(payload, private_key=ring.signing_key, kid=ring.signing_kid)
     return CardTokenPublic(

@@ -4,10 +4,12 @@ import asyncio
 import hashlib
 import json
 import re
+import time
 import unicodedata
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,6 +21,7 @@ from ansinh.cards.schemas import CardCheckReceipt
 from ansinh.cards.service import card_with_holder
 from ansinh.cards.tokens import check_card_token
 from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, MedicalFacility
+from ansinh.clinics.recorder import CheckRecorder, ScanRecord
 from ansinh.clinics.schemas import CheckResponse, ClinicCard, LookupRequest, VerifyRequest
 from ansinh.core.errors import Forbidden
 from ansinh.core.pagination import fetch_page
@@ -28,7 +31,7 @@ from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
 from ansinh.identity.models import Person
 from ansinh.identity.service import birth_date_matches, birth_date_text, citizen_person_id
-from ansinh.notifications.service import card_check_notice
+from ansinh.notifications.models import NotificationPreference
 
 # A retried scan (same token or lookup, facility and staff member) within this window is not logged twice.
 RETRY_WINDOW_SECONDS = 10
@@ -46,6 +49,47 @@ class Verdict:
     found: CardRow | None = None
     show_card: bool = False
     token_id: str | None = None
+    holder_wants_notice: bool = False  # the holder opted in to hear of checks of their card
+
+
+@dataclass(slots=True)
+class CheckServices:
+    """What a check needs besides the request's session: the scan recorder and two short-lived caches."""
+
+    recorder: CheckRecorder
+    key_rings: keys.KeyRingCache = field(default_factory=keys.KeyRingCache)
+    clients: "ClientFacilities" = field(default_factory=lambda: ClientFacilities())
+
+
+@dataclass(frozen=True, slots=True)
+class CallingFacility:
+    """The facility a clinic client belongs to."""
+
+    id: int
+    code: str
+    name: str
+
+
+class ClientFacilities:
+    """Which facility each active clinic client belongs to, remembered for ``ttl_seconds``.
+
+    Every scan names its client; asking the database each time cost a query per scan. A client disabled by an
+    administrator loses access within ``ttl_seconds`` (5 s) in every worker.
+    """
+
+    def __init__(self, ttl_seconds: float = 5.0) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._known: dict[str, tuple[CallingFacility, float]] = {}
+
+    async def get(self, db: AsyncSession, *, client_id: str) -> CallingFacility:
+        """The client's facility; 403 when the client is disabled or unknown."""
+        known = self._known.get(client_id)
+        if known is not None and time.monotonic() < known[1]:
+            return known[0]
+        row = await _calling_facility(db, client_id=client_id)
+        facility = CallingFacility(id=row.id, code=row.code, name=row.name)  # type: ignore[arg-type]
+        self._known[client_id] = (facility, time.monotonic() + self.ttl_seconds)
+        return facility
 
 
 async def _calling_facility(db: AsyncSession, *, client_id: str) -> MedicalFacility:
@@ -86,19 +130,45 @@ def _standing(card: HealthInsuranceCard, now: datetime) -> CheckResult:
 # --- the rules of a check -----------------------------------------------------------------------------------------
 
 
-async def judge_token(db: AsyncSession, *, settings: Settings, token: str, now: datetime) -> Verdict:
+def _card_and_notice_choice() -> Any:
+    """SELECT a card with holder, facility and whether the holder wants the card-check notice (add the WHERE)."""
+    return (
+        card_with_holder()
+        .add_columns(col(NotificationPreference.card_checked))
+        .outerjoin(NotificationPreference, col(NotificationPreference.person_id) == col(Person.id))
+    )
+
+
+async def judge_token(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    token: str,
+    now: datetime,
+    rings: keys.KeyRingCache,
+    asked_at: datetime | None,
+) -> Verdict:
     """Signature and expiry against the published keys, then the card's standing in the registry."""
-    ring = await keys.load_key_ring(db, kek_secret=settings.signing_kek_secret, now=now)
+    ring = await rings.get(db, kek_secret=settings.signing_kek_secret, now=asked_at)
     check = check_card_token(token, ring.public_keys, now=now)
     if check.claims is None:
         return Verdict(check.result)
-    row = (await db.exec(card_with_holder().where(HealthInsuranceCard.serial == check.claims.card_serial))).first()
+    row = (
+        await db.exec(_card_and_notice_choice().where(HealthInsuranceCard.serial == check.claims.card_serial))
+    ).first()
     if row is None or row[0].number != check.claims.card_number:
         return Verdict(CheckResult.NO_SUCH_CARD, token_id=check.claims.token_id)
-    found: CardRow = tuple(row)  # type: ignore[assignment]
+    found: CardRow = tuple(row[:3])  # type: ignore[assignment]
+    wants_notice = bool(row[3])
     if check.result is not CheckResult.VALID:  # expired token: genuine, so the owner hears of it, but no data
-        return Verdict(check.result, found=found, token_id=check.claims.token_id)
-    return Verdict(_standing(found[0], now), found=found, show_card=True, token_id=check.claims.token_id)
+        return Verdict(check.result, found=found, token_id=check.claims.token_id, holder_wants_notice=wants_notice)
+    return Verdict(
+        _standing(found[0], now),
+        found=found,
+        show_card=True,
+        token_id=check.claims.token_id,
+        holder_wants_notice=wants_notice,
+    )
 
 
 def normalise_name(name: str) -> str:
@@ -124,7 +194,7 @@ async def judge_lookup(db: AsyncSession, *, request: LookupRequest, now: datetim
     # The live card first; a revoked one only tells "replaced", it is never shown.
     rows = (
         await db.exec(
-            card_with_holder()
+            _card_and_notice_choice()
             .where(where)
             .order_by(col(HealthInsuranceCard.status) == CardStatus.REVOKED, col(HealthInsuranceCard.issued_at).desc())
             .limit(1)
@@ -132,14 +202,17 @@ async def judge_lookup(db: AsyncSession, *, request: LookupRequest, now: datetim
     ).all()
     if not rows:
         return Verdict(CheckResult.NO_SUCH_CARD)
-    found: CardRow = tuple(rows[0])  # type: ignore[assignment]
+    found: CardRow = tuple(rows[0][:3])  # type: ignore[assignment]
+    wants_notice = bool(rows[0][3])
     card, person, _ = found
     if normalise_name(person.full_name) != normalise_name(request.full_name):
         return Verdict(CheckResult.NAME_MISMATCH, found=found)
     if not birth_date_matches(person, request.date_of_birth):
         return Verdict(CheckResult.BIRTH_DATE_MISMATCH, found=found)
     standing = _standing(card, now)
-    return Verdict(standing, found=found, show_card=standing is not CheckResult.CARD_REVOKED)
+    return Verdict(
+        standing, found=found, show_card=standing is not CheckResult.CARD_REVOKED, holder_wants_notice=wants_notice
+    )
 
 
 # --- logging and retries ------------------------------------------------------------------------------------------
@@ -155,17 +228,17 @@ async def _run_check(
     store: SharedStore,
     *,
     settings: Settings,
+    services: CheckServices,
     client_id: str,
     method: CheckMethod,
     staff_name: str,
     staff_citizen_id: str,
     subject: object,
     judge: Callable[[datetime], Awaitable[Verdict]],
-    now: datetime | None,
+    now: datetime,
 ) -> CheckResponse:
-    now = now or utcnow()
     await hit(store, f"clinic-rate:{client_id}", Limit(count=settings.clinic_rate_limit, window=1))
-    facility = await _calling_facility(db, client_id=client_id)
+    facility = await services.clients.get(db, client_id=client_id)
     key = _fingerprint(facility.code, method.value, staff_name, staff_citizen_id, subject)
     if await store.incr(f"check-seen:{key}", RETRY_WINDOW_SECONDS) > 1:
         for _ in range(_RETRY_WAIT_STEPS):
@@ -178,25 +251,31 @@ async def _run_check(
     try:
         verdict = await judge(now)
         found = verdict.found
-        record = CardCheck(
-            facility_id=facility.id,  # type: ignore[arg-type]
-            client_id=client_id,
-            staff_name=staff_name,
-            staff_citizen_id=staff_citizen_id,
-            method=method,
-            result=verdict.result.value,
-            person_id=found[1].id if found else None,
-            card_id=found[0].id if found else None,
-            token_id=verdict.token_id,
-            checked_at=now,
+        # The reads are done: hand the connection back before waiting for the group commit (close() keeps the
+        # loaded rows usable, detached; a rollback would expire them).
+        await db.close()
+        tell_holder = found is not None and verdict.result.valid and verdict.holder_wants_notice
+        check_id = await services.recorder.record(
+            ScanRecord(
+                values={
+                    "facility_id": facility.id,
+                    "client_id": client_id,
+                    "staff_name": staff_name,
+                    "staff_citizen_id": staff_citizen_id,
+                    "method": method.value,
+                    "result": verdict.result.value,
+                    "person_id": found[1].id if found else None,
+                    "card_id": found[0].id if found else None,
+                    "token_id": verdict.token_id,
+                    "checked_at": now,
+                },
+                notice_facility=facility.name if tell_holder else None,
+            )
         )
-        db.add(record)
-        await card_check_notice(db, check=record, facility_name=facility.name)
-        await db.commit()
     except BaseException:
         await store.delete(f"check-seen:{key}")  # let the client's retry do the work
         raise
-    response = _response(verdict, method=method, checked_at=now, check_id=record.id)
+    response = _response(verdict, method=method, checked_at=now, check_id=check_id)
     await store.set(f"check-answer:{key}", response.model_dump_json().encode(), RETRY_WINDOW_SECONDS)
     return response
 
@@ -219,6 +298,7 @@ async def verify(
     store: SharedStore,
     *,
     settings: Settings,
+    services: CheckServices,
     client_id: str,
     request: VerifyRequest,
     now: datetime | None = None,
@@ -226,19 +306,22 @@ async def verify(
     """The online check of a scanned card token."""
 
     async def judge(at: datetime) -> Verdict:
-        return await judge_token(db, settings=settings, token=request.token.strip(), now=at)
+        return await judge_token(
+            db, settings=settings, token=request.token.strip(), now=at, rings=services.key_rings, asked_at=now
+        )
 
     return await _run_check(
         db,
         store,
         settings=settings,
+        services=services,
         client_id=client_id,
         method=CheckMethod.QR,
         staff_name=request.staff_name,
         staff_citizen_id=request.staff_citizen_id,
         subject=request.token.strip(),
         judge=judge,
-        now=now,
+        now=now or utcnow(),
     )
 
 
@@ -247,6 +330,7 @@ async def lookup(
     store: SharedStore,
     *,
     settings: Settings,
+    services: CheckServices,
     client_id: str,
     request: LookupRequest,
     now: datetime | None = None,
@@ -261,13 +345,14 @@ async def lookup(
         db,
         store,
         settings=settings,
+        services=services,
         client_id=client_id,
         method=CheckMethod.LOOKUP,
         staff_name=request.staff_name,
         staff_citizen_id=request.staff_citizen_id,
         subject=subject,
         judge=judge,
-        now=now,
+        now=now or utcnow(),
     )
 
 

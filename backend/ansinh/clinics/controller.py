@@ -6,6 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, post
 from litestar.datastructures import CacheControlHeader
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 from pydantic import BaseModel, Field
@@ -16,6 +17,8 @@ from ansinh.clinics.service import issue_clinic_token
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.identity.guards import requires_clinic
 from ansinh.identity.schemas import ClinicTokenResponse
+
+CheckServicesDep = NamedDependency[checks.CheckServices]
 
 
 class ClientCredentialsForm(BaseModel):
@@ -84,9 +87,12 @@ class ClinicCheckController(Controller):
         db_session: DbSession,
         store: Store,
         settings: AppSettings,
+        check_services: CheckServicesDep,
     ) -> CheckResponse:
         """Verify a scanned card token: signature, expiry, then the card's status in the registry."""
-        return await checks.verify(db_session, store, settings=settings, client_id=principal.subject, request=data)
+        return await checks.verify(
+            db_session, store, settings=settings, services=check_services, client_id=principal.subject, request=data
+        )
 
     @post("/lookup", status_code=200, operation_id="clinicLookup")
     async def lookup(
@@ -96,6 +102,9 @@ class ClinicCheckController(Controller):
         db_session: DbSession,
         store: Store,
         settings: AppSettings,
+        check_services: CheckServicesDep,
     ) -> CheckResponse:
         """Look a patient up by citizen ID or card number; name and birth date must match."""
-        return await checks.lookup(db_session, store, settings=settings, client_id=principal.subject, request=data)
+        return await checks.lookup(
+            db_session, store, settings=settings, services=check_services, client_id=principal.subject, request=data
+        )

@@ -12,8 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.cards.results import CheckResult
-from ansinh.clinics.models import CardCheck
 from ansinh.core.db import savepoint
 from ansinh.core.errors import DomainError, NotFound
 from ansinh.core.settings import Settings
@@ -270,24 +268,6 @@ async def set_preferences(
 
 
 # --- event hooks --------------------------------------------------------------------------------------------------
-
-
-async def card_check_notice(db: AsyncSession, *, check: CardCheck, facility_name: str) -> None:
-    """A clinic checked the card successfully: tell the holder, if they asked to be told."""
-    if check.person_id is None or not CheckResult(check.result).valid:
-        return
-    choice = await db.get(NotificationPreference, check.person_id)
-    if choice is None or not choice.card_checked:
-        return
-    await db.flush()  # the check's id names the event
-    await notify(
-        db,
-        person_id=check.person_id,
-        kind=NotificationKind.CARD_CHECKED,
-        dedupe_key=f"card-check:{check.id}",
-        params={"facility": facility_name, "checked_at": check.checked_at.isoformat()},
-        link="#/card",
-    )
 
 
 _BROWSERS = (
