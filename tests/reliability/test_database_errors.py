@@ -2,6 +2,7 @@
 
 import pytest
 from litestar import get
+from litestar.logging.config import LoggingConfig
 from litestar.testing import create_test_client
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -14,6 +15,10 @@ class _Orig(Exception):
     def __init__(self, sqlstate: str | None = None) -> None:
         super().__init__("driver error")
         self.sqlstate = sqlstate
+
+
+# as in create_app: the handlers log; Litestar's default config would also print every traceback at INFO
+QUIET = LoggingConfig(configure_root_logger=False, log_exceptions="never")
 
 
 def _raising(exc: Exception) -> object:
@@ -38,7 +43,7 @@ def _raising(exc: Exception) -> object:
     ids=lambda exc: type(exc).__name__,
 )
 def test_an_unreachable_database_answers_503(exc: Exception) -> None:
-    with create_test_client([_raising(exc)], exception_handlers=EXCEPTION_HANDLERS) as client:  # type: ignore[arg-type]
+    with create_test_client([_raising(exc)], exception_handlers=EXCEPTION_HANDLERS, logging_config=QUIET) as client:  # type: ignore[arg-type]
         response = client.get("/boom")
     body = assert_problem(response, 503, "service-unavailable")
     assert response.headers["retry-after"] == "5"
@@ -51,6 +56,6 @@ def test_an_unreachable_database_answers_503(exc: Exception) -> None:
     ids=["syntax", "division-by-zero"],
 )
 def test_a_failing_query_is_still_our_fault(exc: Exception) -> None:
-    with create_test_client([_raising(exc)], exception_handlers=EXCEPTION_HANDLERS) as client:  # type: ignore[arg-type]
+    with create_test_client([_raising(exc)], exception_handlers=EXCEPTION_HANDLERS, logging_config=QUIET) as client:  # type: ignore[arg-type]
         response = client.get("/boom")
     assert_problem(response, 500, "internal-error")
