@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -45,6 +46,22 @@ def require_redis() -> str:
     if not url:
         pytest.skip("cross-worker limits need Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379/<db>")
     return url
+
+
+@contextmanager
+def redis_namespace(url: str) -> Iterator[str]:
+    """A key prefix of our own in TEST_REDIS_URL's database; its keys are deleted afterwards."""
+    namespace = f"h1-{uuid.uuid4()}"
+    try:
+        yield namespace
+    finally:
+        client = redis.Redis.from_url(url)
+        try:
+            keys = list(client.scan_iter(match=f"{namespace}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
 
 
 def free_port() -> int:

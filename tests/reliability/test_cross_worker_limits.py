@@ -10,6 +10,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ from tests.reliability.support import (
     fresh_request,
     live_server,
     migrate_and_seed,
+    redis_namespace,
     require_postgres,
     require_redis,
     scratch_database,
@@ -71,10 +73,12 @@ def setup(
     """One server per run; each test uses addresses and accounts of its own, so they share it safely."""
     shared = request.param == "redis"
     extra = {"ANSINH_SIGN_IN_LIMIT_PER_IP": str(SIGN_IN_LIMIT), "ANSINH_CLINIC_RATE_LIMIT": str(CLINIC_LIMIT)}
-    if shared:
-        extra |= {"ANSINH_REDIS_URL": require_redis(), "ANSINH_REDIS_NAMESPACE": f"h1-{uuid.uuid4()}"}
-    log_dir = tmp_path_factory.mktemp("limits")
-    with live_server(server_env(database_url, **extra), log_dir, workers=2) as server:
+    with ExitStack() as stack:
+        if shared:
+            url = require_redis()
+            extra |= {"ANSINH_REDIS_URL": url, "ANSINH_REDIS_NAMESPACE": stack.enter_context(redis_namespace(url))}
+        log_dir = tmp_path_factory.mktemp("limits")
+        server = stack.enter_context(live_server(server_env(database_url, **extra), log_dir, workers=2))
         workers = serving_workers(server)
         assert len(workers) == 2, f"requests reached only {workers}"
         settings = Settings(

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from tests.reliability.support import (
     live_server,
     migrate_and_seed,
     owner_of_connection,
+    redis_namespace,
     require_postgres,
     scratch_database,
     server_env,
@@ -46,14 +48,14 @@ class Setup:
 def setup(tmp_path: Path) -> Iterator[Setup]:
     """`ansinh run --workers 2` on a fresh, seeded PostgreSQL database (and Redis when TEST_REDIS_URL is set)."""
     base = require_postgres()
-    with scratch_database(base, "pay") as database_url:
+    with ExitStack() as stack:
+        database_url = stack.enter_context(scratch_database(base, "pay"))
         extra = {"ANSINH_CLINIC_RATE_LIMIT": "100000"}  # background load, not the limit, is what this test needs
-        if os.environ.get("TEST_REDIS_URL"):
-            extra |= {"ANSINH_REDIS_URL": os.environ["TEST_REDIS_URL"], "ANSINH_REDIS_NAMESPACE": f"h1-{uuid.uuid4()}"}
+        if url := os.environ.get("TEST_REDIS_URL"):
+            extra |= {"ANSINH_REDIS_URL": url, "ANSINH_REDIS_NAMESPACE": stack.enter_context(redis_namespace(url))}
         env = server_env(database_url, **extra)
         migrate_and_seed(env)
-        with live_server(env, tmp_path, workers=2) as server:
-            yield Setup(database_url, server)
+        yield Setup(database_url, stack.enter_context(live_server(env, tmp_path, workers=2)))
 
 
 async def _burst(client: httpx.AsyncClient, requests: list[dict[str, Any]]) -> list[httpx.Response]:
