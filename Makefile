@@ -8,13 +8,15 @@ PORT ?= 8000
 DEV_ENV := ANSINH_ENV=dev
 LINT_DIRS := backend tests $(wildcard bench)
 
-.PHONY: run test soak lint fmt migrate seed jobs wheel clean help
+.PHONY: run test soak bench lint fmt migrate seed jobs wheel clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run   - create .venv, install, migrate var/ansinh.db, load demo data, serve http://localhost:$(PORT)"
 	@echo "make test  - create .venv, install with test extras, run ruff and the whole pytest suite"
 	@echo "make lint  - ruff check"
+	@echo "make soak  - the slow reliability tests (PostgreSQL restarts, payment races, limits across workers)"
+	@echo "make bench - load benchmarks against PostgreSQL (docs/PERFORMANCE.md)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "AnSinh needs Python >= 3.11"'
@@ -54,6 +56,18 @@ test: $(STAMP)
 # Faults and races against live servers (needs TEST_DATABASE_URL, and TEST_REDIS_URL for cross-worker limits).
 soak: $(STAMP)
 	$(BIN)/python -m pytest -s tests/reliability
+
+# Benchmarks (docs/PERFORMANCE.md): wrk and the sign-in clients against `ansinh run` with production settings on
+# PostgreSQL. Never part of `make test`. BENCH_DB is prepared (seeded with BENCH_PEOPLE people) when it is missing.
+BENCH_DB ?= ansinh_bench_10k
+BENCH_PEOPLE ?= 10000
+BENCH_ARGS ?=
+bench: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'" | grep -q 1 \
+		|| $(BIN)/python -m bench.scale prepare --people $(BENCH_PEOPLE) --database $(BENCH_DB)
+	$(BIN)/python -m bench.scale migrate --database $(BENCH_DB)
+	$(BIN)/python -m bench.run --database $(BENCH_DB) $(BENCH_ARGS)
 
 wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .

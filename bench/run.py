@@ -23,12 +23,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from ansinh.core.settings import Settings
-from bench import fixtures
+from bench import fixtures, signin
+from bench.otp_sink import OtpSink
 from bench.results import Result
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,17 +202,6 @@ def markdown(results: list[Result], ratios: dict[str, dict[str, float | None]]) 
     return "\n".join(rows)
 
 
-def sign_in_runs(base: str, settings: Settings, prepared: dict[str, Any], duration: int) -> list[Result]:
-    """Password (pwd + OTP) and passkey sign-ins, driven by the Python clients of bench/signin.py."""
-    try:
-        from bench import signin
-        from bench.otp_sink import OtpSink
-    except ImportError as exc:  # the sign-in clients are optional for a quick run
-        print(f"sign-in clients unavailable ({exc}); skipping sign-ins", file=sys.stderr)
-        return []
-    return signin.bench_sign_ins(base, settings, prepared, duration=duration, sink_class=OtpSink)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default="ansinh_bench_10k", help="PostgreSQL database (prepared by bench.scale)")
@@ -278,9 +267,12 @@ def main(argv: list[str] | None = None) -> int:
             )
 
     ansinh = [sys.executable, "-m", "ansinh", "run", "--host", "127.0.0.1", "--port", str(port)]
+    # One-time codes go to a local SMS gateway stand-in: the production webhook sender, unchanged.
+    sink = OtpSink()
+    sink.start()
     with serve(
         [*ansinh, "--workers", str(args.workers)],
-        env=server_env(settings, {}),
+        env=server_env(settings, sink.env()),
         port=port,
         cores=server_cores,
         probe="/health/ready",
@@ -316,7 +308,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         if not args.no_sign_ins and (wanted("password_sign_in") or wanted("passkey_sign_in")):
-            results.extend(sign_in_runs(base, settings, prepared, args.duration))
+            load_core = {int(c) for c in load_cores.split(",")}
+            results.extend(signin.bench_sign_ins(base, settings, duration=args.duration, sink=sink, cores=load_core))
+    sink.stop()
 
     by_name = {r.name: r for r in results}
     ceiling = by_name["health_live"].rps if "health_live" in by_name else 0.0
