@@ -26,7 +26,7 @@ from ansinh.clinics.checks import CheckServices
 from ansinh.clinics.controller import ClinicAuthController, ClinicCheckController
 from ansinh.clinics.recorder import CheckRecorder
 from ansinh.core.context import provide_request_context
-from ansinh.core.db import create_engine, session_factory
+from ansinh.core.db import create_engine, read_session_factory, session_factory
 from ansinh.core.errors import EXCEPTION_HANDLERS
 from ansinh.core.logging import RequestIdMiddleware, configure_logging
 from ansinh.core.openapi import document_problems
@@ -65,6 +65,12 @@ async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
         except Exception:
             await session.rollback()
             raise
+
+
+async def provide_read_session(state: State) -> AsyncIterator[AsyncSession]:
+    """An autocommit session for handlers that only read (see ``read_session_factory``)."""
+    async with state.read_session_factory() as session:
+        yield session
 
 
 def _swagger() -> HashedSwaggerRenderPlugin:
@@ -109,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         "settings": settings,
         "engine": engine,
         "session_factory": sessions,
+        "read_session_factory": read_session_factory(engine),
         "store": store,
         "key_rings": key_rings,
         "check_services": check_services,
@@ -160,6 +167,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies={
             "db_session": Provide(provide_db_session),
+            "read_db": Provide(provide_read_session),
             "principal": Provide(provide_principal),
             "request_context": Provide(provide_request_context, sync_to_thread=False),
             "store": Provide(lambda: store, use_cache=True, sync_to_thread=False),

@@ -18,7 +18,7 @@ from ansinh.cards.schemas import (
     CardTokenRequest,
 )
 from ansinh.clinics import checks
-from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
+from ansinh.core.deps import AppSettings, Caller, Context, DbSession, ReadDb, Store
 from ansinh.core.pagination import Limit, Offset, Page
 from ansinh.identity.guards import requires_citizen, requires_staff
 
@@ -36,9 +36,9 @@ class CardController(Controller):
     cache_control = NO_STORE
 
     @get("", operation_id="getCard")
-    async def card(self, principal: Caller, db_session: DbSession) -> CardPublic:
+    async def card(self, principal: Caller, read_db: ReadDb) -> CardPublic:
         """The current health-insurance card."""
-        return await service.own_card(db_session, account_id=principal.account_id)
+        return await service.own_card(read_db, account_id=principal.account_id)
 
     @post("/token", status_code=200, operation_id="createCardToken")
     async def token(

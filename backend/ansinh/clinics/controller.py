@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from ansinh.clinics import checks
 from ansinh.clinics.schemas import CheckResponse, LookupRequest, VerifyRequest
 from ansinh.clinics.service import issue_clinic_token
-from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
+from ansinh.core.deps import AppSettings, Caller, Context, DbSession, ReadDb, Store
 from ansinh.identity.guards import requires_clinic
 from ansinh.identity.schemas import ClinicTokenResponse
 
@@ -84,14 +84,14 @@ class ClinicCheckController(Controller):
         self,
         data: JSONBody[VerifyRequest],
         principal: Caller,
-        db_session: DbSession,
+        read_db: ReadDb,
         store: Store,
         settings: AppSettings,
         check_services: CheckServicesDep,
     ) -> CheckResponse:
         """Verify a scanned card token: signature, expiry, then the card's status in the registry."""
         return await checks.verify(
-            db_session, store, settings=settings, services=check_services, client_id=principal.subject, request=data
+            read_db, store, settings=settings, services=check_services, client_id=principal.subject, request=data
         )
 
     @post("/lookup", status_code=200, operation_id="clinicLookup")
@@ -99,12 +99,12 @@ class ClinicCheckController(Controller):
         self,
         data: JSONBody[LookupRequest],
         principal: Caller,
-        db_session: DbSession,
+        read_db: ReadDb,
         store: Store,
         settings: AppSettings,
         check_services: CheckServicesDep,
     ) -> CheckResponse:
         """Look a patient up by citizen ID or card number; name and birth date must match."""
         return await checks.lookup(
-            db_session, store, settings=settings, services=check_services, client_id=principal.subject, request=data
+            read_db, store, settings=settings, services=check_services, client_id=principal.subject, request=data
         )

@@ -10,6 +10,7 @@ from ansinh.core.tokens import Principal
 
 # Use each under its dependency's name: `db_session: DbSession`, `principal: Caller`, …
 DbSession = NamedDependency[AsyncSession]
+ReadDb = NamedDependency[AsyncSession]  # `read_db: ReadDb`: autocommit, for handlers that only read
 Store = NamedDependency[SharedStore]
 AppSettings = NamedDependency[Settings]
 Caller = NamedDependency[Principal]

@@ -6,7 +6,7 @@ from litestar import Controller, Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.params import QueryParameter
 
-from ansinh.core.deps import Caller, DbSession
+from ansinh.core.deps import Caller, DbSession, ReadDb
 from ansinh.core.pagination import Limit, Offset, Page
 from ansinh.core.time import today_vn
 from ansinh.identity.guards import requires_citizen
@@ -41,14 +41,14 @@ class RecordsController(Controller):
     async def contributions(
         self,
         principal: Caller,
-        db_session: DbSession,
+        read_db: ReadDb,
         from_month: FromMonth = None,
         to_month: ToMonth = None,
         export: ExportFormat = "json",
     ) -> ContributionsPublic:
         """Contribution periods, newest first, with paid months, SI time, arrears and the salary average."""
         history = await service.contributions(
-            db_session, account_id=principal.account_id, from_month=from_month, to_month=to_month
+            read_db, account_id=principal.account_id, from_month=from_month, to_month=to_month
         )
         if export == "csv":
             return Response(  # type: ignore[return-value]
