@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -53,5 +54,13 @@ def months_between(first: str, last: str) -> int:
 
 def iter_months(first: str, last: str) -> Iterator[str]:
     """Every month from ``first`` to ``last``, both included."""
-    for offset in range(months_between(first, last)):
-        yield add_months(first, offset)
+    y1, m1 = parse_month(first)
+    y2, m2 = parse_month(last)
+    # Parsed once, not once per month: a 40-year history walks ~500 months several times per request.
+    for index in range(y1 * 12 + m1 - 1, y2 * 12 + m2):
+        yield _month_text(index)
+
+
+@lru_cache(maxsize=4096)
+def _month_text(index: int) -> str:
+    return month_str(index // 12, index % 12 + 1)

@@ -207,15 +207,17 @@ def summarize(periods: list[PeriodRow]) -> ContributionSummary:
             period.employer_code, EmployerArrears(code=period.employer_code, name=period.employer_name or "", months=[])
         )
         entry.months.extend(m for m in months if m not in entry.months)
-    paid_months = sorted({m for p in paid for m in iter_months(p.from_month, p.to_month)})
+    # Periods are closed month ranges: the first paid month starts one, the last one ends one.
+    first_paid = min((p.from_month for p in paid), default=None)
+    last_paid = max((p.to_month for p in paid), default=None)
     return ContributionSummary(
         paid_months_by_scheme=by_scheme,
         paid_months_by_fund=by_fund,
         si_time=ServiceTime(years=si_years, months=si_months),
         arrears_months=len(arrears_months),
         employers_owing=sorted(owing.values(), key=lambda e: e.code),
-        first_paid_month=paid_months[0] if paid_months else None,
-        last_paid_month=paid_months[-1] if paid_months else None,
+        first_paid_month=first_paid,
+        last_paid_month=last_paid,
         salary_average=salary_average(periods),
     )
 
