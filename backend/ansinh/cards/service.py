@@ -3,6 +3,7 @@
 import io
 import secrets
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import anyio
@@ -10,6 +11,7 @@ import qrcode
 import qrcode.constants
 import qrcode.image.pure
 import qrcode.image.svg
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -58,6 +60,48 @@ class InvalidCardToken(InvalidInput):
 
 
 # --- the citizen's card -------------------------------------------------------------------------------------------
+
+
+# --- hot reads in SQLAlchemy Core ---------------------------------------------------------------------------------
+# The card screen, card tokens and clinic checks read a card with its holder and facility on every request. Built once
+# with bound parameters and run on the connection, such a read costs ~170 µs of CPU instead of ~480 µs through the ORM
+# (bench/, docs/PERFORMANCE.md). Rows come back as plain attribute objects with the tables' column names.
+
+_CARD, _PERSON, _FACILITY = HealthInsuranceCard.__table__, Person.__table__, MedicalFacility.__table__  # type: ignore[attr-defined]
+_PARTS = (("c_", _CARD), ("p_", _PERSON), ("f_", _FACILITY))
+
+
+def card_rows(*extra: Any) -> Any:
+    """A Core SELECT of card, holder and facility columns (prefixed c_, p_, f_) and ``extra`` columns; add WHERE."""
+    columns = [column.label(f"{prefix}{column.name}") for prefix, table in _PARTS for column in table.c]
+    return select(*columns, *extra).select_from(  # type: ignore[call-overload]
+        _CARD.join(_PERSON, _PERSON.c.id == _CARD.c.person_id).join(
+            _FACILITY, _FACILITY.c.id == _CARD.c.primary_facility_id
+        )
+    )
+
+
+def split_card_row(row: Any) -> tuple[Any, Any, Any]:
+    """(card, person, facility) objects from a ``card_rows`` row; attribute names are the columns'."""
+    values = row._mapping
+    return tuple(  # type: ignore[return-value]
+        SimpleNamespace(**{column.name: values[f"{prefix}{column.name}"] for column in table.c})
+        for prefix, table in _PARTS
+    )
+
+
+_OWN_LIVE_CARD = (
+    card_rows()
+    .join(_ACCOUNT := Account.__table__, _ACCOUNT.c.person_id == _PERSON.c.id)  # type: ignore[attr-defined]
+    .where(
+        _ACCOUNT.c.id == bindparam("account_id"),
+        _ACCOUNT.c.role == AccountRole.CITIZEN.value,
+        _ACCOUNT.c.status == AccountStatus.ACTIVE.value,
+        _CARD.c.status != CardStatus.REVOKED.value,
+    )
+    .order_by(_CARD.c.issued_at.desc())
+    .limit(1)
+)
 
 
 def card_with_holder() -> Any:
@@ -137,24 +181,12 @@ async def card_of_person(
 
 async def _own_live_card(db: AsyncSession, *, account_id: int) -> tuple[HealthInsuranceCard, Person, MedicalFacility]:
     """The signed-in citizen's live card with holder and facility, in one query (the hottest citizen path)."""
-    row = (
-        await db.exec(
-            card_with_holder()
-            .join(Account, col(Account.person_id) == col(Person.id))
-            .where(
-                Account.id == account_id,
-                Account.role == AccountRole.CITIZEN,
-                Account.status == AccountStatus.ACTIVE,
-                HealthInsuranceCard.status != CardStatus.REVOKED,
-            )
-            .order_by(col(HealthInsuranceCard.issued_at).desc())
-            .limit(1)
-        )
-    ).first()
+    connection = await db.connection()
+    row = (await connection.execute(_OWN_LIVE_CARD, {"account_id": account_id})).first()
     if row is None:
         await citizen_person_id(db, account_id=account_id)  # 401 when the account is gone or disabled
         raise NoCard()
-    return tuple(row)  # type: ignore[return-value]
+    return split_card_row(row)
 
 
 async def own_card(db: AsyncSession, *, account_id: int, now: datetime | None = None) -> CardPublic:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,7 +19,7 @@ from ansinh.cards import keys
 from ansinh.cards.models import BENEFIT_LEVEL_MEANING, BENEFIT_LEVEL_MEANING_VI, CardStatus, HealthInsuranceCard
 from ansinh.cards.results import CheckResult, card_standing
 from ansinh.cards.schemas import CardCheckReceipt
-from ansinh.cards.service import card_with_holder
+from ansinh.cards.service import card_rows, split_card_row
 from ansinh.cards.tokens import check_card_token
 from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, MedicalFacility
 from ansinh.clinics.recorder import CheckRecorder, ScanRecord
@@ -130,13 +131,36 @@ def _standing(card: HealthInsuranceCard, now: datetime) -> CheckResult:
 # --- the rules of a check -----------------------------------------------------------------------------------------
 
 
+_NOTICE = NotificationPreference.__table__  # type: ignore[attr-defined]
+_CARD = HealthInsuranceCard.__table__  # type: ignore[attr-defined]
+_PERSON = Person.__table__  # type: ignore[attr-defined]
+
+
 def _card_and_notice_choice() -> Any:
-    """SELECT a card with holder, facility and whether the holder wants the card-check notice (add the WHERE)."""
-    return (
-        card_with_holder()
-        .add_columns(col(NotificationPreference.card_checked))
-        .outerjoin(NotificationPreference, col(NotificationPreference.person_id) == col(Person.id))
-    )
+    """Core SELECT of a card with holder, facility and whether the holder wants the card-check notice (add WHERE)."""
+    query = card_rows(_NOTICE.c.card_checked.label("wants_notice"))
+    return query.outerjoin(_NOTICE, _NOTICE.c.person_id == _PERSON.c.id)
+
+
+# Built once: the check's reads run on the connection with bound parameters (docs/PERFORMANCE.md).
+_BY_SERIAL = _card_and_notice_choice().where(_CARD.c.serial == bindparam("serial"))
+# The live card first; a revoked one only tells "replaced", it is never shown.
+_LOOKUP_ORDER = ((_CARD.c.status == CardStatus.REVOKED.value), _CARD.c.issued_at.desc())
+_BY_CITIZEN_ID = (
+    _card_and_notice_choice().where(_PERSON.c.citizen_id == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
+)
+_BY_NUMBER = _card_and_notice_choice().where(_CARD.c.number == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
+_BY_LEGACY_CODE = (
+    _card_and_notice_choice().where(_CARD.c.legacy_code == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
+)
+
+
+async def _first_card(db: AsyncSession, query: Any, **params: object) -> tuple[CardRow, bool] | None:
+    """The first card row of ``query`` split into (card, person, facility), and the holder's notice choice."""
+    row = (await (await db.connection()).execute(query, params)).first()
+    if row is None:
+        return None
+    return split_card_row(row), bool(row.wants_notice)
 
 
 async def judge_token(
@@ -153,13 +177,10 @@ async def judge_token(
     check = check_card_token(token, ring.public_keys, now=now)
     if check.claims is None:
         return Verdict(check.result)
-    row = (
-        await db.exec(_card_and_notice_choice().where(HealthInsuranceCard.serial == check.claims.card_serial))
-    ).first()
-    if row is None or row[0].number != check.claims.card_number:
+    hit_row = await _first_card(db, _BY_SERIAL, serial=check.claims.card_serial)
+    if hit_row is None or hit_row[0][0].number != check.claims.card_number:
         return Verdict(CheckResult.NO_SUCH_CARD, token_id=check.claims.token_id)
-    found: CardRow = tuple(row[:3])  # type: ignore[assignment]
-    wants_notice = bool(row[3])
+    found, wants_notice = hit_row
     if check.result is not CheckResult.VALID:  # expired token: genuine, so the owner hears of it, but no data
         return Verdict(check.result, found=found, token_id=check.claims.token_id, holder_wants_notice=wants_notice)
     return Verdict(
@@ -182,28 +203,19 @@ async def judge_lookup(db: AsyncSession, *, request: LookupRequest, now: datetim
         identifier = request.citizen_id.strip()
         if not (len(identifier) == 12 and identifier.isdigit()):
             return Verdict(CheckResult.MALFORMED_ID)
-        where = Person.citizen_id == identifier
+        query = _BY_CITIZEN_ID
     else:
         identifier = (request.card_number or "").strip().upper()
         if len(identifier) == 10 and identifier.isdigit():
-            where = HealthInsuranceCard.number == identifier
+            query = _BY_NUMBER
         elif _LEGACY_CODE.match(identifier):
-            where = HealthInsuranceCard.legacy_code == identifier
+            query = _BY_LEGACY_CODE
         else:
             return Verdict(CheckResult.MALFORMED_ID)
-    # The live card first; a revoked one only tells "replaced", it is never shown.
-    rows = (
-        await db.exec(
-            _card_and_notice_choice()
-            .where(where)
-            .order_by(col(HealthInsuranceCard.status) == CardStatus.REVOKED, col(HealthInsuranceCard.issued_at).desc())
-            .limit(1)
-        )
-    ).all()
-    if not rows:
+    hit_row = await _first_card(db, query, value=identifier)
+    if hit_row is None:
         return Verdict(CheckResult.NO_SUCH_CARD)
-    found: CardRow = tuple(rows[0][:3])  # type: ignore[assignment]
-    wants_notice = bool(rows[0][3])
+    found, wants_notice = hit_row
     card, person, _ = found
     if normalise_name(person.full_name) != normalise_name(request.full_name):
         return Verdict(CheckResult.NAME_MISMATCH, found=found)
