@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -119,39 +120,55 @@ def parse_window(from_month: str | None, to_month: str | None) -> tuple[str | No
     return from_month, to_month
 
 
+_PERIOD = ContributionPeriod.__table__  # type: ignore[attr-defined]
+_EMPLOYER = Employer.__table__  # type: ignore[attr-defined]
+# A 40-year history is read on every visit of the contributions screen: Core columns, no ORM objects per row.
+_PERIODS = (
+    select(
+        _PERIOD.c.from_month,
+        _PERIOD.c.to_month,
+        _PERIOD.c.scheme,
+        _PERIOD.c.salary_base,
+        _PERIOD.c.funds,
+        _PERIOD.c.employer_amount,
+        _PERIOD.c.employee_amount,
+        _PERIOD.c.status,
+        _EMPLOYER.c.code,
+        _EMPLOYER.c.name,
+        _EMPLOYER.c.wage_region,
+    )
+    .select_from(_PERIOD.outerjoin(_EMPLOYER, _EMPLOYER.c.id == _PERIOD.c.employer_id))
+    .where(_PERIOD.c.person_id == bindparam("person_id"))
+    .order_by(_PERIOD.c.from_month.desc(), _PERIOD.c.to_month.desc(), _PERIOD.c.id)
+)
+
+
 async def load_periods(
     db: AsyncSession, *, person_id: int, from_month: str | None = None, to_month: str | None = None
 ) -> list[PeriodRow]:
     """Every period of a person with its employer, newest first, in one query; clipped to the window."""
-    query = (
-        select(ContributionPeriod, Employer)
-        .outerjoin(Employer, col(ContributionPeriod.employer_id) == col(Employer.id))
-        .where(ContributionPeriod.person_id == person_id)
-    )
+    query = _PERIODS
     # YYYY-MM strings sort as months do.
     if from_month:
-        query = query.where(col(ContributionPeriod.to_month) >= from_month)
+        query = query.where(_PERIOD.c.to_month >= from_month)
     if to_month:
-        query = query.where(col(ContributionPeriod.from_month) <= to_month)
-    query = query.order_by(
-        col(ContributionPeriod.from_month).desc(), col(ContributionPeriod.to_month).desc(), col(ContributionPeriod.id)
-    )
-    rows = (await db.exec(query)).all()
+        query = query.where(_PERIOD.c.from_month <= to_month)
+    rows = (await (await db.connection()).execute(query, {"person_id": person_id})).all()
     return [
         PeriodRow(
-            from_month=max(period.from_month, from_month) if from_month else period.from_month,
-            to_month=min(period.to_month, to_month) if to_month else period.to_month,
-            scheme=period.scheme,
-            salary_base=period.salary_base,
-            funds=tuple(code for code in period.funds.split(",") if code),
-            employer_amount=period.employer_amount,
-            employee_amount=period.employee_amount,
-            status=period.status,
-            employer_code=employer.code if employer else None,
-            employer_name=employer.name if employer else None,
-            wage_region=employer.wage_region if employer else None,
+            from_month=max(first, from_month) if from_month else first,
+            to_month=min(last, to_month) if to_month else last,
+            scheme=scheme,
+            salary_base=salary_base,
+            funds=tuple(code for code in funds.split(",") if code),
+            employer_amount=employer_amount,
+            employee_amount=employee_amount,
+            status=status,
+            employer_code=code,
+            employer_name=name,
+            wage_region=wage_region,
         )
-        for period, employer in rows
+        for first, last, scheme, salary_base, funds, employer_amount, employee_amount, status, code, name, wage_region in rows
     ]
 
 
