@@ -67,6 +67,7 @@ bench: $(STAMP)
 	@psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'" | grep -q 1 \
 		|| $(BIN)/python -m bench.scale prepare --people $(BENCH_PEOPLE) --database $(BENCH_DB)
 	$(BIN)/python -m bench.scale migrate --database $(BENCH_DB)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run --database $(BENCH_DB) $(BENCH_ARGS)
 
 wheel: $(STAMP)

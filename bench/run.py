@@ -79,7 +79,28 @@ def server_env(settings: Settings, extra: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def serve(command: list[str], *, env: dict[str, str], port: int, cores: str, probe: str) -> Iterator[None]:
+def postgres_on(cores: str) -> Iterator[None]:
+    """Run new PostgreSQL backends on ``cores`` (the load generator's), so the server under test has its core alone.
+
+    Backends inherit the postmaster's CPU affinity; it is put back afterwards. Skipped when not permitted.
+    """
+    found = subprocess.run(["pgrep", "-o", "-x", "postgres"], capture_output=True, text=True)  # noqa: S607
+    pid = int(found.stdout.split()[0]) if found.stdout.split() else None
+    before = os.sched_getaffinity(pid) if pid else None
+    try:
+        if pid:
+            os.sched_setaffinity(pid, {int(c) for c in cores.split(",")})
+    except PermissionError:
+        pid = None
+    try:
+        yield
+    finally:
+        if pid and before:
+            os.sched_setaffinity(pid, before)
+
+
+@contextmanager
+def serve(command: list[str], *, env: dict[str, str], port: int, cores: str, probe: str) -> Iterator[int]:
     """Run a server pinned to ``cores`` until the block ends; wait until ``probe`` answers."""
     pinned = ["taskset", "-c", cores, *command]
     process = subprocess.Popen(pinned, env=env, cwd=ROOT, start_new_session=True)  # noqa: S603  (our own commands)
@@ -96,7 +117,7 @@ def serve(command: list[str], *, env: dict[str, str], port: int, cores: str, pro
             if time.monotonic() > deadline:
                 raise SystemExit(f"server did not answer {probe} within 60 s")
             time.sleep(0.2)
-        yield
+        yield process.pid  # taskset execs the server: same pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -156,6 +177,34 @@ def wrk(
     )
 
 
+def start_profile(pid: int, path: Path, duration: int) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling the server (and its workers) for ``duration`` seconds into collapsed stacks at ``path``."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(spy).exists():
+        print("py-spy is not installed (pip install -e '.[bench]'): no profile", file=sys.stderr)
+        return None
+    command = [spy, "record", "-p", str(pid), "--subprocesses", "--nonblocking", "-r", "100", "-d", str(duration)]
+    command += ["-f", "raw", "-o", str(path)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+
+
+def hottest_frames(path: Path, count: int = 12) -> list[str]:
+    """The functions with the most samples at the top of the stack, as "share% function (file:line)"."""
+    if not path.exists():
+        return []
+    own: dict[str, int] = {}
+    total = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stack, _, samples = line.rpartition(" ")
+        if not samples.isdigit():
+            continue
+        total += int(samples)
+        leaf = stack.split(";")[-1]
+        own[leaf] = own.get(leaf, 0) + int(samples)
+    ranked = sorted(own.items(), key=lambda item: -item[1])[:count]
+    return [f"{100 * n / total:.1f}% {frame}" for frame, n in ranked] if total else []
+
+
 def clinic_token(base: str) -> str:
     """The demo clinic's bearer token, by the client-credentials grant."""
     answer = httpx.post(
@@ -206,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default="ansinh_bench_10k", help="PostgreSQL database (prepared by bench.scale)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections (concurrent requests)")
+    parser.add_argument("--profile", action="store_true", help="py-spy the server during each wrk run")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--pool-size", type=int, default=10, help="ANSINH_DB_POOL_SIZE per worker")
     parser.add_argument("--redis-url", default=None, help="ANSINH_REDIS_URL (shared store); memory when unset")
@@ -239,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     only = {n for n in args.only.split(",") if n}
     base, ref_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{ref_port}"
     results: list[Result] = []
+    profiles: dict[str, list[str]] = {}
 
     def wanted(name: str) -> bool:
         return not only or name in only
@@ -270,12 +321,15 @@ def main(argv: list[str] | None = None) -> int:
     # One-time codes go to a local SMS gateway stand-in: the production webhook sender, unchanged.
     sink = OtpSink()
     sink.start()
-    with serve(
-        [*ansinh, "--workers", str(args.workers)],
-        env=server_env(settings, sink.env()),
-        port=port,
-        cores=server_cores,
-        probe="/health/ready",
+    with (
+        postgres_on(load_cores),
+        serve(
+            [*ansinh, "--workers", str(args.workers)],
+            env=server_env(settings, sink.env()),
+            port=port,
+            cores=server_cores,
+            probe="/health/ready",
+        ) as server_pid,
     ):
         clinic = clinic_token(base)
         card_lines = per_user_lines(work / "card.lines", citizen_tokens)
@@ -296,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
             first = Path(lines_file).read_text(encoding="utf-8").split("\n", 1)[0] if lines_file != "-" else ""
             auth, _, body = first.partition("\t") if "\t" in first else (authorization, "", first)
             check_once(base, method, path, auth, body or None, expect)
+            profile = work / f"{name}.stacks"
+            spy = start_profile(server_pid, profile, max(1, args.duration - 1)) if args.profile else None
             results.append(
                 wrk(
                     name,
@@ -307,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
                     **common,
                 )
             )
+            if spy is not None:
+                spy.wait()
+                profiles[name] = hottest_frames(profile)
         if not args.no_sign_ins and (wanted("password_sign_in") or wanted("passkey_sign_in")):
             load_core = {int(c) for c in load_cores.split(",")}
             results.extend(signin.bench_sign_ins(base, settings, duration=args.duration, sink=sink, cores=load_core))
@@ -324,10 +383,15 @@ def main(argv: list[str] | None = None) -> int:
         "pool_size": args.pool_size,
         "connections": args.connections,
         "duration_s": args.duration,
-        "cores": {"server": server_cores, "load_generator": load_cores, "machine": os.cpu_count()},
+        "cores": {
+            "server": server_cores,
+            "load_generator and PostgreSQL backends": load_cores,
+            "machine": os.cpu_count(),
+        },
         "relaxations": {**RELAXED_LIMITS, "one-time codes": "ANSINH_OTP_WEBHOOK_URL → bench/otp_sink.py"},
         "history_years": {"min": min(years, default=0), "max": max(years, default=0)},
         "results": [r.as_dict() | {"ratios": ratios[r.name]} for r in results],
+        "profiles": profiles,
     }
     (OUT / f"{label}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(markdown(results, ratios))
