@@ -258,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (concurrent requests)")
     parser.add_argument("--profile", action="store_true", help="py-spy the server during each wrk run")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn", help="`ansinh run` is uvicorn")
     parser.add_argument("--pool-size", type=int, default=10, help="ANSINH_DB_POOL_SIZE per worker")
     parser.add_argument("--redis-url", default=None, help="ANSINH_REDIS_URL (shared store); memory when unset")
     parser.add_argument("--only", default="", help="comma-separated endpoint names")
@@ -295,9 +296,18 @@ def main(argv: list[str] | None = None) -> int:
         return not only or name in only
 
     ref_env = {**os.environ, "BENCH_REF_PUBLIC_KEY": str(prepared["ref_public_key"])}
-    uvicorn_flags = ["--host", "127.0.0.1", "--workers", str(args.workers), "--no-access-log", "--log-level", "warning"]
+    if args.server == "granian":  # the same server for the reference and for AnSinh, as the ratios need
+        granian = [str(Path(sys.executable).parent / "granian"), "--interface", "asgi", "--host", "127.0.0.1"]
+        granian += ["--workers", str(args.workers), "--loop", "uvloop", "--log-level", "warning", "--no-ws"]
+        ref_command = [*granian, "--port", str(ref_port), "bench.ref_app:app"]
+        app_command = [*granian, "--port", str(port), "--factory", "ansinh.app:create_app"]
+    else:
+        uvicorn_flags = ["--host", "127.0.0.1", "--workers", str(args.workers), "--no-access-log"]
+        ref_command = [sys.executable, "-m", "uvicorn", "bench.ref_app:app", "--port", str(ref_port), *uvicorn_flags]
+        app_command = [sys.executable, "-m", "ansinh", "run", "--host", "127.0.0.1", "--port", str(port)]
+        app_command += ["--workers", str(args.workers)]
     with serve(
-        [sys.executable, "-m", "uvicorn", "bench.ref_app:app", "--port", str(ref_port), *uvicorn_flags],
+        ref_command,
         env=ref_env,
         port=ref_port,
         cores=server_cores,
@@ -317,14 +327,13 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
 
-    ansinh = [sys.executable, "-m", "ansinh", "run", "--host", "127.0.0.1", "--port", str(port)]
     # One-time codes go to a local SMS gateway stand-in: the production webhook sender, unchanged.
     sink = OtpSink()
     sink.start()
     with (
         postgres_on(load_cores),
         serve(
-            [*ansinh, "--workers", str(args.workers)],
+            app_command,
             env=server_env(settings, sink.env()),
             port=port,
             cores=server_cores,
@@ -380,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": args.database,
         "workers": args.workers,
+        "server": args.server,
         "pool_size": args.pool_size,
         "connections": args.connections,
         "duration_s": args.duration,
