@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     store = create_store(settings.redis_url, settings.redis_namespace)
     sessions = session_factory(engine)
+    otp_sender = _otp_sender(settings)
     key_rings = KeyRingCache()
     check_services = CheckServices(recorder=CheckRecorder(sessions), key_rings=key_rings)
     state: dict[str, Any] = {
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         "key_rings": key_rings,
         "check_services": check_services,
         "verified_tokens": VerifiedTokens(),
-        "otp_sender": _otp_sender(settings),
+        "otp_sender": otp_sender,
         "pwa_dir": pwa_dir(settings),
         # Only the simulated provider exists so far; outside dev, payments answer 503 until a real one is wired.
         "payment_provider": SimulatedProvider() if settings.is_dev else None,
@@ -197,7 +198,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
         state=State(state),
         on_startup=[freeze_startup_objects],
-        on_shutdown=[check_services.recorder.drain, engine.dispose, store.close],  # queued scans are written first
+        # Queued scans are written first.
+        on_shutdown=[
+            check_services.recorder.drain,
+            engine.dispose,
+            store.close,
+            *([otp_sender.close] if isinstance(otp_sender, WebhookSender) else []),
+        ],
         debug=False,
     )
     document_problems(app)  # the document's error answers are the problem+json ones the handlers really give

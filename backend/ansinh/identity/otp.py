@@ -66,21 +66,40 @@ class DevOutbox:
 
 
 class WebhookSender:
-    """Posts each message as JSON to an SMS/e-mail gateway (ANSINH_OTP_WEBHOOK_URL)."""
+    """Posts each message as JSON to an SMS/e-mail gateway (ANSINH_OTP_WEBHOOK_URL).
+
+    One HTTP client per sender, kept open: a client per message rebuilt its TLS context each time, which cost
+    about half the CPU of a password sign-in under load (docs/PERFORMANCE.md).
+    """
 
     def __init__(self, url: str, token: str | None = None) -> None:
         self.url = url
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None or self._client.is_closed:
+            self._client = httpx.AsyncClient(timeout=5, follow_redirects=False)
+        return self._client
 
     async def send(self, message: OutgoingMessage) -> None:
         payload = {"channel": message.channel, "to": message.destination, "text": message.text}
         try:
-            async with httpx.AsyncClient(timeout=5) as client:
-                response = await client.post(self.url, json=payload, headers=self.headers)
-                response.raise_for_status()
+            try:
+                response = await self._http().post(self.url, json=payload, headers=self.headers)
+            except RuntimeError:  # the kept client belonged to an event loop that has ended: open a new one
+                self._client = None
+                response = await self._http().post(self.url, json=payload, headers=self.headers)
+            response.raise_for_status()
         except httpx.HTTPError as exc:
             logger.error("otp gateway failed: %s", exc)
             raise OtpDeliveryUnavailable() from exc
+
+    async def close(self) -> None:
+        """Close the kept connection (at shutdown)."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
 
 class NoSender:

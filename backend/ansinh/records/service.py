@@ -156,19 +156,19 @@ async def load_periods(
     rows = (await (await db.connection()).execute(query, {"person_id": person_id})).all()
     return [
         PeriodRow(
-            from_month=max(first, from_month) if from_month else first,
-            to_month=min(last, to_month) if to_month else last,
-            scheme=scheme,
-            salary_base=salary_base,
-            funds=tuple(code for code in funds.split(",") if code),
-            employer_amount=employer_amount,
-            employee_amount=employee_amount,
-            status=status,
-            employer_code=code,
-            employer_name=name,
-            wage_region=wage_region,
+            from_month=max(row.from_month, from_month) if from_month else row.from_month,
+            to_month=min(row.to_month, to_month) if to_month else row.to_month,
+            scheme=row.scheme,
+            salary_base=row.salary_base,
+            funds=tuple(code for code in row.funds.split(",") if code),
+            employer_amount=row.employer_amount,
+            employee_amount=row.employee_amount,
+            status=row.status,
+            employer_code=row.code,
+            employer_name=row.name,
+            wage_region=row.wage_region,
         )
-        for first, last, scheme, salary_base, funds, employer_amount, employee_amount, status, code, name, wage_region in rows
+        for row in rows
     ]
 
 
