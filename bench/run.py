@@ -377,7 +377,14 @@ def main(argv: list[str] | None = None) -> int:
                 profiles[name] = hottest_frames(profile)
         if not args.no_sign_ins and (wanted("password_sign_in") or wanted("passkey_sign_in")):
             load_core = {int(c) for c in load_cores.split(",")}
+            profile = work / "sign_ins.stacks"
+            # Both flows with their set-up and warm-up: the profile is of the sign-in handlers, whatever the phase.
+            spy = start_profile(server_pid, profile, 2 * args.duration + 30) if args.profile else None
             results.extend(signin.bench_sign_ins(base, settings, duration=args.duration, sink=sink, cores=load_core))
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
+                spy.wait()
+                profiles["sign_ins"] = hottest_frames(profile)
     sink.stop()
 
     by_name = {r.name: r for r in results}

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import func, update
+from sqlalchemy import exists, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -303,12 +303,15 @@ async def sign_in_notice(db: AsyncSession, *, account: Account, auth_session: Au
     if account.person_id is None:
         return  # staff accounts have no inbox
     earlier = select(AuthSession.id).where(AuthSession.account_id == account.id, col(AuthSession.id) != auth_session.id)
-    if (await db.exec(earlier.limit(1))).first() is None:
-        return  # the first sign-in ever: nothing to compare with
-    same_device = earlier.where(AuthSession.user_agent == auth_session.user_agent)
     if auth_session.user_agent is None:
         same_device = earlier.where(col(AuthSession.user_agent).is_(None))
-    if (await db.exec(same_device.limit(1))).first() is not None:
+    else:
+        same_device = earlier.where(AuthSession.user_agent == auth_session.user_agent)
+    # Both questions in one round trip: every sign-in asks them.
+    any_earlier, seen_device = (await db.exec(select(exists(earlier), exists(same_device)))).one()
+    if not any_earlier:
+        return  # the first sign-in ever: nothing to compare with
+    if seen_device:
         return
     await notify(
         db,
