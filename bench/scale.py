@@ -385,6 +385,12 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
     staff = {"staff_name": "Nguyễn Văn Khám", "staff_citizen_id": "001090000001"}
 
     samples = await _samples(conn, seed)
+    # A load run (bench.run) leaves card-signing keys sealed under its own random secret: replace them with keys
+    # sealed under this settings' secret, inside the transaction that is rolled back.
+    from bench.fixtures import _keys_open, adopt_signing_keys
+
+    if not await _keys_open(db, settings):
+        await adopt_signing_keys(db, settings)
     for statement in _TRAFFIC_SQL if traffic else ():
         await conn.execute(text(statement), {"n": traffic})
     account_id, username = samples["holder"][:2]
