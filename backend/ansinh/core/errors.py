@@ -219,8 +219,25 @@ def database_unavailable(exc: BaseException) -> bool:
     return False
 
 
+# SQLSTATEs of text PostgreSQL cannot store (a NUL byte, a character outside UTF-8): the caller's input, not our fault.
+_UNSTORABLE_TEXT_SQLSTATES = ("22021", "22P05")
+
+
 def handle_database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    """The database is unreachable: a retryable 503 (the pool reconnects by itself); any other failure is a 500."""
+    """The database is unreachable: a retryable 503 (the pool reconnects by itself); any other failure is a 500.
+
+    Text PostgreSQL refuses (a NUL byte typed into any field) is a 400: a safety net under the schemas, which check
+    the fields they know to be at risk.
+    """
+    sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")
+    if sqlstate in _UNSTORABLE_TEXT_SQLSTATES:
+        return handle_domain_error(
+            request,
+            InvalidInput(
+                "The request contains characters that cannot be stored (e.g. a NUL byte).",
+                "Yêu cầu chứa ký tự không lưu được (ví dụ ký tự NUL).",
+            ),
+        )
     if not database_unavailable(exc):
         return handle_unexpected(request, exc)
     logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
