@@ -59,3 +59,11 @@ async def test_success_media_types_are_the_ones_sent(document: dict) -> None:
         "application/json",
         "text/csv",
     }
+
+
+async def test_operations_that_use_the_database_document_503(document: dict) -> None:
+    """A database restart answers a retryable 503 (docs/RELIABILITY.md): the operations that can say so, say so."""
+    operations = _operations(document)
+    for key in ("GET /api/v1/me/card", "POST /api/v1/clinic/verify", "POST /api/v1/auth/login"):
+        assert "503" in operations[key]["responses"], key
+    assert "503" not in operations["GET /health/live"]["responses"]

@@ -122,6 +122,8 @@ def _statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> set[int]:
     dependencies = set(handler.resolve_dependencies())
     if any(name not in dependencies and name not in _RESERVED_KWARGS for name in signature):
         statuses.add(400)  # query, header or path parameters are validated
+    if {"db_session", "read_db"} & set(signature):
+        statuses.add(503)  # the database is unreachable (restart, failover): retry after Retry-After
     return statuses
 
 
