@@ -32,14 +32,19 @@ def postgres_ready() -> str:
     return databases.POSTGRES_URL
 
 
-@pytest.fixture(params=databases.BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated, empty database: a SQLite copy, and PostgreSQL when TEST_DATABASE_URL is set."""
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of the backend ``request.param`` names (a SQLite copy, or PostgreSQL truncated)."""
     if request.param == "sqlite":
         return databases.copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
     url = request.getfixturevalue("postgres_ready")
     asyncio.run(databases.truncate_postgres(url))
     return url
+
+
+@pytest.fixture(params=databases.BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a SQLite copy, and PostgreSQL when TEST_DATABASE_URL is set."""
+    return fresh_database(request, tmp_path)
 
 
 STORE_KINDS = ["memory", *(["redis"] if os.environ.get("TEST_REDIS_URL") else [])]

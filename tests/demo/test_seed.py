@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 from tests.support import databases
 
@@ -51,16 +51,6 @@ async def sqlite_engine(tmp_path: Any) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-async def _admin(url: str, *statements: str) -> None:
-    admin = create_async_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            for statement in statements:
-                await conn.execute(text(statement))
-    finally:
-        await admin.dispose()
-
-
 @pytest.fixture(params=databases.BACKENDS)
 async def fresh_engine(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[AsyncEngine]:
     """An empty database of its own: a SQLite file, and PostgreSQL beside TEST_DATABASE_URL's when set."""
@@ -71,11 +61,11 @@ async def fresh_engine(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIt
         return
     url = databases.POSTGRES_URL or ""
     name = f"{make_url(url).database}_demo_seed"
-    await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    await databases.admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     engine = await _fresh_engine(make_url(url).set(database=name).render_as_string(hide_password=False))
     yield engine
     await engine.dispose()
-    await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await databases.admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _rows(engine: AsyncEngine, sql: str, **params: Any) -> list[Any]:

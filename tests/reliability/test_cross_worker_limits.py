@@ -18,13 +18,12 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.core.context import RequestContext
 from ansinh.core.db import create_engine
 from ansinh.core.settings import Settings
 from ansinh.demo.personas import AN, CLINIC_CLIENT_ID, CLINIC_SECRET, TUAN
 from ansinh.demo.runner import DEMO_PASSWORD
-from ansinh.identity.models import Account, SignInMethod
-from ansinh.identity.sessions import start_session
+from ansinh.identity.models import Account
+from tests.identity.test_passkeys import session_headers
 from tests.reliability.load import API, STAFF_CITIZEN_ID
 from tests.reliability.support import (
     SERVER_SECRET,
@@ -223,14 +222,8 @@ async def _fresh_session(settings: Settings, username: str) -> dict[str, str]:
     try:
         async with AsyncSession(engine, expire_on_commit=False) as db:
             account = (await db.exec(select(Account).where(Account.username == username))).one()
-            pair = await start_session(
-                db,
-                settings=settings,
-                account=account,
-                amr=SignInMethod.PASSWORD_OTP,
-                context=RequestContext(ip="127.0.0.1", user_agent="pytest"),
-            )
+            headers = await session_headers(db, settings, account)
             await db.commit()
     finally:
         await engine.dispose()
-    return {"Authorization": f"Bearer {pair.access_token}"}
+    return headers

@@ -17,9 +17,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from schemathesis import Case
 from schemathesis.schemas import APIOperation
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from ansinh.app import create_app
 from tests.security.conftest import ANONYMOUS, CITIZEN_A, CLINIC, HEAD, NO_CONSENT, STAFF, World
@@ -82,21 +80,11 @@ def fresh_sqlite(template: Path, folder: Path, name: str) -> str:
     return databases.sqlite_url(target)
 
 
-async def _admin(url: str, *statements: str) -> None:
-    admin = create_async_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            for statement in statements:
-                await conn.execute(text(statement))
-    finally:
-        await admin.dispose()
-
-
 def snapshot_postgres(url: str, template_name: str) -> None:
     """Save the world's database as a template; its sessions are closed first (CREATE DATABASE needs it alone)."""
     source = make_url(url).database
     asyncio.run(
-        _admin(
+        databases.admin_execute(
             url,
             f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{source}'",
             f'DROP DATABASE IF EXISTS "{template_name}" WITH (FORCE)',
@@ -108,7 +96,7 @@ def snapshot_postgres(url: str, template_name: str) -> None:
 def fresh_postgres(url: str, template_name: str, name: str) -> str:
     """A copy of the template for one operation (the previous operation's copy is dropped)."""
     asyncio.run(
-        _admin(
+        databases.admin_execute(
             url,
             f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
             f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"',
@@ -118,7 +106,7 @@ def fresh_postgres(url: str, template_name: str, name: str) -> str:
 
 
 def drop_postgres(url: str, *names: str) -> None:
-    asyncio.run(_admin(url, *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names)))
+    asyncio.run(databases.admin_execute(url, *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names)))
 
 
 # --- sending a case --------------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ invitee, staff or the clinic; anonymous for public operations) on a fresh copy o
 a bounded, derandomised number of Hypothesis examples. See docs/RELIABILITY.md, "Schema fuzzing".
 """
 
-import asyncio
 import os
 import time
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from ansinh.app import create_app
 from ansinh.core.settings import Settings
+from tests.conftest import fresh_database
 from tests.security import fuzz_support
 from tests.security.conftest import World
 from tests.support import databases
@@ -67,11 +67,7 @@ def _cases() -> list[Any]:
 @pytest.fixture(params=FUZZ_BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """tests/conftest.py's database, on the backends fuzzed here."""
-    if request.param == "sqlite":
-        return databases.copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
-    url = request.getfixturevalue("postgres_ready")
-    asyncio.run(databases.truncate_postgres(url))
-    return url
+    return fresh_database(request, tmp_path)
 
 
 @dataclass

@@ -33,7 +33,8 @@ def copy_sqlite(template: Path, folder: Path) -> str:
     return sqlite_url(target)
 
 
-async def _admin_execute(url: str, *statements: str) -> None:
+async def admin_execute(url: str, *statements: str) -> None:
+    """Run statements on the server's `postgres` database (CREATE/DROP DATABASE need to be outside any)."""
     admin = create_async_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
@@ -45,12 +46,12 @@ async def _admin_execute(url: str, *statements: str) -> None:
 
 def create_postgres_database(url: str, name: str) -> str:
     """Create an empty database beside ``url``'s and return its URL."""
-    asyncio.run(_admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_postgres_database(url: str, name: str) -> None:
-    asyncio.run(_admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def reset_postgres_schema(url: str) -> None:
