@@ -184,8 +184,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "request_context": Provide(provide_request_context, sync_to_thread=False),
             "store": Provide(lambda: store, use_cache=True, sync_to_thread=False),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
-            "key_rings": Provide(lambda: key_rings, use_cache=True, sync_to_thread=False),
-            "check_services": Provide(lambda: check_services, use_cache=True, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[RequestIdMiddleware],

@@ -2,9 +2,8 @@
 
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
-from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from ansinh.cards import keys, service
@@ -20,10 +19,9 @@ from ansinh.cards.schemas import (
 from ansinh.clinics import checks
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, ReadDb, Store
 from ansinh.core.pagination import Limit, Offset, Page
-from ansinh.identity.guards import requires_citizen, requires_staff
+from ansinh.identity.guards import requires_citizen, requires_staff, verified_caller
 
 NO_STORE = CacheControlHeader(no_store=True, private=True)
-KeyRings = NamedDependency[keys.KeyRingCache]
 CardToken = Annotated[str, QueryParameter(name="token", min_length=1, max_length=4096, description="A card token")]
 
 
@@ -36,23 +34,21 @@ class CardController(Controller):
     cache_control = NO_STORE
 
     @get("", operation_id="getCard")
-    async def card(self, principal: Caller, read_db: ReadDb) -> CardPublic:
+    async def card(self, request: Request, read_db: ReadDb) -> CardPublic:
         """The current health-insurance card."""
-        return await service.own_card(read_db, account_id=principal.account_id)
+        return await service.own_card(read_db, account_id=verified_caller(request).account_id)
 
     @post("/token", status_code=200, operation_id="createCardToken")
-    async def token(
-        self,
-        data: JSONBody[CardTokenRequest],
-        principal: Caller,
-        db_session: DbSession,
-        store: Store,
-        settings: AppSettings,
-        key_rings: KeyRings,
-    ) -> CardTokenPublic:
+    async def token(self, data: JSONBody[CardTokenRequest], request: Request, db_session: DbSession) -> CardTokenPublic:
         """A signed card token: online (3 minutes) or an offline pass (7 days)."""
+        state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
         return await service.issue_card_token(
-            db_session, store, settings=settings, account_id=principal.account_id, kind=data.kind, rings=key_rings
+            db_session,
+            state.store,
+            settings=state.settings,
+            account_id=verified_caller(request).account_id,
+            kind=data.kind,
+            rings=state.key_rings,
         )
 
     @get("/qr.svg", operation_id="getCardQrSvg", media_type="image/svg+xml")

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from litestar import Controller, Request, post
 from litestar.datastructures import CacheControlHeader
-from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 from pydantic import BaseModel, Field
@@ -14,11 +13,9 @@ from pydantic import BaseModel, Field
 from ansinh.clinics import checks
 from ansinh.clinics.schemas import CheckResponse, LookupRequest, VerifyRequest
 from ansinh.clinics.service import issue_clinic_token
-from ansinh.core.deps import AppSettings, Caller, Context, DbSession, ReadDb, Store
-from ansinh.identity.guards import requires_clinic
+from ansinh.core.deps import AppSettings, Context, DbSession, ReadDb, Store
+from ansinh.identity.guards import requires_clinic, verified_caller
 from ansinh.identity.schemas import ClinicTokenResponse
-
-CheckServicesDep = NamedDependency[checks.CheckServices]
 
 
 class ClientCredentialsForm(BaseModel):
@@ -80,31 +77,27 @@ class ClinicCheckController(Controller):
     cache_control = CacheControlHeader(no_store=True)
 
     @post("/verify", status_code=200, operation_id="clinicVerify")
-    async def verify(
-        self,
-        data: JSONBody[VerifyRequest],
-        principal: Caller,
-        read_db: ReadDb,
-        store: Store,
-        settings: AppSettings,
-        check_services: CheckServicesDep,
-    ) -> CheckResponse:
+    async def verify(self, data: JSONBody[VerifyRequest], request: Request, read_db: ReadDb) -> CheckResponse:
         """Verify a scanned card token: signature, expiry, then the card's status in the registry."""
+        state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
         return await checks.verify(
-            read_db, store, settings=settings, services=check_services, client_id=principal.subject, request=data
+            read_db,
+            state.store,
+            settings=state.settings,
+            services=state.check_services,
+            client_id=verified_caller(request).subject,
+            request=data,
         )
 
     @post("/lookup", status_code=200, operation_id="clinicLookup")
-    async def lookup(
-        self,
-        data: JSONBody[LookupRequest],
-        principal: Caller,
-        read_db: ReadDb,
-        store: Store,
-        settings: AppSettings,
-        check_services: CheckServicesDep,
-    ) -> CheckResponse:
+    async def lookup(self, data: JSONBody[LookupRequest], request: Request, read_db: ReadDb) -> CheckResponse:
         """Look a patient up by citizen ID or card number; name and birth date must match."""
+        state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
         return await checks.lookup(
-            read_db, store, settings=settings, services=check_services, client_id=principal.subject, request=data
+            read_db,
+            state.store,
+            settings=state.settings,
+            services=state.check_services,
+            client_id=verified_caller(request).subject,
+            request=data,
         )

@@ -97,6 +97,18 @@ async def requires_clinic(connection: ASGIConnection[Any, Any, Any, Any], _: Bas
     await _require_role(connection, "clinic")
 
 
+def verified_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The principal the route's guard verified, without a dependency to resolve.
+
+    The hottest handlers take ``request`` and one session instead of several dependencies: Litestar resolves two or
+    more dependencies in an anyio task group per request, a measurable share of a card read (docs/PERFORMANCE.md).
+    """
+    principal = connection.scope.get("auth")
+    if not isinstance(principal, Principal):  # a route without a guard: a programming error, refused safely
+        raise Unauthenticated(headers={"WWW-Authenticate": 'Bearer realm="ansinh"'})
+    return principal
+
+
 async def provide_principal(request: Request) -> Principal:
     """The dependency handlers take: the principal a guard has already verified."""
     return await authenticate(request)

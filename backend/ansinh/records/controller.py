@@ -2,14 +2,14 @@
 
 from typing import Annotated, Literal
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.params import QueryParameter
 
 from ansinh.core.deps import Caller, DbSession, ReadDb
 from ansinh.core.pagination import Limit, Offset, Page
 from ansinh.core.time import today_vn
-from ansinh.identity.guards import requires_citizen
+from ansinh.identity.guards import requires_citizen, verified_caller
 from ansinh.records import service
 from ansinh.records.schemas import (
     BenefitsPublic,
@@ -40,7 +40,7 @@ class RecordsController(Controller):
     @get("/contributions", operation_id="getContributions", cache_control=NO_STORE)
     async def contributions(
         self,
-        principal: Caller,
+        request: Request,
         read_db: ReadDb,
         from_month: FromMonth = None,
         to_month: ToMonth = None,
@@ -48,7 +48,7 @@ class RecordsController(Controller):
     ) -> ContributionsPublic:
         """Contribution periods, newest first, with paid months, SI time, arrears and the salary average."""
         history = await service.contributions(
-            read_db, account_id=principal.account_id, from_month=from_month, to_month=to_month
+            read_db, account_id=verified_caller(request).account_id, from_month=from_month, to_month=to_month
         )
         if export == "csv":
             return Response(  # type: ignore[return-value]
