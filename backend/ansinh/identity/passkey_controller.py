@@ -3,11 +3,12 @@
 import dataclasses
 from typing import Annotated, Any
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import JSONBody
 from pydantic import BaseModel, Field, StringConstraints
 
+from ansinh.core.context import provide_request_context
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.core.params import RowId
 from ansinh.identity import passkeys
@@ -99,33 +100,29 @@ class PasskeyController(Controller):
         return passkeys.to_public(passkey)
 
     @post("/authentication/options", status_code=200, operation_id="passkeySignInOptions", cache_control=NO_STORE)
-    async def authentication_options(
-        self,
-        store: Store,
-        settings: AppSettings,
-        request_context: Context,
-    ) -> CeremonyOptions:
+    async def authentication_options(self, request: Request) -> CeremonyOptions:
         """Start a usernameless passkey sign-in."""
-        ceremony_id, options = await passkeys.authentication_options(store, settings=settings, context=request_context)
+        # The sign-in handlers read the app's constants instead of resolving them as dependencies (hot path:
+        # Litestar resolves two or more dependencies in a task group per request; docs/PERFORMANCE.md).
+        state = request.app.state
+        ceremony_id, options = await passkeys.authentication_options(
+            state.store, settings=state.settings, context=provide_request_context(request)
+        )
         return CeremonyOptions(ceremony_id=ceremony_id, publicKey=options)
 
     @post("/authentication", status_code=200, operation_id="passkeySignIn", cache_control=NO_STORE)
     async def authenticate(
-        self,
-        data: JSONBody[PasskeyAssertion],
-        db_session: DbSession,
-        store: Store,
-        settings: AppSettings,
-        request_context: Context,
+        self, data: JSONBody[PasskeyAssertion], request: Request, db_session: DbSession
     ) -> TokenResponse:
         """Verify the passkey assertion and open a session (works while password sign-in is locked)."""
+        state = request.app.state
         pair = await passkeys.authenticate(
             db_session,
-            store,
-            settings=settings,
+            state.store,
+            settings=state.settings,
             ceremony_id=data.ceremony_id,
             credential=data.credential,
-            context=request_context,
+            context=provide_request_context(request),
         )
         return TokenResponse(**dataclasses.asdict(pair))
 
