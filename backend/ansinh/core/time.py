@@ -20,6 +20,7 @@ def today_vn(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(VN_TZ).date()
 
 
+@lru_cache(maxsize=8192)  # a few hundred distinct months, parsed thousands of times by the contribution summaries
 def parse_month(value: str) -> tuple[int, int]:
     """Parse ``YYYY-MM`` into (year, month); ValueError otherwise."""
     match = MONTH_RE.match(value)

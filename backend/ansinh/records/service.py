@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.clinics.models import MedicalFacility
 from ansinh.core.errors import InvalidInput
 from ansinh.core.pagination import fetch_page
-from ansinh.core.time import iter_months, months_between, parse_month
+from ansinh.core.time import iter_months, month_str, months_between, parse_month
 from ansinh.identity.models import Person
 from ansinh.identity.service import citizen_person, citizen_person_id
 from ansinh.records import rules
@@ -178,12 +178,13 @@ def _spans(periods: list[PeriodRow]) -> list[tuple[str, str]]:
 
 def monthly_salaries(periods: list[PeriodRow], fund: str = RS) -> list[tuple[str, int]]:
     """(month, SI salary) of every paid month covering ``fund``, oldest first; concurrent jobs add up."""
-    by_month: dict[str, int] = defaultdict(int)
+    by_month: dict[int, int] = defaultdict(int)  # month index → salary: integers, formatted once at the end
     for period in periods:
         if period.paid and fund in period.funds:
-            for month in iter_months(period.from_month, period.to_month):
-                by_month[month] += period.salary_base
-    return sorted(by_month.items())
+            first, last = parse_month(period.from_month), parse_month(period.to_month)
+            for index in range(first[0] * 12 + first[1] - 1, last[0] * 12 + last[1]):
+                by_month[index] += period.salary_base
+    return [(month_str(index // 12, index % 12 + 1), salary) for index, salary in sorted(by_month.items())]
 
 
 def salary_average(periods: list[PeriodRow]) -> SalaryAverage | None:
