@@ -176,20 +176,25 @@ def _spans(periods: list[PeriodRow]) -> list[tuple[str, str]]:
     return [(p.from_month, p.to_month) for p in periods]
 
 
-def monthly_salaries(periods: list[PeriodRow], fund: str = RS) -> list[tuple[str, int]]:
-    """(month, SI salary) of every paid month covering ``fund``, oldest first; concurrent jobs add up."""
+def monthly_salaries(periods: list[PeriodRow], fund: str = RS, *, last: int | None = None) -> list[tuple[str, int]]:
+    """(month, SI salary) of every paid month covering ``fund``, oldest first; concurrent jobs add up.
+
+    With ``last``, only the latest that many months."""
     by_month: dict[int, int] = defaultdict(int)  # month index → salary: integers, formatted once at the end
     for period in periods:
         if period.paid and fund in period.funds:
-            first, last = parse_month(period.from_month), parse_month(period.to_month)
-            for index in range(first[0] * 12 + first[1] - 1, last[0] * 12 + last[1]):
+            (y1, m1), (y2, m2) = parse_month(period.from_month), parse_month(period.to_month)
+            for index in range(y1 * 12 + m1 - 1, y2 * 12 + m2):
                 by_month[index] += period.salary_base
-    return [(month_str(index // 12, index % 12 + 1), salary) for index, salary in sorted(by_month.items())]
+    months = sorted(by_month.items())
+    if last is not None:
+        months = months[-last:]  # only those are formatted: an average needs six, not forty years of them
+    return [(month_str(index // 12, index % 12 + 1), salary) for index, salary in months]
 
 
 def salary_average(periods: list[PeriodRow]) -> SalaryAverage | None:
     """The average of the last six paid months' SI salaries (revaluation 1.0 until a table is loaded)."""
-    last = monthly_salaries(periods)[-SALARY_AVERAGE_MONTHS:]
+    last = monthly_salaries(periods, last=SALARY_AVERAGE_MONTHS)
     if not last:
         return None
     result = rules.average_salary(last)
