@@ -179,16 +179,23 @@ def _spans(periods: list[PeriodRow]) -> list[tuple[str, str]]:
 def monthly_salaries(periods: list[PeriodRow], fund: str = RS, *, last: int | None = None) -> list[tuple[str, int]]:
     """(month, SI salary) of every paid month covering ``fund``, oldest first; concurrent jobs add up.
 
-    With ``last``, only the latest that many months."""
-    by_month: dict[int, int] = defaultdict(int)  # month index → salary: integers, formatted once at the end
+    With ``last``, only the latest that many months.
+    """
+    spans = []  # (first, last month index, salary): integers, formatted once at the end
     for period in periods:
         if period.paid and fund in period.funds:
             (y1, m1), (y2, m2) = parse_month(period.from_month), parse_month(period.to_month)
-            for index in range(y1 * 12 + m1 - 1, y2 * 12 + m2):
-                by_month[index] += period.salary_base
+            spans.append((y1 * 12 + m1 - 1, y2 * 12 + m2 - 1, period.salary_base))
+    # One of the latest ``last`` months lies within the last ``last`` months of a period that covers it (else that
+    # period's own later months would outrank it): an average over six months looks at six per period, not at
+    # forty years of them.
+    by_month: dict[int, int] = defaultdict(int)
+    for start, end, salary in spans:
+        for index in range(start if last is None else max(start, end - last + 1), end + 1):
+            by_month[index] += salary
     months = sorted(by_month.items())
     if last is not None:
-        months = months[-last:]  # only those are formatted: an average needs six, not forty years of them
+        months = months[-last:]
     return [(month_str(index // 12, index % 12 + 1), salary) for index, salary in months]
 
 
