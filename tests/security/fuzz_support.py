@@ -30,13 +30,6 @@ BASE_URL = "http://testserver.local"
 # the path parameters point at); public operations are fuzzed anonymously.
 CALLER_PREFERENCE = (CITIZEN_A, HEAD, NO_CONSENT, STAFF, CLINIC)
 
-# Operations left out, each with its reason.
-EXCLUDED: dict[str, str] = {
-    "GET /api/v1/dev/outbox": "dev-only route (absent in prod): the dev OTP outbox",
-    "POST /api/v1/dev/payments/{payment_id}/simulate": "dev-only route (absent in prod): the simulated provider",
-}
-
-
 def load_schema() -> Any:
     """The OpenAPI document the app serves at /schema/openapi.json, as a Schemathesis schema (no request needed)."""
     app = create_app(_collection_settings("dev"))

@@ -56,12 +56,7 @@ OPERATIONS = {op.label: op for op in fuzz_support.operations(SCHEMA)}
 
 
 def _cases() -> list[Any]:
-    return [
-        pytest.param(label, id=label, marks=pytest.mark.skip(reason=fuzz_support.EXCLUDED[label]))
-        if label in fuzz_support.EXCLUDED
-        else pytest.param(label, id=label)
-        for label in OPERATIONS
-    ]
+    return [pytest.param(label, id=label) for label in OPERATIONS]
 
 
 @pytest.fixture(params=FUZZ_BACKENDS)

@@ -69,6 +69,7 @@ DOMAIN_STATUSES: dict[str, tuple[int, ...]] = {
     "declineHouseholdInvitation": (409,),
     "createHouseholdPayment": (403, 404, 409, 422, 503),
     "paymentCallback": (400, 401, 404, 503),
+    "simulatePayment": (409,),  # dev only: the provider's callback for a payment already settled
     # applications: one open per kind, transitions, idempotency keys, a live card needed
     "fileApplication": (409,),
     "withdrawMyApplication": (409,),
