@@ -209,7 +209,3 @@ class KeyRingCache:
             self._ring = await load_key_ring(db, kek_secret=kek_secret)
             self._until = time.monotonic() + self.ttl_seconds
         return self._ring
-
-    def clear(self) -> None:
-        """Forget the ring (after a rotation made by this process)."""
-        self._ring = None

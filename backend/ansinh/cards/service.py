@@ -59,9 +59,6 @@ class InvalidCardToken(InvalidInput):
     default_vi = "Mã thẻ không hợp lệ hoặc đã hết hạn; hãy làm mới mã trong ứng dụng."
 
 
-# --- the citizen's card -------------------------------------------------------------------------------------------
-
-
 # --- hot reads in SQLAlchemy Core ---------------------------------------------------------------------------------
 # The card screen, card tokens and clinic checks read a card with its holder and facility on every request. Built once
 # with bound parameters and run on the connection, such a read costs ~170 µs of CPU instead of ~480 µs through the ORM
@@ -102,6 +99,9 @@ _OWN_LIVE_CARD = (
     .order_by(_CARD.c.issued_at.desc())
     .limit(1)
 )
+
+
+# --- the citizen's card -------------------------------------------------------------------------------------------
 
 
 def card_with_holder() -> Any:
@@ -169,13 +169,11 @@ def card_public(card: HealthInsuranceCard, person: Person, facility: MedicalFaci
     )
 
 
-async def card_of_person(
-    db: AsyncSession, *, person_id: int, now: datetime | None = None, missing: NoCard | None = None
-) -> CardPublic:
+async def card_of_person(db: AsyncSession, *, person_id: int, now: datetime | None = None) -> CardPublic:
     """A person's current card (callers have already decided the caller may see it)."""
     found = await live_card(db, person_id=person_id)
     if found is None:
-        raise missing or NoCard("No health-insurance card on record.", "Chưa có thẻ BHYT trong hệ thống.")
+        raise NoCard("No health-insurance card on record.", "Chưa có thẻ BHYT trong hệ thống.")
     return card_public(*found, today=today_vn(now))
 
 
@@ -213,8 +211,12 @@ async def issue_card_token(
     )
     if standing is not CheckResult.VALID:
         raise CardNotInForce(extra={"result": standing.value, "status": card.status})
-    rings = rings or keys.KeyRingCache(ttl_seconds=0)
-    ring = await rings.get(db, kek_secret=settings.signing_kek_secret, now=asked_at)
+    kek_secret = settings.signing_kek_secret
+    ring = await (
+        rings.get(db, kek_secret=kek_secret, now=asked_at)
+        if rings
+        else keys.load_key_ring(db, kek_secret=kek_secret, now=now)
+    )
     payload = token_payload(card, person, facility, issuer=settings.public_url, now=now, kind=kind)
     token = sign_card_token(payload, private_key=ring.signing_key, kid=ring.signing_kid)
     return CardTokenPublic(

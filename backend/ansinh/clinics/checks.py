@@ -263,9 +263,7 @@ async def _run_check(
     try:
         verdict = await judge(now)
         found = verdict.found
-        # The reads are done: hand the connection back before waiting for the group commit (close() keeps the
-        # loaded rows usable, detached; a rollback would expire them).
-        await db.close()
+        await db.close()  # the reads are done: hand the connection back before waiting for the group commit
         tell_holder = found is not None and verdict.result.valid and verdict.holder_wants_notice
         check_id = await services.recorder.record(
             ScanRecord(
