@@ -205,16 +205,21 @@ def handle_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError)
 _UNAVAILABLE_SQLSTATES = ("08", "57P")
 
 
+def _sqlstate(exc: BaseException) -> str:
+    """The SQLSTATE of the driver error under ``exc`` (asyncpg's ``sqlstate``, psycopg's ``pgcode``), or ""."""
+    orig = getattr(exc, "orig", None)
+    return str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` says the database cannot be reached (down, restarting, connection lost), not a bad query."""
     if isinstance(exc, ConnectionError | PoolTimeout):  # asyncpg's refused connect is raised unwrapped
         return True
     if isinstance(exc, DBAPIError):
-        sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
         return (
             exc.connection_invalidated
             or isinstance(exc, OperationalError)
-            or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+            or _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES)
         )
     return False
 
@@ -229,8 +234,7 @@ def handle_database_error(request: Request[Any, Any, Any], exc: Exception) -> Re
     Text PostgreSQL refuses (a NUL byte typed into any field) is a 400: a safety net under the schemas, which check
     the fields they know to be at risk.
     """
-    sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")
-    if sqlstate in _UNSTORABLE_TEXT_SQLSTATES:
+    if _sqlstate(exc) in _UNSTORABLE_TEXT_SQLSTATES:
         return handle_domain_error(
             request,
             InvalidInput(
