@@ -31,6 +31,7 @@ from ansinh.core.db import create_engine, read_session_factory, session_factory
 from ansinh.core.errors import EXCEPTION_HANDLERS
 from ansinh.core.logging import RequestIdMiddleware, configure_logging
 from ansinh.core.openapi import document_problems
+from ansinh.core.reads import create_reads
 from ansinh.core.security import MAX_REQUEST_BODY, HashedSwaggerRenderPlugin, security_headers_hook
 from ansinh.core.settings import Settings, get_settings
 from ansinh.core.store import create_store
@@ -122,12 +123,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sessions = session_factory(engine)
     otp_sender = _otp_sender(settings)
     key_rings = KeyRingCache()
+    reads = create_reads(settings, engine.execution_options(isolation_level="AUTOCOMMIT"))
     check_services = CheckServices(recorder=CheckRecorder(sessions), key_rings=key_rings)
     state: dict[str, Any] = {
         "settings": settings,
         "engine": engine,
         "session_factory": sessions,
         "read_session_factory": read_session_factory(engine),
+        "reads": reads,
         "store": store,
         "key_rings": key_rings,
         "check_services": check_services,
@@ -199,6 +202,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Queued scans are written first.
         on_shutdown=[
             check_services.recorder.drain,
+            reads.close,
             engine.dispose,
             store.close,
             *([otp_sender.close] if isinstance(otp_sender, WebhookSender) else []),

@@ -17,7 +17,8 @@ from ansinh.cards.schemas import (
     CardTokenRequest,
 )
 from ansinh.clinics import checks
-from ansinh.core.deps import AppSettings, Caller, Context, DbSession, ReadDb, Store
+from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
+from ansinh.core.openapi import HOT_READS
 from ansinh.core.pagination import Limit, Offset, Page
 from ansinh.identity.guards import requires_citizen, requires_staff, verified_caller
 
@@ -33,10 +34,10 @@ class CardController(Controller):
     guards = [requires_citizen]
     cache_control = NO_STORE
 
-    @get("", operation_id="getCard")
-    async def card(self, request: Request, read_db: ReadDb) -> CardPublic:
+    @get("", operation_id="getCard", opt={HOT_READS: True})
+    async def card(self, request: Request) -> CardPublic:
         """The current health-insurance card."""
-        return await service.own_card(read_db, account_id=verified_caller(request).account_id)
+        return await service.own_card(request.app.state.reads, account_id=verified_caller(request).account_id)
 
     @post("/token", status_code=200, operation_id="createCardToken")
     async def token(self, data: JSONBody[CardTokenRequest], request: Request, db_session: DbSession) -> CardTokenPublic:
@@ -44,6 +45,7 @@ class CardController(Controller):
         state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
         return await service.issue_card_token(
             db_session,
+            state.reads,
             state.store,
             settings=state.settings,
             account_id=verified_caller(request).account_id,

@@ -26,12 +26,13 @@ from ansinh.core.context import RequestContext
 from ansinh.core.db import savepoint
 from ansinh.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.reads import ReadQuery, Reads, Row
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
 from ansinh.identity.audit import record_event
 from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
-from ansinh.identity.service import birth_date_text, citizen_person_id
+from ansinh.identity.service import birth_date_text, citizen_person_id, read_citizen_person_id
 
 # The app refreshes its online code every minute; a generous budget still stops token farming.
 TOKEN_LIMIT = Limit(count=30, window=60)
@@ -59,10 +60,9 @@ class InvalidCardToken(InvalidInput):
     default_vi = "Mã thẻ không hợp lệ hoặc đã hết hạn; hãy làm mới mã trong ứng dụng."
 
 
-# --- hot reads in SQLAlchemy Core ---------------------------------------------------------------------------------
-# The card screen, card tokens and clinic checks read a card with its holder and facility on every request. Built once
-# with bound parameters and run on the connection, such a read costs ~170 µs of CPU instead of ~480 µs through the ORM
-# (bench/, docs/PERFORMANCE.md). Rows come back as plain attribute objects with the tables' column names.
+# --- hot reads ----------------------------------------------------------------------------------------------------
+# The card screen, card tokens and clinic checks read a card with its holder and facility on every request: one
+# prepared statement (core/reads.py), whose rows come back as plain attribute objects with the tables' column names.
 
 _CARD, _PERSON, _FACILITY = HealthInsuranceCard.__table__, Person.__table__, MedicalFacility.__table__  # type: ignore[attr-defined]
 _PARTS = (("c_", _CARD), ("p_", _PERSON), ("f_", _FACILITY))
@@ -78,16 +78,15 @@ def card_rows(*extra: Any) -> Any:
     )
 
 
-def split_card_row(row: Any) -> tuple[Any, Any, Any]:
+def split_card_row(values: Row) -> tuple[Any, Any, Any]:
     """(card, person, facility) objects from a ``card_rows`` row; attribute names are the columns'."""
-    values = row._mapping
     return tuple(  # type: ignore[return-value]
         SimpleNamespace(**{column.name: values[f"{prefix}{column.name}"] for column in table.c})
         for prefix, table in _PARTS
     )
 
 
-_OWN_LIVE_CARD = (
+_OWN_LIVE_CARD = ReadQuery(
     card_rows()
     .join(_ACCOUNT := Account.__table__, _ACCOUNT.c.person_id == _PERSON.c.id)  # type: ignore[attr-defined]
     .where(
@@ -177,23 +176,23 @@ async def card_of_person(db: AsyncSession, *, person_id: int, now: datetime | No
     return card_public(*found, today=today_vn(now))
 
 
-async def _own_live_card(db: AsyncSession, *, account_id: int) -> tuple[HealthInsuranceCard, Person, MedicalFacility]:
+async def _own_live_card(reads: Reads, *, account_id: int) -> tuple[HealthInsuranceCard, Person, MedicalFacility]:
     """The signed-in citizen's live card with holder and facility, in one query (the hottest citizen path)."""
-    connection = await db.connection()
-    row = (await connection.execute(_OWN_LIVE_CARD, {"account_id": account_id})).first()
+    row = await reads.one(_OWN_LIVE_CARD, account_id=account_id)
     if row is None:
-        await citizen_person_id(db, account_id=account_id)  # 401 when the account is gone or disabled
+        await read_citizen_person_id(reads, account_id=account_id)  # 401 when the account is gone or disabled
         raise NoCard()
     return split_card_row(row)
 
 
-async def own_card(db: AsyncSession, *, account_id: int, now: datetime | None = None) -> CardPublic:
+async def own_card(reads: Reads, *, account_id: int, now: datetime | None = None) -> CardPublic:
     """The signed-in citizen's current card."""
-    return card_public(*await _own_live_card(db, account_id=account_id), today=today_vn(now))
+    return card_public(*await _own_live_card(reads, account_id=account_id), today=today_vn(now))
 
 
 async def issue_card_token(
     db: AsyncSession,
+    reads: Reads,
     store: SharedStore,
     *,
     settings: Settings,
@@ -205,7 +204,7 @@ async def issue_card_token(
     """Sign a fresh online code (3 minutes) or offline pass (7 days, never past the card's valid-to day)."""
     asked_at, now = now, now or utcnow()
     await hit(store, f"card-token:{account_id}", TOKEN_LIMIT)
-    card, person, facility = await _own_live_card(db, account_id=account_id)
+    card, person, facility = await _own_live_card(reads, account_id=account_id)
     standing = card_standing(
         status=card.status, valid_from=card.valid_from, valid_to=card.valid_to, today=today_vn(now)
     )

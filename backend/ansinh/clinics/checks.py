@@ -27,6 +27,7 @@ from ansinh.clinics.schemas import CheckResponse, ClinicCard, LookupRequest, Ver
 from ansinh.core.errors import Forbidden
 from ansinh.core.pagination import fetch_page
 from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.reads import ReadQuery, Reads
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
@@ -142,29 +143,32 @@ def _card_and_notice_choice() -> Any:
     return query.outerjoin(_NOTICE, _NOTICE.c.person_id == _PERSON.c.id)
 
 
-# Built once: the check's reads run on the connection with bound parameters (docs/PERFORMANCE.md).
-_BY_SERIAL = _card_and_notice_choice().where(_CARD.c.serial == bindparam("serial"))
+# The check's reads are hot reads: prepared statements built once (core/reads.py).
+_BY_SERIAL = ReadQuery(_card_and_notice_choice().where(_CARD.c.serial == bindparam("serial")))
 # The live card first; a revoked one only tells "replaced", it is never shown.
 _LOOKUP_ORDER = ((_CARD.c.status == CardStatus.REVOKED.value), _CARD.c.issued_at.desc())
-_BY_CITIZEN_ID = (
+_BY_CITIZEN_ID = ReadQuery(
     _card_and_notice_choice().where(_PERSON.c.citizen_id == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
 )
-_BY_NUMBER = _card_and_notice_choice().where(_CARD.c.number == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
-_BY_LEGACY_CODE = (
+_BY_NUMBER = ReadQuery(
+    _card_and_notice_choice().where(_CARD.c.number == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
+)
+_BY_LEGACY_CODE = ReadQuery(
     _card_and_notice_choice().where(_CARD.c.legacy_code == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
 )
 
 
-async def _first_card(db: AsyncSession, query: Any, **params: object) -> tuple[CardRow, bool] | None:
+async def _first_card(reads: Reads, query: ReadQuery, **params: object) -> tuple[CardRow, bool] | None:
     """The first card row of ``query`` split into (card, person, facility), and the holder's notice choice."""
-    row = (await (await db.connection()).execute(query, params)).first()
+    row = await reads.one(query, **params)
     if row is None:
         return None
-    return split_card_row(row), bool(row.wants_notice)
+    return split_card_row(row), bool(row["wants_notice"])
 
 
 async def judge_token(
     db: AsyncSession,
+    reads: Reads,
     *,
     settings: Settings,
     token: str,
@@ -177,7 +181,7 @@ async def judge_token(
     check = check_card_token(token, ring.public_keys, now=now)
     if check.claims is None:
         return Verdict(check.result)
-    hit_row = await _first_card(db, _BY_SERIAL, serial=check.claims.card_serial)
+    hit_row = await _first_card(reads, _BY_SERIAL, serial=check.claims.card_serial)
     if hit_row is None or hit_row[0][0].number != check.claims.card_number:
         return Verdict(CheckResult.NO_SUCH_CARD, token_id=check.claims.token_id)
     found, wants_notice = hit_row
@@ -197,7 +201,7 @@ def normalise_name(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
-async def judge_lookup(db: AsyncSession, *, request: LookupRequest, now: datetime) -> Verdict:
+async def judge_lookup(reads: Reads, *, request: LookupRequest, now: datetime) -> Verdict:
     """Find the card by citizen ID or card number, then match name and birth date before telling anything."""
     if request.citizen_id is not None:
         identifier = request.citizen_id.strip()
@@ -212,7 +216,7 @@ async def judge_lookup(db: AsyncSession, *, request: LookupRequest, now: datetim
             query = _BY_LEGACY_CODE
         else:
             return Verdict(CheckResult.MALFORMED_ID)
-    hit_row = await _first_card(db, query, value=identifier)
+    hit_row = await _first_card(reads, query, value=identifier)
     if hit_row is None:
         return Verdict(CheckResult.NO_SUCH_CARD)
     found, wants_notice = hit_row
@@ -305,6 +309,7 @@ def _response(verdict: Verdict, *, method: CheckMethod, checked_at: datetime, ch
 
 async def verify(
     db: AsyncSession,
+    reads: Reads,
     store: SharedStore,
     *,
     settings: Settings,
@@ -317,7 +322,7 @@ async def verify(
 
     async def judge(at: datetime) -> Verdict:
         return await judge_token(
-            db, settings=settings, token=request.token.strip(), now=at, rings=services.key_rings, asked_at=now
+            db, reads, settings=settings, token=request.token.strip(), now=at, rings=services.key_rings, asked_at=now
         )
 
     return await _run_check(
@@ -337,6 +342,7 @@ async def verify(
 
 async def lookup(
     db: AsyncSession,
+    reads: Reads,
     store: SharedStore,
     *,
     settings: Settings,
@@ -348,7 +354,7 @@ async def lookup(
     """The check by citizen ID or card number with name and birth date (e.g. read from the chip ID card)."""
 
     async def judge(at: datetime) -> Verdict:
-        return await judge_lookup(db, request=request, now=at)
+        return await judge_lookup(reads, request=request, now=at)
 
     subject = [request.citizen_id, request.card_number, request.full_name, request.date_of_birth]
     return await _run_check(

@@ -82,6 +82,7 @@ class ClinicCheckController(Controller):
         state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
         return await checks.verify(
             read_db,
+            state.reads,
             state.store,
             settings=state.settings,
             services=state.check_services,
@@ -95,6 +96,7 @@ class ClinicCheckController(Controller):
         state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
         return await checks.lookup(
             read_db,
+            state.reads,
             state.store,
             settings=state.settings,
             services=state.check_services,

@@ -4,6 +4,7 @@ import logging
 from http import HTTPStatus
 from typing import Any, ClassVar
 
+from asyncpg.exceptions import PostgresError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -206,15 +207,21 @@ _UNAVAILABLE_SQLSTATES = ("08", "57P")
 
 
 def _sqlstate(exc: BaseException) -> str:
-    """The SQLSTATE of the driver error under ``exc`` (asyncpg's ``sqlstate``, psycopg's ``pgcode``), or ""."""
-    orig = getattr(exc, "orig", None)
-    return str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    """The SQLSTATE of the driver error ``exc`` or the one SQLAlchemy wraps (asyncpg's ``sqlstate``, psycopg's
+    ``pgcode``), or ""."""
+    for error in (exc, getattr(exc, "orig", None)):
+        code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+        if code:
+            return str(code)
+    return ""
 
 
 def database_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` says the database cannot be reached (down, restarting, connection lost), not a bad query."""
     if isinstance(exc, ConnectionError | PoolTimeout):  # asyncpg's refused connect is raised unwrapped
         return True
+    if isinstance(exc, PostgresError):  # raw asyncpg errors (the hot reads' own connections, core/reads.py)
+        return _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES)
     if isinstance(exc, DBAPIError):
         return (
             exc.connection_invalidated
@@ -267,6 +274,7 @@ EXCEPTION_HANDLERS = {
     IntegrityError: handle_integrity_error,
     DBAPIError: handle_database_error,
     ConnectionError: handle_database_error,
+    PostgresError: handle_database_error,
     PoolTimeout: handle_database_error,
     Exception: handle_unexpected,
 }

@@ -96,6 +96,9 @@ SUCCESS_MEDIA_TYPE: dict[str, str] = {
 }
 
 
+# Set in a handler's ``opt`` when it reads the database through ``state.reads`` (core/reads.py), not a session.
+HOT_READS = "hot_reads"
+
 # Handler arguments Litestar fills from the connection itself, never from a validated parameter.
 _RESERVED_KWARGS = frozenset(
     {"self", "data", "request", "state", "scope", "socket", "headers", "cookies", "query", "body"}
@@ -123,7 +126,7 @@ def _statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> set[int]:
     dependencies = set(handler.resolve_dependencies())
     if any(name not in dependencies and name not in _RESERVED_KWARGS for name in signature):
         statuses.add(400)  # query, header or path parameters are validated
-    if {"db_session", "read_db"} & set(signature):
+    if {"db_session", "read_db"} & set(signature) or handler.opt.get(HOT_READS):
         statuses.add(503)  # the database is unreachable (restart, failover): retry after Retry-After
     return statuses
 

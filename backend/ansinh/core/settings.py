@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     otp_webhook_url: str | None = None  # SMS/e-mail gateway that delivers one-time codes
     otp_webhook_token: str | None = None
     db_pool_size: int = Field(default=20, ge=1, description="PostgreSQL connections per worker")
+    db_read_pool_size: int = Field(
+        default=10, ge=1, description="PostgreSQL connections per worker for the hot reads (core/reads.py)"
+    )
     db_echo: bool = False
     log_level: str = "INFO"
     log_json: bool = True

@@ -13,6 +13,7 @@ from ansinh.core.context import RequestContext
 from ansinh.core.errors import Conflict, InvalidInput, TooManyRequests, Unauthenticated
 from ansinh.core.passwords import hash_password, verify_password
 from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.reads import ReadQuery, Reads
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import utcnow
@@ -421,10 +422,22 @@ _CITIZEN_PERSON_ID = select(_ACCOUNT.c.person_id).where(
 )
 
 
+_CITIZEN_PERSON_ID_READ = ReadQuery(_CITIZEN_PERSON_ID)
+
+
 async def citizen_person_id(db: AsyncSession, *, account_id: int) -> int:
-    """The person id of a citizen account (one small query)."""
+    """The person id of a citizen account (one small query); 401 when the account is gone or disabled."""
     connection = await db.connection()
-    person_id = (await connection.execute(_CITIZEN_PERSON_ID, {"account_id": account_id})).scalar()
+    return _person_id_or_401((await connection.execute(_CITIZEN_PERSON_ID, {"account_id": account_id})).scalar())
+
+
+async def read_citizen_person_id(reads: Reads, *, account_id: int) -> int:
+    """``citizen_person_id`` as a hot read (core/reads.py), for handlers that hold no session."""
+    row = await reads.one(_CITIZEN_PERSON_ID_READ, account_id=account_id)
+    return _person_id_or_401(row["person_id"] if row else None)
+
+
+def _person_id_or_401(person_id: int | None) -> int:
     if person_id is None:
         raise Unauthenticated()
     return int(person_id)

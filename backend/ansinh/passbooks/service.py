@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.cards import keys
 from ansinh.core.errors import DomainError, InvalidInput
 from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.reads import session_reads
 from ansinh.core.settings import Settings
 from ansinh.core.signing import public_key_from_jwk
 from ansinh.core.store import SharedStore
@@ -66,7 +67,12 @@ class PassbookFile:
 async def _statement(
     db: AsyncSession, person: Person, *, from_month: str | None, to_month: str | None, now: datetime | None
 ) -> Statement:
-    periods = await load_periods(db, person_id=person.id, from_month=from_month, to_month=to_month)  # type: ignore[arg-type]
+    periods = await load_periods(
+        await session_reads(db),
+        person_id=person.id,
+        from_month=from_month,
+        to_month=to_month,  # type: ignore[arg-type]
+    )
     first, last = resolve_period(periods, from_month=from_month, to_month=to_month, today=today_vn(now))
     return build_statement(
         periods,

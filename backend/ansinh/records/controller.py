@@ -6,7 +6,8 @@ from litestar import Controller, Request, Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.params import QueryParameter
 
-from ansinh.core.deps import Caller, DbSession, ReadDb
+from ansinh.core.deps import Caller, DbSession
+from ansinh.core.openapi import HOT_READS
 from ansinh.core.pagination import Limit, Offset, Page
 from ansinh.core.time import today_vn
 from ansinh.identity.guards import requires_citizen, verified_caller
@@ -37,18 +38,20 @@ class RecordsController(Controller):
     guards = [requires_citizen]
     cache_control = CacheControlHeader(no_store=True, private=True)
 
-    @get("/contributions", operation_id="getContributions", cache_control=NO_STORE)
+    @get("/contributions", operation_id="getContributions", cache_control=NO_STORE, opt={HOT_READS: True})
     async def contributions(
         self,
         request: Request,
-        read_db: ReadDb,
         from_month: FromMonth = None,
         to_month: ToMonth = None,
         export: ExportFormat = "json",
     ) -> ContributionsPublic:
         """Contribution periods, newest first, with paid months, SI time, arrears and the salary average."""
         history = await service.contributions(
-            read_db, account_id=verified_caller(request).account_id, from_month=from_month, to_month=to_month
+            request.app.state.reads,
+            account_id=verified_caller(request).account_id,
+            from_month=from_month,
+            to_month=to_month,
         )
         if export == "csv":
             return Response(  # type: ignore[return-value]

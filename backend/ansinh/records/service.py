@@ -13,9 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.clinics.models import MedicalFacility
 from ansinh.core.errors import InvalidInput
 from ansinh.core.pagination import fetch_page
+from ansinh.core.reads import ReadQuery, Reads, session_reads
 from ansinh.core.time import iter_months, month_str, months_between, parse_month
 from ansinh.identity.models import Person
-from ansinh.identity.service import citizen_person, citizen_person_id
+from ansinh.identity.service import citizen_person, citizen_person_id, read_citizen_person_id
 from ansinh.records import rules
 from ansinh.records.models import (
     Benefit,
@@ -122,7 +123,7 @@ def parse_window(from_month: str | None, to_month: str | None) -> tuple[str | No
 
 _PERIOD = ContributionPeriod.__table__  # type: ignore[attr-defined]
 _EMPLOYER = Employer.__table__  # type: ignore[attr-defined]
-# A 40-year history is read on every visit of the contributions screen: Core columns, no ORM objects per row.
+# A 40-year history is read on every visit of the contributions screen: a hot read (core/reads.py) of Core columns.
 _PERIODS = (
     select(
         _PERIOD.c.from_month,
@@ -141,32 +142,37 @@ _PERIODS = (
     .where(_PERIOD.c.person_id == bindparam("person_id"))
     .order_by(_PERIOD.c.from_month.desc(), _PERIOD.c.to_month.desc(), _PERIOD.c.id)
 )
+# One prepared statement per window shape: (from given, to given). YYYY-MM strings sort as months do.
+_PERIODS_IN_WINDOW = {
+    (False, False): ReadQuery(_PERIODS),
+    (True, False): ReadQuery(_PERIODS.where(_PERIOD.c.to_month >= bindparam("from_month"))),
+    (False, True): ReadQuery(_PERIODS.where(_PERIOD.c.from_month <= bindparam("to_month"))),
+    (True, True): ReadQuery(
+        _PERIODS.where(_PERIOD.c.to_month >= bindparam("from_month"), _PERIOD.c.from_month <= bindparam("to_month"))
+    ),
+}
 
 
 async def load_periods(
-    db: AsyncSession, *, person_id: int, from_month: str | None = None, to_month: str | None = None
+    reads: Reads, *, person_id: int, from_month: str | None = None, to_month: str | None = None
 ) -> list[PeriodRow]:
     """Every period of a person with its employer, newest first, in one query; clipped to the window."""
-    query = _PERIODS
-    # YYYY-MM strings sort as months do.
-    if from_month:
-        query = query.where(_PERIOD.c.to_month >= from_month)
-    if to_month:
-        query = query.where(_PERIOD.c.from_month <= to_month)
-    rows = (await (await db.connection()).execute(query, {"person_id": person_id})).all()
+    window = {"from_month": from_month, "to_month": to_month}
+    query = _PERIODS_IN_WINDOW[bool(from_month), bool(to_month)]
+    rows = await reads.all(query, person_id=person_id, **{k: v for k, v in window.items() if v})
     return [
         PeriodRow(
-            from_month=max(row.from_month, from_month) if from_month else row.from_month,
-            to_month=min(row.to_month, to_month) if to_month else row.to_month,
-            scheme=row.scheme,
-            salary_base=row.salary_base,
-            funds=tuple(code for code in row.funds.split(",") if code),
-            employer_amount=row.employer_amount,
-            employee_amount=row.employee_amount,
-            status=row.status,
-            employer_code=row.code,
-            employer_name=row.name,
-            wage_region=row.wage_region,
+            from_month=max(row["from_month"], from_month) if from_month else row["from_month"],
+            to_month=min(row["to_month"], to_month) if to_month else row["to_month"],
+            scheme=row["scheme"],
+            salary_base=row["salary_base"],
+            funds=tuple(code for code in row["funds"].split(",") if code),
+            employer_amount=row["employer_amount"],
+            employee_amount=row["employee_amount"],
+            status=row["status"],
+            employer_code=row["code"],
+            employer_name=row["name"],
+            wage_region=row["wage_region"],
         )
         for row in rows
     ]
@@ -271,12 +277,12 @@ def period_public(period: PeriodRow) -> ContributionPeriodPublic:
 
 
 async def contributions(
-    db: AsyncSession, *, account_id: int, from_month: str | None = None, to_month: str | None = None
+    reads: Reads, *, account_id: int, from_month: str | None = None, to_month: str | None = None
 ) -> ContributionsPublic:
     """The citizen's contribution periods (newest first) and their summary, over the window asked for."""
     from_month, to_month = parse_window(from_month, to_month)
-    person_id = await citizen_person_id(db, account_id=account_id)
-    periods = await load_periods(db, person_id=person_id, from_month=from_month, to_month=to_month)
+    person_id = await read_citizen_person_id(reads, account_id=account_id)
+    periods = await load_periods(reads, person_id=person_id, from_month=from_month, to_month=to_month)
     return ContributionsPublic(summary=summarize(periods), periods=[period_public(p) for p in periods])
 
 
@@ -345,7 +351,7 @@ def ledger_row(period: PeriodRow, month: str, fund: str) -> LedgerRow:
 async def ledger(db: AsyncSession, *, account_id: int, limit: int, offset: int) -> tuple[list[LedgerRow], int]:
     """One row per month per fund, newest month first; only the page asked for is computed."""
     person_id = await citizen_person_id(db, account_id=account_id)
-    periods = await load_periods(db, person_id=person_id)
+    periods = await load_periods(await session_reads(db), person_id=person_id)
     keys: list[tuple[str, str, int, str]] = []  # (month, employer code, fund order, fund) → sorted below
     index: dict[tuple[str, str, int, str], PeriodRow] = {}
     order = {code: i for i, code in enumerate(FUNDS)}
@@ -507,7 +513,7 @@ def _unemployment_estimate(periods: list[PeriodRow], today: date) -> Unemploymen
 async def estimates(db: AsyncSession, *, account_id: int, today: date) -> EstimatesPublic:
     """Pension, one-time allowance and unemployment estimates from the paid history, with inputs and rules."""
     person = await citizen_person(db, account_id=account_id)
-    periods = await load_periods(db, person_id=person.id)  # type: ignore[arg-type]
+    periods = await load_periods(await session_reads(db), person_id=person.id)  # type: ignore[arg-type]
     salaries = monthly_salaries(periods)
     average = rules.average_salary(salaries).average if salaries else None
     return EstimatesPublic(

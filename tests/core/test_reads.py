@@ -1,0 +1,123 @@
+"""Hot reads answer as SQLAlchemy would, on either path, and a lost database is a retryable 503, not a 500."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import JSON, Column, Integer, MetaData, Table, bindparam, func, literal, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ansinh.app import create_app
+from ansinh.cards.service import _OWN_LIVE_CARD
+from ansinh.core.db import create_engine
+from ansinh.core.errors import ServiceUnavailable
+from ansinh.core.reads import AsyncpgReads, CoreReads, ReadQuery, Reads, create_reads
+from ansinh.core.settings import Settings
+from ansinh.identity.models import Account, AccountRole, AccountStatus
+from ansinh.records.service import _PERIODS_IN_WINDOW
+from tests.conftest import TEST_SECRET
+from tests.factories import bearer_for, make_card, make_citizen, make_facility
+from tests.support import databases
+
+
+@pytest.fixture
+async def reads(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Reads]:
+    """The hot reads the app would build for this database (asyncpg on PostgreSQL)."""
+    built = create_reads(settings, engine)
+    yield built
+    await built.close()
+
+
+async def test_the_app_reads_postgresql_on_asyncpg_and_anything_else_through_sqlalchemy(
+    reads: Reads, settings: Settings
+) -> None:
+    expected = AsyncpgReads if settings.database_url.startswith("postgresql+asyncpg") else CoreReads
+    assert isinstance(reads, expected)
+
+
+async def test_a_hot_read_answers_what_sqlalchemy_answers(
+    reads: Reads, engine: AsyncEngine, db_session: AsyncSession
+) -> None:
+    account, person = await make_citizen(db_session)
+    facility = await make_facility(db_session)
+    await make_card(db_session, person=person, facility=facility)
+
+    hot = await reads.one(_OWN_LIVE_CARD, account_id=account.id)
+    through_sqlalchemy = await CoreReads(engine).one(_OWN_LIVE_CARD, account_id=account.id)
+
+    assert hot is not None
+    assert through_sqlalchemy is not None
+    assert dict(hot) == dict(through_sqlalchemy)
+    assert hot["c_valid_to"] == date(2099, 12, 31)
+    assert hot["p_created_at"].tzinfo is not None  # timestamps read back aware on both paths
+
+
+async def test_the_literals_in_a_query_are_bound_with_their_values(reads: Reads, db_session: AsyncSession) -> None:
+    # The card query says role = citizen and status = active: a disabled account gets no card back.
+    account, person = await make_citizen(db_session, status=AccountStatus.DISABLED)
+    facility = await make_facility(db_session)
+    await make_card(db_session, person=person, facility=facility)
+
+    assert await reads.one(_OWN_LIVE_CARD, account_id=account.id) is None
+
+
+async def test_every_window_shape_of_the_contribution_periods_has_its_own_statement(reads: Reads) -> None:
+    both = _PERIODS_IN_WINDOW[True, True]
+    assert both.sql != _PERIODS_IN_WINDOW[False, False].sql
+    assert await reads.all(both, person_id=1, from_month="2020-01", to_month="2020-12") == []
+
+
+def test_a_missing_parameter_is_an_error_not_a_null() -> None:
+    with pytest.raises(KeyError):
+        _OWN_LIVE_CARD.arguments({})
+
+
+def test_a_column_that_would_read_back_differently_on_asyncpg_is_refused_when_the_query_is_built() -> None:
+    table = Table("documents", MetaData(), Column("body", JSON))
+    with pytest.raises(TypeError, match="body"):
+        ReadQuery(select(table.c.body).where(table.c.body.is_not(None), bindparam("x") == 1))
+
+
+# --- a database that is gone (asyncpg's own connections exist on PostgreSQL only) -------------------------------------
+
+if databases.POSTGRES_URL:
+
+    async def test_a_read_on_a_database_that_is_down_is_refused_with_a_retryable_503(postgres_ready: str) -> None:
+        down = make_url(postgres_ready).set(port=1).render_as_string(hide_password=False)  # nothing listens there
+        settings = Settings(env="dev", database_url=down, secret_key=TEST_SECRET, log_level="WARNING")
+        citizen = Account(id=1, username="0100000001", role=AccountRole.CITIZEN)
+        async with AsyncTestClient(app=create_app(settings)) as client:
+            answer = await client.get("/api/v1/me/card", headers=bearer_for(settings, citizen))
+        assert answer.status_code == 503
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.headers["retry-after"] == "5"
+
+    # A read that takes a while, so the link can be cut while it runs.
+    SLOW_READ = ReadQuery(select(literal(1, Integer).label("one")).where(func.pg_sleep(1).is_not(None)))
+
+    async def test_a_read_cut_off_mid_query_is_a_503_and_the_next_read_reconnects(
+        postgres_ready: str,
+    ) -> None:
+        settings = Settings(env="dev", database_url=postgres_ready, secret_key=TEST_SECRET)
+        engine = create_engine(settings)
+        reads = create_reads(settings, engine)
+        assert isinstance(reads, AsyncpgReads)
+        try:
+            running = asyncio.create_task(reads.one(SLOW_READ))
+            await asyncio.sleep(0.3)
+            name = make_url(postgres_ready).database
+            await databases.admin_execute(
+                postgres_ready,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                f" WHERE datname = '{name}' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()",
+            )
+            with pytest.raises(ServiceUnavailable):
+                await running
+            assert await reads.all(_PERIODS_IN_WINDOW[False, False], person_id=1) == []
+        finally:
+            await reads.close()
+            await engine.dispose()
