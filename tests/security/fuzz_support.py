@@ -30,6 +30,7 @@ BASE_URL = "http://testserver.local"
 # the path parameters point at); public operations are fuzzed anonymously.
 CALLER_PREFERENCE = (CITIZEN_A, HEAD, NO_CONSENT, STAFF, CLINIC)
 
+
 def load_schema() -> Any:
     """The OpenAPI document the app serves at /schema/openapi.json, as a Schemathesis schema (no request needed)."""
     app = create_app(_collection_settings("dev"))
