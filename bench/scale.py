@@ -338,7 +338,7 @@ def _check_dependencies(checks: Any, sessions: Any) -> dict[str, Any]:
         return {}
     from ansinh.clinics.recorder import CheckRecorder
 
-    return {"services": checks.CheckServices(recorder=CheckRecorder(sessions))}
+    return {"services": checks.CheckServices(recorder=CheckRecorder(sessions), sessions=sessions)}
 
 
 async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], dict[str, Any], Any, Any]:
@@ -446,14 +446,12 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
 
     # The first call fills whatever the app caches per worker (the clinic's facility, the key ring); later calls
     # send only what is left, which is what a server under load runs.
-    first = await record("POST /clinic/verify (first)", checks.verify(db, reads, store, request=verify, **clinic))
+    first = await record("POST /clinic/verify (first)", checks.verify(reads, store, request=verify, **clinic))
     expect_valid(first, "the first verify")
     token = await new_token()
     verify = VerifyRequest(token=token.token, **staff)
-    expect_valid(
-        await record("POST /clinic/verify", checks.verify(db, reads, store, request=verify, **clinic)), "verify"
-    )
-    await record("POST /clinic/verify (retry)", checks.verify(db, reads, store, request=verify, **clinic))
+    expect_valid(await record("POST /clinic/verify", checks.verify(reads, store, request=verify, **clinic)), "verify")
+    await record("POST /clinic/verify (retry)", checks.verify(reads, store, request=verify, **clinic))
     o_cid, o_name, o_birth, o_precision, o_number, o_legacy = samples["other"]
     for label, ident in (
         ("citizen ID", {"citizen_id": o_cid}),
@@ -461,9 +459,7 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
         ("legacy code", {"card_number": o_legacy}),
     ):
         lookup = LookupRequest(full_name=o_name, date_of_birth=_birth(o_birth, o_precision), **ident, **staff)
-        answer = await record(
-            f"POST /clinic/lookup by {label}", checks.lookup(db, reads, store, request=lookup, **clinic)
-        )
+        answer = await record(f"POST /clinic/lookup by {label}", checks.lookup(reads, store, request=lookup, **clinic))
         expect_valid(answer, f"the lookup by {label}")
     history = await record("GET /me/contributions", records.contributions(reads, account_id=worker_id))
     samples["history_periods"] = len(history.periods)

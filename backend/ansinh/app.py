@@ -124,12 +124,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     otp_sender = _otp_sender(settings)
     key_rings = KeyRingCache()
     reads = create_reads(settings, engine.execution_options(isolation_level="AUTOCOMMIT"))
-    check_services = CheckServices(recorder=CheckRecorder(sessions), key_rings=key_rings)
+    read_sessions = read_session_factory(engine)
+    check_services = CheckServices(recorder=CheckRecorder(sessions), sessions=read_sessions, key_rings=key_rings)
     state: dict[str, Any] = {
         "settings": settings,
         "engine": engine,
         "session_factory": sessions,
-        "read_session_factory": read_session_factory(engine),
+        "read_session_factory": read_sessions,
         "reads": reads,
         "store": store,
         "key_rings": key_rings,

@@ -87,16 +87,17 @@ async def test_a_check_whose_client_hung_up_is_still_recorded(
 
 @pytest.mark.parametrize(("ttl", "refused"), [(0.0, True), (60.0, False)])
 async def test_a_disabled_client_is_refused_once_the_cached_facility_expires(
-    db_session: AsyncSession, ttl: float, refused: bool
+    db_session: AsyncSession, engine: AsyncEngine, ttl: float, refused: bool
 ) -> None:
+    sessions = session_factory(engine)
     client, facility = await make_clinic_client(db_session)
     clients = ClientFacilities(ttl_seconds=ttl)
-    assert (await clients.get(db_session, client_id=client.client_id)).code == facility.code
+    assert (await clients.get(sessions, client_id=client.client_id)).code == facility.code
     disabled = await db_session.get(ClinicClient, client.id)
     disabled.active = False  # type: ignore[union-attr]
     await db_session.commit()
     if refused:
         with pytest.raises(Forbidden):
-            await clients.get(db_session, client_id=client.client_id)
+            await clients.get(sessions, client_id=client.client_id)
     else:  # within the bound (5 s in the app) the worker still knows the client
-        assert (await clients.get(db_session, client_id=client.client_id)).id == facility.id
+        assert (await clients.get(sessions, client_id=client.client_id)).id == facility.id

@@ -201,6 +201,10 @@ class KeyRingCache:
         self._ring: KeyRing | None = None
         self._until = 0.0
 
+    def fresh(self) -> KeyRing | None:
+        """The cached ring while it is fresh: callers then need no session at all."""
+        return self._ring if self._ring is not None and time.monotonic() < self._until else None
+
     async def get(self, db: AsyncSession, *, kek_secret: str, now: datetime | None = None) -> KeyRing:
         """The cached ring; a caller asking about another moment than now (a replay, a test) reads it afresh."""
         if now is not None:

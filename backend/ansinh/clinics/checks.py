@@ -7,6 +7,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -41,6 +42,7 @@ _RETRY_WAIT_STEPS = 40  # × 50 ms: how long a retry waits for the first request
 _LEGACY_CODE = re.compile(r"^[A-Z]{2}[1-5]\d{2}\d{10}$")
 
 CardRow = tuple[HealthInsuranceCard, Person, MedicalFacility]
+Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +58,11 @@ class Verdict:
 
 @dataclass(slots=True)
 class CheckServices:
-    """What a check needs besides the request's session: the scan recorder and two short-lived caches."""
+    """What a check needs besides its hot reads: the scan recorder, two short-lived caches and the read sessions
+    the caches refill from (so a check opens a session only on a cache miss)."""
 
     recorder: CheckRecorder
+    sessions: Sessions
     key_rings: keys.KeyRingCache = field(default_factory=keys.KeyRingCache)
     clients: "ClientFacilities" = field(default_factory=lambda: ClientFacilities())
 
@@ -83,12 +87,13 @@ class ClientFacilities:
         self.ttl_seconds = ttl_seconds
         self._known: dict[str, tuple[CallingFacility, float]] = {}
 
-    async def get(self, db: AsyncSession, *, client_id: str) -> CallingFacility:
+    async def get(self, sessions: Sessions, *, client_id: str) -> CallingFacility:
         """The client's facility; 403 when the client is disabled or unknown."""
         known = self._known.get(client_id)
         if known is not None and time.monotonic() < known[1]:
             return known[0]
-        row = await _calling_facility(db, client_id=client_id)
+        async with sessions() as db:
+            row = await _calling_facility(db, client_id=client_id)
         facility = CallingFacility(id=row.id, code=row.code, name=row.name)  # type: ignore[arg-type]
         self._known[client_id] = (facility, time.monotonic() + self.ttl_seconds)
         return facility
@@ -166,18 +171,25 @@ async def _first_card(reads: Reads, query: ReadQuery, **params: object) -> tuple
     return split_card_row(row), bool(row["wants_notice"])
 
 
+async def _key_ring(services: CheckServices, *, settings: Settings, asked_at: datetime | None) -> keys.KeyRing:
+    ring = services.key_rings.fresh() if asked_at is None else None
+    if ring is None:
+        async with services.sessions() as db:
+            ring = await services.key_rings.get(db, kek_secret=settings.signing_kek_secret, now=asked_at)
+    return ring
+
+
 async def judge_token(
-    db: AsyncSession,
     reads: Reads,
     *,
     settings: Settings,
+    services: CheckServices,
     token: str,
     now: datetime,
-    rings: keys.KeyRingCache,
     asked_at: datetime | None,
 ) -> Verdict:
     """Signature and expiry against the published keys, then the card's standing in the registry."""
-    ring = await rings.get(db, kek_secret=settings.signing_kek_secret, now=asked_at)
+    ring = await _key_ring(services, settings=settings, asked_at=asked_at)
     check = check_card_token(token, ring.public_keys, now=now)
     if check.claims is None:
         return Verdict(check.result)
@@ -240,7 +252,6 @@ def _fingerprint(facility_code: str, method: str, staff_name: str, staff_citizen
 
 
 async def _run_check(
-    db: AsyncSession,
     store: SharedStore,
     *,
     settings: Settings,
@@ -254,7 +265,7 @@ async def _run_check(
     now: datetime,
 ) -> CheckResponse:
     await hit(store, f"clinic-rate:{client_id}", Limit(count=settings.clinic_rate_limit, window=1))
-    facility = await services.clients.get(db, client_id=client_id)
+    facility = await services.clients.get(services.sessions, client_id=client_id)
     key = _fingerprint(facility.code, method.value, staff_name, staff_citizen_id, subject)
     if await store.incr(f"check-seen:{key}", RETRY_WINDOW_SECONDS) > 1:
         for _ in range(_RETRY_WAIT_STEPS):
@@ -267,7 +278,6 @@ async def _run_check(
     try:
         verdict = await judge(now)
         found = verdict.found
-        await db.close()  # the reads are done: hand the connection back before waiting for the group commit
         tell_holder = found is not None and verdict.result.valid and verdict.holder_wants_notice
         check_id = await services.recorder.record(
             ScanRecord(
@@ -308,7 +318,6 @@ def _response(verdict: Verdict, *, method: CheckMethod, checked_at: datetime, ch
 
 
 async def verify(
-    db: AsyncSession,
     reads: Reads,
     store: SharedStore,
     *,
@@ -322,11 +331,10 @@ async def verify(
 
     async def judge(at: datetime) -> Verdict:
         return await judge_token(
-            db, reads, settings=settings, token=request.token.strip(), now=at, rings=services.key_rings, asked_at=now
+            reads, settings=settings, services=services, token=request.token.strip(), now=at, asked_at=now
         )
 
     return await _run_check(
-        db,
         store,
         settings=settings,
         services=services,
@@ -341,7 +349,6 @@ async def verify(
 
 
 async def lookup(
-    db: AsyncSession,
     reads: Reads,
     store: SharedStore,
     *,
@@ -358,7 +365,6 @@ async def lookup(
 
     subject = [request.citizen_id, request.card_number, request.full_name, request.date_of_birth]
     return await _run_check(
-        db,
         store,
         settings=settings,
         services=services,

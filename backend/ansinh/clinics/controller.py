@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from ansinh.clinics import checks
 from ansinh.clinics.schemas import CheckResponse, LookupRequest, VerifyRequest
 from ansinh.clinics.service import issue_clinic_token
-from ansinh.core.deps import AppSettings, Context, DbSession, ReadDb, Store
+from ansinh.core.deps import AppSettings, Context, DbSession, Store
+from ansinh.core.openapi import HOT_READS
 from ansinh.identity.guards import requires_clinic, verified_caller
 from ansinh.identity.schemas import ClinicTokenResponse
 
@@ -76,12 +77,11 @@ class ClinicCheckController(Controller):
     guards = [requires_clinic]
     cache_control = CacheControlHeader(no_store=True)
 
-    @post("/verify", status_code=200, operation_id="clinicVerify")
-    async def verify(self, data: JSONBody[VerifyRequest], request: Request, read_db: ReadDb) -> CheckResponse:
+    @post("/verify", status_code=200, operation_id="clinicVerify", opt={HOT_READS: True})
+    async def verify(self, data: JSONBody[VerifyRequest], request: Request) -> CheckResponse:
         """Verify a scanned card token: signature, expiry, then the card's status in the registry."""
         state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
         return await checks.verify(
-            read_db,
             state.reads,
             state.store,
             settings=state.settings,
@@ -90,12 +90,11 @@ class ClinicCheckController(Controller):
             request=data,
         )
 
-    @post("/lookup", status_code=200, operation_id="clinicLookup")
-    async def lookup(self, data: JSONBody[LookupRequest], request: Request, read_db: ReadDb) -> CheckResponse:
+    @post("/lookup", status_code=200, operation_id="clinicLookup", opt={HOT_READS: True})
+    async def lookup(self, data: JSONBody[LookupRequest], request: Request) -> CheckResponse:
         """Look a patient up by citizen ID or card number; name and birth date must match."""
         state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
         return await checks.lookup(
-            read_db,
             state.reads,
             state.store,
             settings=state.settings,

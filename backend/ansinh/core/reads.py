@@ -30,7 +30,9 @@ Row = Mapping[str, Any]
 # all UtcDateTime adds). A query selecting any other type is refused when it is built, not answered differently.
 _SAME_ON_BOTH_PATHS = (BigInteger, Integer, String, Date, Boolean, LargeBinary, UtcDateTime)
 _DIALECT = asyncpg_dialect()
-ACQUIRE_TIMEOUT_SECONDS = 30.0  # as long as SQLAlchemy's pool waits for a connection
+# Every read gives up after this long, so a request waiting for a pooled connection waits for a bounded time too (an
+# acquire timeout would cost an asyncio.wait_for, a task, on every read).
+COMMAND_TIMEOUT_SECONDS = 30.0
 
 
 class ReadQuery:
@@ -129,10 +131,20 @@ class AsyncpgReads:
 
     async def _open(self) -> asyncpg.Pool:
         # min_size=0: opening the pool connects nothing, so it cannot fail when the database is down.
-        return await asyncpg.create_pool(self._dsn, min_size=0, max_size=self._pool_size, reset=_keep_session_state)
+        return await asyncpg.create_pool(
+            self._dsn,
+            min_size=0,
+            max_size=self._pool_size,
+            command_timeout=COMMAND_TIMEOUT_SECONDS,
+            reset=_keep_session_state,
+        )
 
     async def _get_pool(self) -> asyncpg.Pool:
         loop = asyncio.get_running_loop()
+        opening = self._opening
+        opened = opening is not None and self._loop is loop and opening.done() and not opening.cancelled()
+        if opened and opening.exception() is None:  # type: ignore[union-attr]
+            return opening.result()  # type: ignore[union-attr]  # the pool is open: no shield, no await, per read
         if self._opening is None or self._loop is not loop:
             self._opening, self._loop = loop.create_task(self._open()), loop
         opening = self._opening
@@ -146,7 +158,7 @@ class AsyncpgReads:
     async def _fetch(self, query: ReadQuery, params: Mapping[str, Any]) -> list[Row]:
         pool = await self._get_pool()
         try:
-            async with pool.acquire(timeout=ACQUIRE_TIMEOUT_SECONDS) as connection:
+            async with pool.acquire() as connection:
                 try:
                     return await connection.fetch(query.sql, *query.arguments(params))  # type: ignore[no-any-return]
                 except Exception as exc:
@@ -158,7 +170,7 @@ class AsyncpgReads:
                     # so a database restart costs each worker one failed request, not one per pooled connection.
                     await pool.expire_connections()
                     raise _unavailable(exc) from exc
-        except TimeoutError as exc:  # every connection busy for ACQUIRE_TIMEOUT_SECONDS, as SQLAlchemy's PoolTimeout
+        except TimeoutError as exc:  # the read ran past COMMAND_TIMEOUT_SECONDS: the database is stuck
             raise _unavailable(exc) from exc
         except Exception as exc:  # the database refused or dropped a new connection
             if database_unavailable(exc):
