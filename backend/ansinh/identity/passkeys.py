@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -260,6 +261,34 @@ async def register(
     return passkey
 
 
+# A passkey sign-in's reads and its counter update, built once (every sign-in runs them; docs/PERFORMANCE.md).
+_PASSKEY = Passkey.__table__  # type: ignore[attr-defined]
+_ACCOUNT = Account.__table__  # type: ignore[attr-defined]
+_PASSKEY_BY_CREDENTIAL = sa_select(
+    _PASSKEY.c.id, _PASSKEY.c.account_id, _PASSKEY.c.public_key, _PASSKEY.c.sign_count
+).where(_PASSKEY.c.credential_id == bindparam("credential_id"))
+_SIGN_IN_ACCOUNT = sa_select(
+    _ACCOUNT.c.id, _ACCOUNT.c.role, _ACCOUNT.c.status, _ACCOUNT.c.webauthn_user_id, _ACCOUNT.c.person_id
+).where(_ACCOUNT.c.id == bindparam("account_id"))
+
+
+def _advance_counter(still_behind: Any) -> Any:
+    return (
+        update(_PASSKEY)
+        .where(_PASSKEY.c.id == bindparam("passkey_id"), still_behind)
+        .values(
+            sign_count=bindparam("new_count"), backed_up=bindparam("backed_up_now"), last_used_at=bindparam("used_at")
+        )
+    )
+
+
+# Keyed by "the new count is 0": a counterless authenticator stays at 0; any other count must move forward.
+_ADVANCE_COUNTER = {
+    True: _advance_counter(_PASSKEY.c.sign_count == 0),
+    False: _advance_counter(_PASSKEY.c.sign_count < bindparam("new_count")),
+}
+
+
 async def authentication_options(
     store: SharedStore, *, settings: Settings, context: RequestContext
 ) -> tuple[str, dict[str, Any]]:
@@ -296,18 +325,19 @@ async def authenticate(
         parsed = parse_authentication_credential_json(credential)
     except _BAD_CREDENTIAL_ERRORS as exc:
         raise PasskeySignInFailed() from exc
-    passkey = (await db.exec(select(Passkey).where(Passkey.credential_id == parsed.raw_id))).first()
+    connection = await db.connection()
+    passkey = (await connection.execute(_PASSKEY_BY_CREDENTIAL, {"credential_id": parsed.raw_id})).first()
     if passkey is None:
         raise PasskeySignInFailed()
     # By primary key, not joined to the passkey look-up: with a join the planner may hash the whole account table
     # when the passkey table's statistics are stale (bench.scale explain caught it at 1M).
-    account = await db.get(Account, passkey.account_id)
+    account = (await connection.execute(_SIGN_IN_ACCOUNT, {"account_id": passkey.account_id})).first()
     if account is None or account.status != AccountStatus.ACTIVE:
         raise PasskeySignInFailed()
     user_handle = parsed.response.user_handle
     if user_handle is not None and user_handle != account.webauthn_user_id:
         # The authenticator says the credential belongs to a different user than we stored.
-        raise await _failed(db, account, context, "user handle mismatch")
+        raise await _failed(db, account.id, context, "user handle mismatch")
     try:
         verified = verify_authentication_response(
             credential=parsed,
@@ -319,27 +349,29 @@ async def authenticate(
             require_user_verification=True,
         )
     except _BAD_CREDENTIAL_ERRORS as exc:
-        raise await _failed(db, account, context, str(exc)) from exc
+        raise await _failed(db, account.id, context, str(exc)) from exc
     new_count = verified.new_sign_count
     # A counter that does not move forward may mean a cloned authenticator; only "both zero"
     # (authenticators without a counter, e.g. most synced passkeys) is exempt. py_webauthn checks
     # this too; the conditional UPDATE also settles two sign-ins racing with the same counter value.
     if (new_count > 0 or passkey.sign_count > 0) and new_count <= passkey.sign_count:
-        raise await _failed(db, account, context, "sign count did not increase")
-    still_behind = col(Passkey.sign_count) == 0 if new_count == 0 else col(Passkey.sign_count) < new_count
-    advanced = await db.exec(
-        update(Passkey)
-        .where(col(Passkey.id) == passkey.id, still_behind)
-        .values(sign_count=new_count, backed_up=verified.credential_backed_up, last_used_at=utcnow())
+        raise await _failed(db, account.id, context, "sign count did not increase")
+    advanced = await connection.execute(
+        _ADVANCE_COUNTER[new_count == 0],
+        {
+            "passkey_id": passkey.id,
+            "new_count": new_count,
+            "backed_up_now": verified.credential_backed_up,
+            "used_at": utcnow(),
+        },
     )
     if advanced.rowcount != 1:  # type: ignore[attr-defined]
-        raise await _failed(db, account, context, "sign count raced")
+        raise await _failed(db, account.id, context, "sign count raced")
     return await start_session(db, settings=settings, account=account, amr=SignInMethod.PASSKEY, context=context)
 
 
-async def _failed(db: AsyncSession, account: Account, context: RequestContext, reason: str) -> PasskeySignInFailed:
+async def _failed(db: AsyncSession, account_id: int, context: RequestContext, reason: str) -> PasskeySignInFailed:
     """Log and record a refused assertion for a known passkey; returns the error to raise."""
-    account_id: int = account.id  # type: ignore[assignment]
     logger.info("passkey sign-in refused for account %s: %s", account_id, reason)
     record_event(db, account_id=account_id, kind=SecurityEventKind.SIGN_IN_FAILED, context=context, method="passkey")
     await db.commit()

@@ -4,9 +4,10 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,9 +17,9 @@ from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import utcnow
 from ansinh.core.tokens import ACCESS_TOKEN_TTL, issue_access_token
-from ansinh.identity.audit import record_event
+from ansinh.identity.audit import event_values, record_event
 from ansinh.identity.guards import REVOKED_SESSION_KEY
-from ansinh.identity.models import Account, AuthSession, RefreshToken, SecurityEventKind
+from ansinh.identity.models import Account, AuthSession, RefreshToken, SecurityEvent, SecurityEventKind
 from ansinh.notifications.service import sign_in_notice
 
 REFRESH_TTL = timedelta(days=30)
@@ -38,16 +39,35 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _access_token(settings: Settings, account: Account, auth_session: AuthSession) -> tuple[str, int]:
+class SignInAccount(Protocol):
+    """What opening a session needs of an account (an ``Account`` row, or the columns a sign-in read)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def person_id(self) -> int | None: ...
+
+
+# Every sign-in writes these three rows: INSERTs built once, run on the session's connection (no unit of work).
+_INSERT_SESSION = insert(AuthSession.__table__)  # type: ignore[attr-defined]
+_INSERT_REFRESH_TOKEN = insert(RefreshToken.__table__)  # type: ignore[attr-defined]
+_INSERT_SECURITY_EVENT = insert(SecurityEvent.__table__)  # type: ignore[attr-defined]
+
+
+def _access_token(
+    settings: Settings, *, account_id: int, role: str, session_id: str, amr: str, auth_time: datetime
+) -> tuple[str, int]:
     return issue_access_token(
         secret_key=settings.secret_key,
         issuer=settings.public_url,
-        subject=str(account.id),
-        role=account.role,
+        subject=str(account_id),
+        role=role,
         ttl=ACCESS_TOKEN_TTL,
-        session_id=auth_session.id,
-        amr=[auth_session.amr],
-        auth_time=auth_session.auth_time,
+        session_id=session_id,
+        amr=[amr],
+        auth_time=auth_time,
     )
 
 
@@ -58,25 +78,50 @@ async def _new_refresh_token(db: AsyncSession, session_id: str) -> str:
 
 
 async def start_session(
-    db: AsyncSession, *, settings: Settings, account: Account, amr: str, context: RequestContext
+    db: AsyncSession, *, settings: Settings, account: SignInAccount, amr: str, context: RequestContext
 ) -> TokenPair:
     """Open a session for a fully authenticated account and return its first token pair."""
     now = utcnow()
-    auth_session = AuthSession(
-        id=uuid.uuid4().hex,
-        account_id=account.id,  # type: ignore[arg-type]
-        amr=amr,
-        auth_time=now,
-        expires_at=now + REFRESH_TTL,
-        user_agent=context.user_agent,
-        ip=context.ip,
+    account_id: int = account.id  # type: ignore[assignment]
+    session_id, refresh = uuid.uuid4().hex, secrets.token_urlsafe(32)
+    await db.flush()  # whatever the caller changed is written first, as the unit of work would have
+    connection = await db.connection()
+    await connection.execute(
+        _INSERT_SESSION,
+        {
+            "id": session_id,
+            "account_id": account_id,
+            "amr": amr,
+            "auth_time": now,
+            "created_at": now,
+            "last_seen_at": now,
+            "expires_at": now + REFRESH_TTL,
+            "revoked_at": None,
+            "revoke_reason": None,
+            "user_agent": context.user_agent,
+            "ip": context.ip,
+        },
     )
-    db.add(auth_session)
-    refresh = await _new_refresh_token(db, auth_session.id)
-    record_event(db, account_id=account.id, kind=SecurityEventKind.SIGN_IN, context=context, method=amr)  # type: ignore[arg-type]
-    await sign_in_notice(db, account=account, auth_session=auth_session, at=now)
+    await connection.execute(
+        _INSERT_REFRESH_TOKEN,
+        {"session_id": session_id, "token_hash": _hash(refresh), "created_at": now, "used_at": None},
+    )
+    await connection.execute(
+        _INSERT_SECURITY_EVENT,
+        event_values(account_id=account_id, kind=SecurityEventKind.SIGN_IN, context=context, at=now, method=amr),
+    )
+    await sign_in_notice(
+        db,
+        account_id=account_id,
+        person_id=account.person_id,
+        session_id=session_id,
+        user_agent=context.user_agent,
+        at=now,
+    )
     await db.commit()
-    access, expires_in = _access_token(settings, account, auth_session)
+    access, expires_in = _access_token(
+        settings, account_id=account_id, role=account.role, session_id=session_id, amr=amr, auth_time=now
+    )
     return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in)
 
 
@@ -135,7 +180,14 @@ async def rotate_refresh_token(
     auth_session.ip = context.ip
     refresh = await _new_refresh_token(db, auth_session.id)
     await db.commit()
-    access, expires_in = _access_token(settings, account, auth_session)
+    access, expires_in = _access_token(
+        settings,
+        account_id=account.id,  # type: ignore[arg-type]
+        role=account.role,
+        session_id=auth_session.id,
+        amr=auth_session.amr,
+        auth_time=auth_session.auth_time,
+    )
     return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import exists, func, update
+from sqlalchemy import bindparam, exists, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,7 +17,7 @@ from ansinh.core.errors import DomainError, NotFound
 from ansinh.core.settings import Settings
 from ansinh.core.signing import b64url_decode
 from ansinh.core.time import utcnow
-from ansinh.identity.models import Account, AuthSession
+from ansinh.identity.models import AuthSession
 from ansinh.notifications.messages import render
 from ansinh.notifications.models import Notification, NotificationKind, NotificationPreference, PushSubscription
 from ansinh.notifications.schemas import (
@@ -298,26 +298,44 @@ def describe_device(user_agent: str | None) -> str:
     return " · ".join(part for part in (browser, system) if part)
 
 
-async def sign_in_notice(db: AsyncSession, *, account: Account, auth_session: AuthSession, at: datetime) -> None:
+_SESSION = AuthSession.__table__  # type: ignore[attr-defined]
+_EARLIER_SESSIONS = select(_SESSION.c.id).where(
+    _SESSION.c.account_id == bindparam("account_id"), _SESSION.c.id != bindparam("session_id")
+)
+# Both questions in one round trip, built once (every sign-in asks them): any earlier session? one from this device?
+_SIGN_IN_HISTORY = {
+    True: select(exists(_EARLIER_SESSIONS), exists(_EARLIER_SESSIONS.where(_SESSION.c.user_agent.is_(None)))),
+    False: select(
+        exists(_EARLIER_SESSIONS),
+        exists(_EARLIER_SESSIONS.where(_SESSION.c.user_agent == bindparam("user_agent"))),
+    ),
+}
+
+
+async def sign_in_notice(
+    db: AsyncSession,
+    *,
+    account_id: int,
+    person_id: int | None,
+    session_id: str,
+    user_agent: str | None,
+    at: datetime,
+) -> None:
     """A sign-in from a device this account never used before (and not its very first): tell the citizen."""
-    if account.person_id is None:
+    if person_id is None:
         return  # staff accounts have no inbox
-    earlier = select(AuthSession.id).where(AuthSession.account_id == account.id, col(AuthSession.id) != auth_session.id)
-    if auth_session.user_agent is None:
-        same_device = earlier.where(col(AuthSession.user_agent).is_(None))
-    else:
-        same_device = earlier.where(AuthSession.user_agent == auth_session.user_agent)
-    # Both questions in one round trip: every sign-in asks them.
-    any_earlier, seen_device = (await db.exec(select(exists(earlier), exists(same_device)))).one()
+    params = {"account_id": account_id, "session_id": session_id, "user_agent": user_agent}
+    connection = await db.connection()
+    any_earlier, seen_device = (await connection.execute(_SIGN_IN_HISTORY[user_agent is None], params)).one()
     if not any_earlier:
         return  # the first sign-in ever: nothing to compare with
     if seen_device:
         return
     await notify(
         db,
-        person_id=account.person_id,
+        person_id=person_id,
         kind=NotificationKind.NEW_DEVICE_SIGN_IN,
-        dedupe_key=f"sign-in:{auth_session.id}",
-        params={"device": describe_device(auth_session.user_agent), "signed_in_at": at.isoformat()},
+        dedupe_key=f"sign-in:{session_id}",
+        params={"device": describe_device(user_agent), "signed_in_at": at.isoformat()},
         link="#/settings",
     )
