@@ -480,7 +480,7 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
     await record(
         "POST /auth/passkey/authentication",
         passkeys.authenticate(
-            db, store, settings=settings, ceremony_id=ceremony_id, credential=credential, context=context
+            sessions, reads, store, settings=settings, ceremony_id=ceremony_id, credential=credential, context=context
         ),
     )
     event.remove(engine.sync_engine, "before_cursor_execute", recorder)

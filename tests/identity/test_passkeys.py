@@ -17,9 +17,18 @@ from ansinh.core.store import SharedStore
 from ansinh.core.time import utcnow
 from ansinh.core.tokens import issue_access_token, verify_access_token
 from ansinh.identity import passkeys
-from ansinh.identity.models import Account, AccountStatus, Passkey, SecurityEvent, SignInMethod
+from ansinh.identity.models import (
+    Account,
+    AccountStatus,
+    AuthSession,
+    Passkey,
+    RefreshToken,
+    SecurityEvent,
+    SignInMethod,
+)
 from ansinh.identity.passkeys import CEREMONY_KEY, CEREMONY_TTL_SECONDS
-from ansinh.identity.sessions import start_session
+from ansinh.identity.sessions import SignedInAccount, start_passkey_session, start_session
+from ansinh.notifications.models import Notification
 from tests.factories import make_citizen, make_staff
 from tests.identity.conftest import Citizen
 from tests.support.webauthn_soft import AuthenticatorError, SoftAuthenticator, b64url
@@ -30,6 +39,7 @@ AUTH_OPTIONS = "/api/v1/auth/passkeys/authentication/options"
 AUTHENTICATE = "/api/v1/auth/passkeys/authentication"
 MINE = "/api/v1/me/passkeys"
 ORIGIN = "http://localhost:8000"  # the test settings' public URL
+WINDOWS_FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
 PUBLIC_FIELDS = {"id", "name", "created_at", "last_used_at", "transports", "backed_up", "aaguid"}
 
 
@@ -612,3 +622,106 @@ async def test_enrolling_needs_a_sign_in_from_the_last_15_minutes(
         "/api/v1/auth/passkeys/registration/options", headers={"Authorization": f"Bearer {fresh}"}
     )
     assert options.status_code == 200
+
+
+# ---- the sign-in's writes (one statement on PostgreSQL, a transaction on SQLite) -----------------------------------
+
+
+async def test_a_passkey_sign_in_writes_its_session_refresh_token_and_event_together(
+    client: AsyncTestClient[Litestar],
+    citizen: Citizen,
+    headers: dict[str, str],
+    authenticator: SoftAuthenticator,
+    db_session: AsyncSession,
+) -> None:
+    await enrol(client, headers, authenticator)
+    signed_in = await passkey_sign_in(client, authenticator, sign_count=5)
+    assert signed_in.status_code == 200, signed_in.text
+    tokens = signed_in.json()
+
+    session_id = verify_access_token(
+        tokens["access_token"], secret_key=client.app.state.settings.secret_key, issuer=ORIGIN
+    ).session_id
+    stored = (await db_session.exec(select(AuthSession).where(AuthSession.id == session_id))).one()
+    assert stored.account_id == citizen.account.id
+    assert stored.amr == "passkey"
+    assert stored.revoked_at is None
+    assert stored.expires_at - stored.auth_time == timedelta(days=30)
+    assert stored.auth_time.tzinfo is not None
+    [refresh] = (await db_session.exec(select(RefreshToken).where(RefreshToken.session_id == session_id))).all()
+    assert refresh.used_at is None
+    [event] = [e for e in await events(db_session, citizen.account.id) if e.detail == {"method": "passkey"}]  # type: ignore[arg-type]
+    assert event.kind == "sign_in"
+    assert (await db_session.exec(select(Passkey))).one().sign_count == 5
+    refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 200, refreshed.text
+
+
+async def test_a_counter_that_raced_writes_no_session_at_all(
+    client: AsyncTestClient[Litestar],
+    citizen: Citizen,
+    headers: dict[str, str],
+    authenticator: SoftAuthenticator,
+    db_session: AsyncSession,
+    settings: Settings,
+) -> None:
+    await enrol(client, headers, authenticator)
+    passkey = (await db_session.exec(select(Passkey))).one()
+    state = client.app.state
+
+    async def open_with_count(count: int) -> Any:
+        return await start_passkey_session(
+            state.session_factory,
+            state.reads,
+            settings=settings,
+            account=SignedInAccount(id=citizen.account.id, role="citizen", person_id=citizen.person.id),  # type: ignore[arg-type]
+            passkey_id=passkey.id,  # type: ignore[arg-type]
+            new_count=count,
+            backed_up=False,
+            context=RequestContext(ip="127.0.0.1", user_agent="pytest"),
+        )
+
+    async def counts() -> list[int]:
+        return [await rows(db_session, table) for table in (AuthSession, RefreshToken, SecurityEvent)]
+
+    assert await open_with_count(3) is not None
+    before = await counts()
+    assert await open_with_count(3) is None  # the same count again: another sign-in got there first
+    assert await counts() == before
+    assert (await db_session.exec(select(Passkey).execution_options(populate_existing=True))).one().sign_count == 3
+
+
+async def rows(db: AsyncSession, table: Any) -> int:
+    return len((await db.exec(select(table))).all())
+
+
+async def test_a_passkey_sign_in_from_a_new_device_is_told_and_a_known_device_is_not(
+    client: AsyncTestClient[Litestar],
+    citizen: Citizen,
+    headers: dict[str, str],
+    authenticator: SoftAuthenticator,
+    db_session: AsyncSession,
+) -> None:
+    await enrol(client, headers, authenticator)  # the citizen's earlier session was opened from "pytest"
+
+    async def sign_in_from(user_agent: str) -> None:
+        body = (await client.post(AUTH_OPTIONS, headers={"User-Agent": user_agent})).json()
+        assertion = authenticator.get(body["publicKey"])
+        answer = await client.post(
+            AUTHENTICATE,
+            json={"ceremony_id": body["ceremony_id"], "credential": assertion},
+            headers={"User-Agent": user_agent},
+        )
+        assert answer.status_code == 200, answer.text
+
+    async def notices() -> list[Notification]:
+        return list((await db_session.exec(select(Notification))).all())
+
+    await sign_in_from("pytest")
+    assert await notices() == []
+    await sign_in_from(WINDOWS_FIREFOX)
+    [notice] = await notices()
+    assert notice.kind == "new_device_sign_in"
+    assert notice.params["device"] == "Firefox · Windows"
+    await sign_in_from(WINDOWS_FIREFOX)
+    assert len(await notices()) == 1

@@ -38,14 +38,20 @@ from webauthn.helpers.structs import (
 from ansinh.core.context import RequestContext
 from ansinh.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
 from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.reads import ReadQuery, Reads
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
-from ansinh.core.time import utcnow
 from ansinh.core.tokens import Principal
 from ansinh.identity.audit import record_event
 from ansinh.identity.guards import require_step_up
-from ansinh.identity.models import Account, AccountStatus, Passkey, Person, SecurityEventKind, SignInMethod
-from ansinh.identity.sessions import TokenPair, start_session
+from ansinh.identity.models import (
+    Account,
+    AccountStatus,
+    Passkey,
+    Person,
+    SecurityEventKind,
+)
+from ansinh.identity.sessions import Sessions, SignedInAccount, TokenPair, start_passkey_session
 
 logger = logging.getLogger("ansinh.passkeys")
 
@@ -261,32 +267,26 @@ async def register(
     return passkey
 
 
-# A passkey sign-in's reads and its counter update, built once (every sign-in runs them; docs/PERFORMANCE.md).
+# A passkey sign-in's read, built once: the passkey and its account in one round trip. The account by primary key in
+# subqueries, not a join: with a join the planner hashed the whole account table when the passkey table's statistics
+# were stale (bench.scale explain caught it at 1M).
 _PASSKEY = Passkey.__table__  # type: ignore[attr-defined]
 _ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-_PASSKEY_BY_CREDENTIAL = sa_select(
-    _PASSKEY.c.id, _PASSKEY.c.account_id, _PASSKEY.c.public_key, _PASSKEY.c.sign_count
-).where(_PASSKEY.c.credential_id == bindparam("credential_id"))
-_SIGN_IN_ACCOUNT = sa_select(
-    _ACCOUNT.c.id, _ACCOUNT.c.role, _ACCOUNT.c.status, _ACCOUNT.c.webauthn_user_id, _ACCOUNT.c.person_id
-).where(_ACCOUNT.c.id == bindparam("account_id"))
 
 
-def _advance_counter(still_behind: Any) -> Any:
-    return (
-        update(_PASSKEY)
-        .where(_PASSKEY.c.id == bindparam("passkey_id"), still_behind)
-        .values(
-            sign_count=bindparam("new_count"), backed_up=bindparam("backed_up_now"), last_used_at=bindparam("used_at")
-        )
-    )
+def _of_account(column: Any) -> Any:
+    return sa_select(column).where(_ACCOUNT.c.id == _PASSKEY.c.account_id).scalar_subquery().label(column.name)
 
 
-# Keyed by "the new count is 0": a counterless authenticator stays at 0; any other count must move forward.
-_ADVANCE_COUNTER = {
-    True: _advance_counter(_PASSKEY.c.sign_count == 0),
-    False: _advance_counter(_PASSKEY.c.sign_count < bindparam("new_count")),
-}
+_PASSKEY_SIGN_IN_READ = ReadQuery(
+    sa_select(
+        _PASSKEY.c.id,
+        _PASSKEY.c.account_id,
+        _PASSKEY.c.public_key,
+        _PASSKEY.c.sign_count,
+        *(_of_account(_ACCOUNT.c[name]) for name in ("role", "status", "webauthn_user_id", "person_id")),
+    ).where(_PASSKEY.c.credential_id == bindparam("credential_id"))
+)
 
 
 async def authentication_options(
@@ -307,7 +307,8 @@ async def authentication_options(
 
 
 async def authenticate(
-    db: AsyncSession,
+    sessions: Sessions,
+    reads: Reads,
     store: SharedStore,
     *,
     settings: Settings,
@@ -315,7 +316,7 @@ async def authenticate(
     credential: dict[str, Any],
     context: RequestContext,
 ) -> TokenPair:
-    """Verify a passkey assertion and open a session.
+    """Verify a passkey assertion and open a session (a database session is opened only when one is needed).
 
     Password lockout is deliberately not consulted: a passkey is phishing-resistant and is the way
     back in while someone else is guessing the password.
@@ -325,56 +326,55 @@ async def authenticate(
         parsed = parse_authentication_credential_json(credential)
     except _BAD_CREDENTIAL_ERRORS as exc:
         raise PasskeySignInFailed() from exc
-    connection = await db.connection()
-    passkey = (await connection.execute(_PASSKEY_BY_CREDENTIAL, {"credential_id": parsed.raw_id})).first()
-    if passkey is None:
+    found = await reads.one(_PASSKEY_SIGN_IN_READ, credential_id=parsed.raw_id)
+    if found is None or found["status"] != AccountStatus.ACTIVE:
         raise PasskeySignInFailed()
-    # By primary key, not joined to the passkey look-up: with a join the planner may hash the whole account table
-    # when the passkey table's statistics are stale (bench.scale explain caught it at 1M).
-    account = (await connection.execute(_SIGN_IN_ACCOUNT, {"account_id": passkey.account_id})).first()
-    if account is None or account.status != AccountStatus.ACTIVE:
-        raise PasskeySignInFailed()
+    account_id: int = found["account_id"]
     user_handle = parsed.response.user_handle
-    if user_handle is not None and user_handle != account.webauthn_user_id:
+    if user_handle is not None and user_handle != found["webauthn_user_id"]:
         # The authenticator says the credential belongs to a different user than we stored.
-        raise await _failed(db, account.id, context, "user handle mismatch")
+        raise await _failed(sessions, account_id, context, "user handle mismatch")
     try:
         verified = verify_authentication_response(
             credential=parsed,
             expected_challenge=base64url_to_bytes(ceremony.challenge),
             expected_rp_id=settings.rp_id,
             expected_origin=settings.origin,
-            credential_public_key=passkey.public_key,
-            credential_current_sign_count=passkey.sign_count,
+            credential_public_key=found["public_key"],
+            credential_current_sign_count=found["sign_count"],
             require_user_verification=True,
         )
     except _BAD_CREDENTIAL_ERRORS as exc:
-        raise await _failed(db, account.id, context, str(exc)) from exc
+        raise await _failed(sessions, account_id, context, str(exc)) from exc
     new_count = verified.new_sign_count
     # A counter that does not move forward may mean a cloned authenticator; only "both zero"
     # (authenticators without a counter, e.g. most synced passkeys) is exempt. py_webauthn checks
     # this too; the conditional UPDATE also settles two sign-ins racing with the same counter value.
-    if (new_count > 0 or passkey.sign_count > 0) and new_count <= passkey.sign_count:
-        raise await _failed(db, account.id, context, "sign count did not increase")
-    advanced = await connection.execute(
-        _ADVANCE_COUNTER[new_count == 0],
-        {
-            "passkey_id": passkey.id,
-            "new_count": new_count,
-            "backed_up_now": verified.credential_backed_up,
-            "used_at": utcnow(),
-        },
+    if (new_count > 0 or found["sign_count"] > 0) and new_count <= found["sign_count"]:
+        raise await _failed(sessions, account_id, context, "sign count did not increase")
+    pair = await start_passkey_session(
+        sessions,
+        reads,
+        settings=settings,
+        account=SignedInAccount(id=account_id, role=found["role"], person_id=found["person_id"]),
+        passkey_id=found["id"],
+        new_count=new_count,
+        backed_up=verified.credential_backed_up,
+        context=context,
     )
-    if advanced.rowcount != 1:  # type: ignore[attr-defined]
-        raise await _failed(db, account.id, context, "sign count raced")
-    return await start_session(db, settings=settings, account=account, amr=SignInMethod.PASSKEY, context=context)
+    if pair is None:
+        raise await _failed(sessions, account_id, context, "sign count raced")
+    return pair
 
 
-async def _failed(db: AsyncSession, account_id: int, context: RequestContext, reason: str) -> PasskeySignInFailed:
+async def _failed(sessions: Sessions, account_id: int, context: RequestContext, reason: str) -> PasskeySignInFailed:
     """Log and record a refused assertion for a known passkey; returns the error to raise."""
     logger.info("passkey sign-in refused for account %s: %s", account_id, reason)
-    record_event(db, account_id=account_id, kind=SecurityEventKind.SIGN_IN_FAILED, context=context, method="passkey")
-    await db.commit()
+    async with sessions() as db:
+        record_event(
+            db, account_id=account_id, kind=SecurityEventKind.SIGN_IN_FAILED, context=context, method="passkey"
+        )
+        await db.commit()
     return PasskeySignInFailed()
 
 

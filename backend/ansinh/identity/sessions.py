@@ -1,26 +1,38 @@
 """Sessions and rotating refresh tokens: one family per signed-in device, reuse kills the family."""
 
 import hashlib
+import json
 import secrets
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import insert, update
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, bindparam, insert, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.context import RequestContext
 from ansinh.core.errors import NotFound, Unauthenticated
+from ansinh.core.reads import ReadQuery, Reads
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import utcnow
 from ansinh.core.tokens import ACCESS_TOKEN_TTL, issue_access_token
 from ansinh.identity.audit import event_values, record_event
 from ansinh.identity.guards import REVOKED_SESSION_KEY
-from ansinh.identity.models import Account, AuthSession, RefreshToken, SecurityEvent, SecurityEventKind
-from ansinh.notifications.service import sign_in_notice
+from ansinh.identity.models import (
+    Account,
+    AuthSession,
+    Passkey,
+    RefreshToken,
+    SecurityEvent,
+    SecurityEventKind,
+    SignInMethod,
+)
+from ansinh.notifications.service import new_device_notice, sign_in_notice
 
 REFRESH_TTL = timedelta(days=30)
 
@@ -121,6 +133,141 @@ async def start_session(
     await db.commit()
     access, expires_in = _access_token(
         settings, account_id=account_id, role=account.role, session_id=session_id, amr=amr, auth_time=now
+    )
+    return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in)
+
+
+# Opens a database session when a path needs one (e.g. the app's session factory).
+Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+@dataclass(frozen=True, slots=True)
+class SignedInAccount:
+    """The columns of an account that opening a session needs, as a sign-in read them."""
+
+    id: int
+    role: str
+    person_id: int | None
+
+
+# PostgreSQL: a passkey sign-in's writes as one statement. The counter moves forward, and the session, its first
+# refresh token and the sign-in event are written with it, or nothing is (a raced counter updates no row, so the
+# INSERTs that select from it write nothing): one round trip, no BEGIN and COMMIT. It also asks the new-device notice's
+# two questions, of the sessions before this one (every part of the statement sees the same snapshot, without the new
+# session). SQLite has no data-modifying CTEs and takes the session path (start_session), which writes the same rows.
+_PASSKEY_SIGN_IN_WRITE_SQL = """
+WITH advanced AS (
+    UPDATE passkey SET sign_count = :new_count, backed_up = :backed_up_now, last_used_at = :now
+    WHERE id = :passkey_id AND {counter_still_behind}
+    RETURNING account_id
+), new_session AS (
+    INSERT INTO auth_session (id, account_id, amr, auth_time, created_at, last_seen_at, expires_at, user_agent, ip)
+    SELECT :session_id, account_id, :amr, :now, :now, :now, :expires_at, :user_agent, :ip FROM advanced
+    RETURNING id, account_id
+), new_refresh_token AS (
+    INSERT INTO refresh_token (session_id, token_hash, created_at) SELECT id, :token_hash, :now FROM new_session
+), new_event AS (
+    INSERT INTO security_event (account_id, kind, created_at, ip, user_agent, detail)
+    SELECT account_id, :event_kind, :now, :ip, :user_agent, CAST(:detail AS JSON) FROM new_session
+)
+SELECT
+    (SELECT count(*) FROM new_session) AS opened,
+    EXISTS (SELECT 1 FROM auth_session WHERE account_id = :account_id) AS any_earlier,
+    EXISTS (
+        SELECT 1 FROM auth_session WHERE account_id = :account_id AND user_agent IS NOT DISTINCT FROM :user_agent
+    ) AS seen_device
+"""
+
+
+def _passkey_sign_in_write(counter_still_behind: str) -> ReadQuery:
+    statement = text(_PASSKEY_SIGN_IN_WRITE_SQL.format(counter_still_behind=counter_still_behind)).bindparams(
+        bindparam("new_count", type_=BigInteger),
+        bindparam("backed_up_now", type_=Boolean),
+        bindparam("now", type_=DateTime(timezone=True)),
+        bindparam("expires_at", type_=DateTime(timezone=True)),
+        bindparam("passkey_id", type_=BigInteger),
+        bindparam("account_id", type_=BigInteger),
+        *(bindparam(name, type_=String) for name in ("session_id", "amr", "user_agent", "ip", "token_hash")),
+        bindparam("event_kind", type_=String),
+        bindparam("detail", type_=String),
+    )
+    return ReadQuery(statement.columns(opened=Integer, any_earlier=Boolean, seen_device=Boolean))  # type: ignore[arg-type]
+
+
+# Keyed by "the new count is 0": a counterless authenticator stays at 0; any other count must move forward.
+_PASSKEY_SIGN_IN_WRITE = {
+    True: _passkey_sign_in_write("sign_count = 0"),
+    False: _passkey_sign_in_write("sign_count < :new_count"),
+}
+_PASSKEY_TABLE = Passkey.__table__  # type: ignore[attr-defined]
+
+
+def _advance_counter(still_behind: Any) -> Any:
+    return (
+        update(_PASSKEY_TABLE)
+        .where(_PASSKEY_TABLE.c.id == bindparam("passkey_id"), still_behind)
+        .values(sign_count=bindparam("new_count"), backed_up=bindparam("backed_up_now"), last_used_at=bindparam("now"))
+    )
+
+
+_ADVANCE_COUNTER = {
+    True: _advance_counter(_PASSKEY_TABLE.c.sign_count == 0),
+    False: _advance_counter(_PASSKEY_TABLE.c.sign_count < bindparam("new_count")),
+}
+
+
+async def start_passkey_session(
+    sessions: Sessions,
+    reads: Reads,
+    *,
+    settings: Settings,
+    account: SignedInAccount,
+    passkey_id: int,
+    new_count: int,
+    backed_up: bool,
+    context: RequestContext,
+) -> TokenPair | None:
+    """Move the passkey's counter forward and open the session; None (nothing written) when the counter raced."""
+    now = utcnow()
+    counter = {"passkey_id": passkey_id, "new_count": new_count, "backed_up_now": backed_up, "now": now}
+    if settings.is_sqlite:
+        async with sessions() as db:
+            advanced = await (await db.connection()).execute(_ADVANCE_COUNTER[new_count == 0], counter)
+            if advanced.rowcount != 1:  # type: ignore[attr-defined]
+                return None  # rolled back as the session closes
+            return await start_session(
+                db, settings=settings, account=account, amr=SignInMethod.PASSKEY, context=context
+            )
+    session_id, refresh = uuid.uuid4().hex, secrets.token_urlsafe(32)
+    written = await reads.one(
+        _PASSKEY_SIGN_IN_WRITE[new_count == 0],
+        **counter,
+        account_id=account.id,
+        session_id=session_id,
+        amr=SignInMethod.PASSKEY.value,
+        expires_at=now + REFRESH_TTL,
+        user_agent=context.user_agent,
+        ip=context.ip,
+        token_hash=_hash(refresh),
+        event_kind=SecurityEventKind.SIGN_IN.value,
+        detail=json.dumps({"method": SignInMethod.PASSKEY.value}),
+    )
+    if written is None or written["opened"] != 1:
+        return None
+    if written["any_earlier"] and not written["seen_device"] and account.person_id is not None:
+        # Told after the sign-in is written (a notice is idempotent by its key).
+        async with sessions() as db:
+            await new_device_notice(
+                db, person_id=account.person_id, session_id=session_id, user_agent=context.user_agent, at=now
+            )
+            await db.commit()
+    access, expires_in = _access_token(
+        settings,
+        account_id=account.id,
+        role=account.role,
+        session_id=session_id,
+        amr=SignInMethod.PASSKEY,
+        auth_time=now,
     )
     return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in)
 

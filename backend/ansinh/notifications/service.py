@@ -331,6 +331,13 @@ async def sign_in_notice(
         return  # the first sign-in ever: nothing to compare with
     if seen_device:
         return
+    await new_device_notice(db, person_id=person_id, session_id=session_id, user_agent=user_agent, at=at)
+
+
+async def new_device_notice(
+    db: AsyncSession, *, person_id: int, session_id: str, user_agent: str | None, at: datetime
+) -> None:
+    """The citizen's notice of a sign-in from a new device (in the caller's transaction)."""
     await notify(
         db,
         person_id=person_id,
