@@ -125,7 +125,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     key_rings = KeyRingCache()
     reads = create_reads(settings, engine.execution_options(isolation_level="AUTOCOMMIT"))
     read_sessions = read_session_factory(engine)
-    check_services = CheckServices(recorder=CheckRecorder(sessions), sessions=read_sessions, key_rings=key_rings)
+    # On PostgreSQL a batch of scan records without notices is one statement on the hot connections.
+    recorder = CheckRecorder(sessions, statements=None if settings.is_sqlite else reads)
+    check_services = CheckServices(recorder=recorder, sessions=read_sessions, key_rings=key_rings)
     state: dict[str, Any] = {
         "settings": settings,
         "engine": engine,
