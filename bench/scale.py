@@ -441,8 +441,9 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
     clinic = {"settings": settings, "client_id": CLINIC_CLIENT_ID, **check}
 
     def expect_valid(answer: Any, what: str) -> None:
-        if answer.result != "000":  # anything else returns early, and the plans would miss the hot path
-            raise SystemExit(f"{what} answered {answer.result} ({answer.message}), not 000")
+        verdict = json.loads(answer)  # the checks answer JSON bytes
+        if verdict["result"] != "000":  # anything else returns early, and the plans would miss the hot path
+            raise SystemExit(f"{what} answered {verdict['result']} ({verdict['message']}), not 000")
 
     # The first call fills whatever the app caches per worker (the clinic's facility, the key ring); later calls
     # send only what is left, which is what a server under load runs.

@@ -68,9 +68,21 @@ _CARD, _PERSON, _FACILITY = HealthInsuranceCard.__table__, Person.__table__, Med
 _PARTS = (("c_", _CARD), ("p_", _PERSON), ("f_", _FACILITY))
 
 
-def card_rows(*extra: Any) -> Any:
-    """A Core SELECT of card, holder and facility columns (prefixed c_, p_, f_) and ``extra`` columns; add WHERE."""
-    columns = [column.label(f"{prefix}{column.name}") for prefix, table in _PARTS for column in table.c]
+def card_rows(
+    *extra: Any,
+    card: tuple[str, ...] | None = None,
+    person: tuple[str, ...] | None = None,
+    facility: tuple[str, ...] | None = None,
+) -> Any:
+    """A Core SELECT of card, holder and facility columns (prefixed c_, p_, f_; all of each table's unless named)
+    and ``extra`` columns; add WHERE."""
+    wanted = {"c_": card, "p_": person, "f_": facility}
+    columns = [
+        column.label(f"{prefix}{column.name}")
+        for prefix, table in _PARTS
+        for column in table.c
+        if wanted[prefix] is None or column.name in wanted[prefix]  # type: ignore[operator]
+    ]
     return select(*columns, *extra).select_from(  # type: ignore[call-overload]
         _CARD.join(_PERSON, _PERSON.c.id == _CARD.c.person_id).join(
             _FACILITY, _FACILITY.c.id == _CARD.c.primary_facility_id
@@ -80,10 +92,12 @@ def card_rows(*extra: Any) -> Any:
 
 def split_card_row(values: Row) -> tuple[Any, Any, Any]:
     """(card, person, facility) objects from a ``card_rows`` row; attribute names are the columns'."""
-    return tuple(  # type: ignore[return-value]
-        SimpleNamespace(**{column.name: values[f"{prefix}{column.name}"] for column in table.c})
-        for prefix, table in _PARTS
-    )
+    parts: dict[str, dict[str, Any]] = {"c_": {}, "p_": {}, "f_": {}}
+    for key, value in values.items():
+        part = parts.get(key[:2])
+        if part is not None:
+            part[key[2:]] = value
+    return SimpleNamespace(**parts["c_"]), SimpleNamespace(**parts["p_"]), SimpleNamespace(**parts["f_"])
 
 
 _OWN_LIVE_CARD = ReadQuery(

@@ -143,8 +143,14 @@ _PERSON = Person.__table__  # type: ignore[attr-defined]
 
 
 def _card_and_notice_choice() -> Any:
-    """Core SELECT of a card with holder, facility and whether the holder wants the card-check notice (add WHERE)."""
-    query = card_rows(_NOTICE.c.card_checked.label("wants_notice"))
+    """Core SELECT of what a check needs of a card, its holder and facility, and whether the holder wants the
+    card-check notice (add WHERE)."""
+    query = card_rows(
+        _NOTICE.c.card_checked.label("wants_notice"),
+        card=("id", "number", "benefit_level", "valid_from", "valid_to", "status"),
+        person=("id", "full_name", "date_of_birth", "birth_date_precision", "sex"),
+        facility=("code", "name"),
+    )
     return query.outerjoin(_NOTICE, _NOTICE.c.person_id == _PERSON.c.id)
 
 
@@ -263,7 +269,8 @@ async def _run_check(
     subject: object,
     judge: Callable[[datetime], Awaitable[Verdict]],
     now: datetime,
-) -> CheckResponse:
+) -> bytes:
+    """The check's answer: a CheckResponse as JSON, encoded once (a retry within the window gets the same bytes)."""
     await hit(store, f"clinic-rate:{client_id}", Limit(count=settings.clinic_rate_limit, window=1))
     facility = await services.clients.get(services.sessions, client_id=client_id)
     key = _fingerprint(facility.code, method.value, staff_name, staff_citizen_id, subject)
@@ -271,10 +278,10 @@ async def _run_check(
         for _ in range(_RETRY_WAIT_STEPS):
             answer = await store.get(f"check-answer:{key}")
             if answer is not None:
-                return CheckResponse.model_validate_json(answer)
+                return answer
             await asyncio.sleep(0.05)
         # The first attempt is still running (or failed): answer without logging a second time.
-        return _response(await judge(now), method=method, checked_at=now, check_id=None)
+        return _response(await judge(now), method=method, checked_at=now, check_id=None).model_dump_json().encode()
     try:
         verdict = await judge(now)
         found = verdict.found
@@ -300,8 +307,9 @@ async def _run_check(
         await store.delete(f"check-seen:{key}")  # let the client's retry do the work
         raise
     response = _response(verdict, method=method, checked_at=now, check_id=check_id)
-    await store.set(f"check-answer:{key}", response.model_dump_json().encode(), RETRY_WINDOW_SECONDS)
-    return response
+    answer = response.model_dump_json().encode()  # once: the caller's answer, and a retry's
+    await store.set(f"check-answer:{key}", answer, RETRY_WINDOW_SECONDS)
+    return answer
 
 
 def _response(verdict: Verdict, *, method: CheckMethod, checked_at: datetime, check_id: int | None) -> CheckResponse:
@@ -326,8 +334,8 @@ async def verify(
     client_id: str,
     request: VerifyRequest,
     now: datetime | None = None,
-) -> CheckResponse:
-    """The online check of a scanned card token."""
+) -> bytes:
+    """The online check of a scanned card token; the answer is a CheckResponse as JSON."""
 
     async def judge(at: datetime) -> Verdict:
         return await judge_token(
@@ -357,7 +365,7 @@ async def lookup(
     client_id: str,
     request: LookupRequest,
     now: datetime | None = None,
-) -> CheckResponse:
+) -> bytes:
     """The check by citizen ID or card number with name and birth date (e.g. read from the chip ID card)."""
 
     async def judge(at: datetime) -> Verdict:

@@ -4,7 +4,7 @@ import base64
 import binascii
 from typing import Annotated
 
-from litestar import Controller, Request, post
+from litestar import Controller, MediaType, Request, Response, post
 from litestar.datastructures import CacheControlHeader
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
@@ -78,10 +78,10 @@ class ClinicCheckController(Controller):
     cache_control = CacheControlHeader(no_store=True)
 
     @post("/verify", status_code=200, operation_id="clinicVerify", opt={HOT_READS: True})
-    async def verify(self, data: JSONBody[VerifyRequest], request: Request) -> CheckResponse:
+    async def verify(self, data: JSONBody[VerifyRequest], request: Request) -> Response[CheckResponse]:
         """Verify a scanned card token: signature, expiry, then the card's status in the registry."""
         state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
-        return await checks.verify(
+        answer = await checks.verify(
             state.reads,
             state.store,
             settings=state.settings,
@@ -89,12 +89,13 @@ class ClinicCheckController(Controller):
             client_id=verified_caller(request).subject,
             request=data,
         )
+        return Response(answer, media_type=MediaType.JSON)  # already JSON: encoded once, also kept for retries
 
     @post("/lookup", status_code=200, operation_id="clinicLookup", opt={HOT_READS: True})
-    async def lookup(self, data: JSONBody[LookupRequest], request: Request) -> CheckResponse:
+    async def lookup(self, data: JSONBody[LookupRequest], request: Request) -> Response[CheckResponse]:
         """Look a patient up by citizen ID or card number; name and birth date must match."""
         state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
-        return await checks.lookup(
+        answer = await checks.lookup(
             state.reads,
             state.store,
             settings=state.settings,
@@ -102,3 +103,4 @@ class ClinicCheckController(Controller):
             client_id=verified_caller(request).subject,
             request=data,
         )
+        return Response(answer, media_type=MediaType.JSON)
