@@ -332,13 +332,15 @@ TRAFFIC_TABLES = (
 )
 
 
-def _check_dependencies(checks: Any, sessions: Any) -> dict[str, Any]:
+def _check_dependencies(checks: Any, sessions: Any, reads: Any) -> dict[str, Any]:
     """The extra arguments the clinic checks take in this version of the app, built as ``create_app`` builds them."""
     if "services" not in inspect.signature(checks.verify).parameters:
         return {}
     from ansinh.clinics.recorder import CheckRecorder
 
-    return {"services": checks.CheckServices(recorder=CheckRecorder(sessions), sessions=sessions)}
+    # As create_app builds it for PostgreSQL: a batch of scan records without notices is one statement.
+    recorder = CheckRecorder(sessions, statements=reads)
+    return {"services": checks.CheckServices(recorder=recorder, sessions=sessions)}
 
 
 async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], dict[str, Any], Any, Any]:
@@ -381,7 +383,7 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
     # The hot reads (core/reads.py) run on PostgreSQL as asyncpg prepared statements; here they go through SQLAlchemy on
     # the same connection, so they are recorded and see the rows this transaction changes.
     reads = CoreReads(conn)
-    check = _check_dependencies(checks, sessions)
+    check = _check_dependencies(checks, sessions, reads)
     store = MemoryStore()
     sender = _KeepCodes()
     services = identity.Services(settings=settings, store=store, sender=sender)
