@@ -7,7 +7,6 @@ import re
 import time
 import unicodedata
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +24,7 @@ from ansinh.cards.tokens import check_card_token
 from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, MedicalFacility
 from ansinh.clinics.recorder import CheckRecorder, ScanRecord
 from ansinh.clinics.schemas import CheckResponse, ClinicCard, LookupRequest, VerifyRequest
+from ansinh.core.db import Sessions
 from ansinh.core.errors import Forbidden
 from ansinh.core.pagination import fetch_page
 from ansinh.core.ratelimit import Limit, hit
@@ -42,7 +42,6 @@ _RETRY_WAIT_STEPS = 40  # × 50 ms: how long a retry waits for the first request
 _LEGACY_CODE = re.compile(r"^[A-Z]{2}[1-5]\d{2}\d{10}$")
 
 CardRow = tuple[HealthInsuranceCard, Person, MedicalFacility]
-Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 import base64
 import binascii
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, post
 from litestar.datastructures import CacheControlHeader
@@ -80,27 +80,23 @@ class ClinicCheckController(Controller):
     @post("/verify", status_code=200, operation_id="clinicVerify", opt={HOT_READS: True})
     async def verify(self, data: JSONBody[VerifyRequest], request: Request) -> Response[CheckResponse]:
         """Verify a scanned card token: signature, expiry, then the card's status in the registry."""
-        state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
-        answer = await checks.verify(
-            state.reads,
-            state.store,
-            settings=state.settings,
-            services=state.check_services,
-            client_id=verified_caller(request).subject,
-            request=data,
-        )
-        return Response(answer, media_type=MediaType.JSON)  # already JSON: encoded once, also kept for retries
+        return await _answer(request, checks.verify, data)
 
     @post("/lookup", status_code=200, operation_id="clinicLookup", opt={HOT_READS: True})
     async def lookup(self, data: JSONBody[LookupRequest], request: Request) -> Response[CheckResponse]:
         """Look a patient up by citizen ID or card number; name and birth date must match."""
-        state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
-        answer = await checks.lookup(
-            state.reads,
-            state.store,
-            settings=state.settings,
-            services=state.check_services,
-            client_id=verified_caller(request).subject,
-            request=data,
-        )
-        return Response(answer, media_type=MediaType.JSON)
+        return await _answer(request, checks.lookup, data)
+
+
+async def _answer(request: Request, check: Any, data: VerifyRequest | LookupRequest) -> Response[CheckResponse]:
+    """Run a check for the calling clinic; its answer is already JSON (encoded once, also kept for retries)."""
+    state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
+    answer = await check(
+        state.reads,
+        state.store,
+        settings=state.settings,
+        services=state.check_services,
+        client_id=verified_caller(request).subject,
+        request=data,
+    )
+    return Response(answer, media_type=MediaType.JSON)

@@ -1,8 +1,8 @@
 """Async engine, sessions and the SQLite pragmas that make it behave under concurrency."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core import registry  # noqa: F401  (every table is known to SQLModel.metadata)
 from ansinh.core.settings import Settings
+
+# Opens a database session when a path needs one (e.g. the app's session factory).
+Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

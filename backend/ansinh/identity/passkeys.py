@@ -36,6 +36,7 @@ from webauthn.helpers.structs import (
 )
 
 from ansinh.core.context import RequestContext
+from ansinh.core.db import Sessions
 from ansinh.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
 from ansinh.core.ratelimit import Limit, hit
 from ansinh.core.reads import ReadQuery, Reads
@@ -51,7 +52,7 @@ from ansinh.identity.models import (
     Person,
     SecurityEventKind,
 )
-from ansinh.identity.sessions import Sessions, SignedInAccount, TokenPair, start_passkey_session
+from ansinh.identity.sessions import SignedInAccount, TokenPair, start_passkey_session
 
 logger = logging.getLogger("ansinh.passkeys")
 

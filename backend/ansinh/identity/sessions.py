@@ -4,8 +4,6 @@ import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -15,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.context import RequestContext
+from ansinh.core.db import Sessions
 from ansinh.core.errors import NotFound, Unauthenticated
 from ansinh.core.reads import ReadQuery, Reads
 from ansinh.core.settings import Settings
@@ -135,10 +134,6 @@ async def start_session(
         settings, account_id=account_id, role=account.role, session_id=session_id, amr=amr, auth_time=now
     )
     return TokenPair(access_token=access, refresh_token=refresh, expires_in=expires_in)
-
-
-# Opens a database session when a path needs one (e.g. the app's session factory).
-Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 @dataclass(frozen=True, slots=True)
