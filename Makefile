@@ -49,13 +49,23 @@ fmt: $(STAMP)
 	$(BIN)/ruff format $(LINT_DIRS)
 	$(BIN)/ruff check --fix $(LINT_DIRS)
 
+# Every database test runs on SQLite and on PostgreSQL, and the reliability tests need PostgreSQL and Redis: unless
+# TEST_DATABASE_URL / TEST_REDIS_URL say otherwise, the local servers are used when they answer (database
+# ansinh_make_test, created if missing; Redis database 15).
+WITH_LOCAL_SERVERS = \
+	if [ -z "$$TEST_DATABASE_URL" ] && pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
+		createdb -h 127.0.0.1 -U postgres ansinh_make_test 2>/dev/null || true; \
+		export TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/ansinh_make_test; fi; \
+	if [ -z "$$TEST_REDIS_URL" ] && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then \
+		export TEST_REDIS_URL=redis://127.0.0.1:6379/15; fi;
+
 test: $(STAMP)
 	$(BIN)/ruff check $(LINT_DIRS)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(WITH_LOCAL_SERVERS) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Faults and races against live servers (needs TEST_DATABASE_URL, and TEST_REDIS_URL for cross-worker limits).
+# Faults and races against live servers (PostgreSQL, and Redis for cross-worker limits).
 soak: $(STAMP)
-	$(BIN)/python -m pytest -s tests/reliability
+	@$(WITH_LOCAL_SERVERS) $(BIN)/python -m pytest -s tests/reliability
 
 # Benchmarks (docs/PERFORMANCE.md): wrk and the sign-in clients against `ansinh run` with production settings on
 # PostgreSQL. Never part of `make test`. BENCH_DB is prepared (seeded with BENCH_PEOPLE people) when it is missing.

@@ -33,18 +33,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def require_postgres() -> str:
-    """TEST_DATABASE_URL, or skip: these tests run `ansinh run` on PostgreSQL only."""
+    """TEST_DATABASE_URL (`make test` sets it when the local server answers): these run `ansinh run` on PostgreSQL."""
     url = databases.POSTGRES_URL
     if not url or make_url(url).get_backend_name() != "postgresql":
-        pytest.skip("reliability tests need PostgreSQL: set TEST_DATABASE_URL=postgresql+asyncpg://…")
+        pytest.fail("reliability tests need PostgreSQL: set TEST_DATABASE_URL=postgresql+asyncpg://…")
     return url
 
 
 def require_redis() -> str:
-    """TEST_REDIS_URL, or skip."""
+    """TEST_REDIS_URL (`make test` sets it when the local Redis answers)."""
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
-        pytest.skip("cross-worker limits need Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379/<db>")
+        pytest.fail("cross-worker limits need Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379/<db>")
     return url
 
 
@@ -147,14 +147,14 @@ class Cluster:
 
 @contextmanager
 def throwaway_cluster() -> Iterator[Cluster]:
-    """Create, start and finally drop a cluster; skips where Debian's tools or root are missing."""
+    """Create, start and finally drop a cluster; fails where Debian's tools or root are missing."""
     if shutil.which("pg_createcluster") is None or shutil.which("pg_lsclusters") is None:
-        pytest.skip("the PostgreSQL fault test needs Debian's postgresql-common (pg_createcluster)")
+        pytest.fail("the PostgreSQL fault test needs Debian's postgresql-common (pg_createcluster)")
     if os.geteuid() != 0:
-        pytest.skip("pg_createcluster needs root (it runs the cluster as the postgres user)")
+        pytest.fail("pg_createcluster needs root (it runs the cluster as the postgres user)")
     versions = sorted(p.name for p in Path("/usr/lib/postgresql").iterdir() if (p / "bin" / "initdb").exists())
     if not versions:
-        pytest.skip("no PostgreSQL server binaries under /usr/lib/postgresql")
+        pytest.fail("no PostgreSQL server binaries under /usr/lib/postgresql")
     cluster = Cluster(versions[-1], f"ansinh_fault_{os.getpid()}_{uuid.uuid4().hex[:6]}", free_port())
     created = subprocess.run(
         [

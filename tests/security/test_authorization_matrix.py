@@ -598,19 +598,6 @@ def _collection_settings(env: str) -> Settings:
 ROUTES = _route_keys(create_app(_collection_settings("dev")))
 PATH_PARAM = re.compile(r"{(\w+)}")
 
-# Routes whose access control is known to be wrong: RULES states what is right, the code does not do it yet.
-KNOWN_GAPS: dict[str, str] = {}
-
-
-def _cases() -> list[Any]:
-    return [
-        pytest.param(key, id=key, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[key]))
-        if key in KNOWN_GAPS
-        else pytest.param(key, id=key)
-        for key in ROUTES
-    ]
-
-
 # --- running one case ----------------------------------------------------------------------------------------------
 
 
@@ -681,7 +668,7 @@ def _problems(key: str, rule: Rule, caller: str, status: int, response: Any, wor
     return problems
 
 
-@pytest.mark.parametrize("key", _cases())
+@pytest.mark.parametrize("key", ROUTES)
 async def test_route(key: str, client: AsyncTestClient[Litestar], db_session: AsyncSession, world: World) -> None:
     """Every caller gets what the rule table says for this route, and nobody reads A's data unless shared."""
     rule = RULES.get(key)
