@@ -3,6 +3,7 @@
 import base64
 import json
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from litestar import Litestar
@@ -11,9 +12,12 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.app import create_app
-from ansinh.cards.models import HealthInsuranceCard
+from ansinh.cards.models import BENEFIT_LEVEL_MEANING, BENEFIT_LEVEL_MEANING_VI, HealthInsuranceCard
+from ansinh.cards.results import CheckResult
 from ansinh.cards.tokens import sign_card_token
-from ansinh.clinics.models import CardCheck
+from ansinh.clinics.checks import Verdict, _answer
+from ansinh.clinics.models import CardCheck, CheckMethod
+from ansinh.clinics.schemas import CheckResponse
 from ansinh.core.settings import Settings
 from ansinh.core.signing import b64url, generate_p256
 from ansinh.identity.models import Person
@@ -454,3 +458,43 @@ async def test_staff_card_actions_need_staff_and_are_audited(
     assert (await client.post(reinstate, json={"reason": "resolved"}, headers=staff_headers)).status_code == 409
     missing = await client.post("/api/v1/staff/cards/0000000000/revoke", json={"reason": "test"}, headers=staff_headers)
     assert missing.status_code == 404
+
+
+# --- the answer's encoding ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("microsecond", [0, 123456])
+@pytest.mark.parametrize("shown", [True, False])
+def test_the_answer_is_byte_for_byte_what_the_documented_schema_would_write(shown: bool, microsecond: int) -> None:
+    # The scan path encodes its answer with msgspec; pydantic reading it back as the OpenAPI schema's CheckResponse
+    # and writing it again must give the very same bytes.
+    card = SimpleNamespace(
+        number="0123456789", benefit_level=4, valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31)
+    )
+    person = SimpleNamespace(
+        full_name="Nguyễn Thị Ánh", date_of_birth=date(1990, 2, 3), birth_date_precision="day", sex="F"
+    )
+    facility = SimpleNamespace(code="01001", name="Bệnh viện Bạch Mai")
+    verdict = Verdict(CheckResult.VALID, found=(card, person, facility), show_card=shown)  # type: ignore[arg-type]
+    at = datetime(2026, 11, 26, 3, 4, 5, microsecond, tzinfo=UTC)
+
+    answer = _answer(verdict, method=CheckMethod.QR, checked_at=at, check_id=None if shown else 42)
+
+    assert CheckResponse.model_validate_json(answer).model_dump_json().encode() == answer
+    assert json.loads(answer)["card"] == (
+        {
+            "number": "0123456789",
+            "name": "Nguyễn Thị Ánh",
+            "birth_date": "1990-02-03",
+            "sex": "F",
+            "benefit_level": 4,
+            "benefit_level_meaning": BENEFIT_LEVEL_MEANING[4],
+            "benefit_level_meaning_vi": BENEFIT_LEVEL_MEANING_VI[4],
+            "primary_facility_code": "01001",
+            "primary_facility_name": "Bệnh viện Bạch Mai",
+            "valid_from": "2026-01-01",
+            "valid_to": "2026-12-31",
+        }
+        if shown
+        else None
+    )

@@ -15,7 +15,7 @@ from ansinh.app import create_app
 from ansinh.cards.service import _OWN_LIVE_CARD
 from ansinh.core.db import create_engine
 from ansinh.core.errors import ServiceUnavailable
-from ansinh.core.reads import AsyncpgReads, CoreReads, ReadQuery, Reads, create_reads
+from ansinh.core.reads import AsyncpgReads, CoreReads, ReadPool, ReadQuery, Reads, create_reads
 from ansinh.core.settings import Settings
 from ansinh.identity.models import Account, AccountRole, AccountStatus
 from ansinh.records.service import _PERIODS_IN_WINDOW
@@ -121,3 +121,74 @@ if databases.POSTGRES_URL:
         finally:
             await reads.close()
             await engine.dispose()
+
+    # --- the pool of the hot connections ---------------------------------------------------------------------------
+
+    def _dsn(url: str) -> str:
+        return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def test_reads_beyond_the_pool_size_wait_for_a_connection_and_all_are_answered(postgres_ready: str) -> None:
+        pool = ReadPool(_dsn(postgres_ready), size=2)
+        most_open = 0
+
+        async def read() -> int:
+            nonlocal most_open
+            connection = await pool.acquire()
+            most_open = max(most_open, pool.open_connections)
+            try:
+                return await connection.fetchval("SELECT 1 FROM pg_sleep(0.05)")  # type: ignore[no-any-return]
+            finally:
+                pool.release(connection)
+
+        try:
+            assert await asyncio.gather(*(read() for _ in range(6))) == [1] * 6
+            assert most_open == 2
+        finally:
+            await pool.close()
+
+    async def test_a_connection_that_saw_an_error_is_closed_not_reused(postgres_ready: str) -> None:
+        pool = ReadPool(_dsn(postgres_ready), size=1)
+        first = await pool.acquire()
+        pool.release(first, healthy=False)
+        assert first.is_closed()
+        second = await pool.acquire()
+        assert second is not first
+        assert not second.is_closed()
+        pool.release(second)
+        assert await pool.acquire() is second  # a healthy one is reused
+        pool.release(second)
+        await pool.close()
+        assert second.is_closed()
+
+    async def test_expiring_closes_idle_connections_at_once_and_busy_ones_when_given_back(postgres_ready: str) -> None:
+        pool = ReadPool(_dsn(postgres_ready), size=2)
+        idle, busy = await pool.acquire(), await pool.acquire()
+        pool.release(idle)
+        pool.expire()
+        assert idle.is_closed()
+        assert not busy.is_closed()
+        pool.release(busy)
+        assert busy.is_closed()
+        fresh = await pool.acquire()
+        assert fresh not in (idle, busy)
+        pool.release(fresh)
+        await pool.close()
+
+    @pytest.mark.parametrize("gives_up", ["before a connection is free", "as one is handed to it"])
+    async def test_a_waiter_that_gives_up_passes_its_turn_on(postgres_ready: str, gives_up: str) -> None:
+        pool = ReadPool(_dsn(postgres_ready), size=1)
+        held = await pool.acquire()
+        impatient = asyncio.create_task(pool.acquire())
+        patient = asyncio.create_task(pool.acquire())
+        await asyncio.sleep(0)  # both are queued, the impatient one first
+        if gives_up == "before a connection is free":
+            impatient.cancel()
+            pool.release(held)
+        else:
+            pool.release(held)  # handed to the impatient one, which then gives up
+            impatient.cancel()
+        assert await patient is held
+        with pytest.raises(asyncio.CancelledError):
+            await impatient
+        pool.release(held)
+        await pool.close()

@@ -4,7 +4,6 @@ These are pure functions over keys and a clock, so the conformance vectors in ``
 run through exactly the code the API uses.
 """
 
-import json
 import re
 import secrets
 from collections.abc import Mapping
@@ -13,10 +12,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from jwt.algorithms import ECAlgorithm
 
 from ansinh.cards.results import CheckResult
-from ansinh.core.signing import b64url, b64url_decode
+from ansinh.core.signing import b64url, b64url_decode, compact_json, jws_json_object, sign_es256, verify_es256
 from ansinh.core.time import VN_TZ, today_vn
 
 PREFIX = "AS1:"
@@ -27,7 +25,6 @@ OFFLINE_TTL = timedelta(days=7)  # the pass kept on the phone for when there is 
 LONGEST_TTL = max(ONLINE_TTL, OFFLINE_TTL)
 MAX_TOKEN_LENGTH = 2048  # far above a real token (~450 characters); refuses giant inputs early
 
-_ES256 = ECAlgorithm(ECAlgorithm.SHA256)
 # fullmatch and [0-9], not $ and \d: no trailing newline, no non-ASCII digits.
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -106,21 +103,9 @@ def card_payload(
 def sign_card_token(payload: Mapping[str, Any], *, private_key: ec.EllipticCurvePrivateKey, kid: str) -> str:
     """``AS1:`` + the compact JWS; JSON as UTF-8 (not \\u escapes) keeps the QR small."""
     header = {"alg": ALGORITHM, "kid": kid, "typ": TOKEN_TYPE}
-    signing_input = ".".join(b64url(_compact_json(part)) for part in (header, payload))
-    signature = _ES256.sign(signing_input.encode("ascii"), private_key)  # raw r||s, 64 bytes
+    signing_input = ".".join(b64url(compact_json(part)) for part in (header, payload))
+    signature = sign_es256(signing_input.encode("ascii"), private_key)
     return f"{PREFIX}{signing_input}.{b64url(signature)}"
-
-
-def _compact_json(value: Mapping[str, Any]) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _json_object(segment: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(b64url_decode(segment).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[…" nested past the parser
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def check_card_token(
@@ -132,7 +117,7 @@ def check_card_token(
     segments = qr_text[len(PREFIX) :].split(".")
     if len(segments) != 3 or not all(_SEGMENT.fullmatch(s) for s in segments):
         return TokenCheck(CheckResult.MALFORMED_TOKEN)
-    header, payload = _json_object(segments[0]), _json_object(segments[1])
+    header, payload = jws_json_object(segments[0]), jws_json_object(segments[1])
     if header is None or payload is None:
         return TokenCheck(CheckResult.MALFORMED_TOKEN)
     # The algorithm is ours to choose, never the token's: "none" and HS256 (keyed with the public key)
@@ -150,7 +135,7 @@ def check_card_token(
     except ValueError:
         return TokenCheck(CheckResult.BAD_SIGNATURE, kid=kid)
     signing_input = f"{segments[0]}.{segments[1]}".encode("ascii")
-    if len(signature) != 64 or not _ES256.verify(signing_input, key, signature):
+    if not verify_es256(signing_input, key, signature):
         return TokenCheck(CheckResult.BAD_SIGNATURE, kid=kid)
     claims = _parse_claims(payload)
     if claims is None:

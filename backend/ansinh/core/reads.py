@@ -8,6 +8,7 @@ stays in a session and its transaction.
 """
 
 import asyncio
+import collections
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -99,83 +100,151 @@ class CoreReads:
         return None
 
 
-async def _keep_session_state(_connection: asyncpg.Connection) -> None:
-    """Nothing to reset between reads: these connections only ever run single SELECTs outside a transaction.
-
-    asyncpg's default reset on release is another round trip per read (advisory unlocks, CLOSE ALL, RESET ALL).
-    """
-
-
-def _link_lost(connection: Any, exc: BaseException) -> bool:
-    if database_unavailable(exc):
-        return True
-    try:
-        return connection.is_closed()  # type: ignore[no-any-return]
-    except asyncpg.InterfaceError:  # the pool has already taken the dead connection back
-        return True
-
-
 def _unavailable(cause: BaseException) -> ServiceUnavailable:
     logger.warning("database unavailable for a hot read: %r", cause)
     return ServiceUnavailable(headers={"Retry-After": "5"})
 
 
+class ReadPool:
+    """Up to ``size`` asyncpg connections for single statements, handed out first come, first served.
+
+    asyncpg's own pool costs ~50 µs of CPU per acquire and release (a task per release, holders, timeouts); a read
+    needs none of it: these connections only ever run one statement outside a transaction, so there is nothing to
+    reset, and a connection that saw any failure is closed rather than reused.
+    """
+
+    def __init__(self, dsn: str, *, size: int) -> None:
+        self._dsn = dsn
+        self._size = size
+        self._idle: list[asyncpg.Connection] = []
+        self._waiting: collections.deque[asyncio.Future[asyncpg.Connection | None]] = collections.deque()
+        self._opened = 0  # connections open or being opened
+        self._generation = 0  # bumped by expire(): connections of an older one are closed when released
+        self._born: dict[asyncpg.Connection, int] = {}  # connection → the generation it was opened in
+        self._closed = False
+
+    async def acquire(self) -> asyncpg.Connection:
+        """An idle connection, a new one while fewer than ``size`` are open, else the next one released."""
+        if self._idle:
+            return self._idle.pop()
+        if self._opened >= self._size:
+            waiter: asyncio.Future[asyncpg.Connection | None] = asyncio.get_running_loop().create_future()
+            self._waiting.append(waiter)
+            try:
+                connection = await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():  # handed over just as we gave up: pass it on
+                    handed = waiter.result()
+                    if handed is not None:
+                        self.release(handed)
+                    else:
+                        self._opened -= 1
+                        self._hand_over_slot()
+                raise
+            if connection is not None:
+                return connection
+            # A slot was freed (a connection closed): open one in its place, below.
+        else:
+            self._opened += 1
+        try:
+            connection = await asyncpg.connect(self._dsn, command_timeout=COMMAND_TIMEOUT_SECONDS)
+        except BaseException:
+            self._opened -= 1
+            self._hand_over_slot()
+            raise
+        self._born[connection] = self._generation
+        return connection
+
+    def release(self, connection: asyncpg.Connection, *, healthy: bool = True) -> None:
+        """Give the connection back; an unhealthy or expired one is closed and its slot handed on."""
+        if self._closed or not healthy or connection.is_closed() or self._born.get(connection) != self._generation:
+            self._discard(connection)
+            return
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        self._idle.append(connection)
+
+    def _discard(self, connection: asyncpg.Connection) -> None:
+        self._born.pop(connection, None)
+        connection.terminate()
+        self._opened -= 1
+        self._hand_over_slot()
+
+    def _hand_over_slot(self) -> None:
+        """A slot is free: the first waiter opens a connection of its own."""
+        while self._waiting and self._opened < self._size:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                self._opened += 1
+                waiter.set_result(None)
+                return
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open or being opened (at most ``size``)."""
+        return self._opened
+
+    def expire(self) -> None:
+        """Close every connection opened so far (idle ones now, busy ones when released): the server restarted."""
+        self._generation += 1
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            self._discard(connection)
+
+    async def close(self) -> None:
+        """Close the idle connections; busy ones close when released."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            self._born.pop(connection, None)
+            self._opened -= 1
+            await connection.close()
+
+
 class AsyncpgReads:
-    """Hot reads on a pool of asyncpg connections, opened on first use in the running event loop."""
+    """Hot reads on a small pool of asyncpg connections (``ReadPool``), one pool per running event loop."""
 
     def __init__(self, dsn: str, *, pool_size: int) -> None:
         self._dsn = dsn
         self._pool_size = pool_size
-        self._opening: asyncio.Task[asyncpg.Pool] | None = None  # the pool, once opened in self._loop
+        self._pool: ReadPool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def _open(self) -> asyncpg.Pool:
-        # min_size=0: opening the pool connects nothing, so it cannot fail when the database is down.
-        return await asyncpg.create_pool(
-            self._dsn,
-            min_size=0,
-            max_size=self._pool_size,
-            command_timeout=COMMAND_TIMEOUT_SECONDS,
-            reset=_keep_session_state,
-        )
-
-    async def _get_pool(self) -> asyncpg.Pool:
+    def _current_pool(self) -> "ReadPool":
+        # Connections belong to the loop that opened them (tests run several loops in turn; a server runs one).
         loop = asyncio.get_running_loop()
-        opening = self._opening
-        opened = opening is not None and self._loop is loop and opening.done() and not opening.cancelled()
-        if opened and opening.exception() is None:  # type: ignore[union-attr]
-            return opening.result()  # type: ignore[union-attr]  # the pool is open: no shield, no await, per read
-        if self._opening is None or self._loop is not loop:
-            self._opening, self._loop = loop.create_task(self._open()), loop
-        opening = self._opening
-        try:
-            return await asyncio.shield(opening)
-        except Exception:
-            if self._opening is opening:
-                self._opening = None
-            raise
+        if self._pool is None or self._loop is not loop:
+            self._pool, self._loop = ReadPool(self._dsn, size=self._pool_size), loop
+        return self._pool
 
     async def _fetch(self, query: ReadQuery, params: Mapping[str, Any]) -> list[Row]:
-        pool = await self._get_pool()
+        pool = self._current_pool()
         try:
-            async with pool.acquire() as connection:
-                try:
-                    return await connection.fetch(query.sql, *query.arguments(params))  # type: ignore[no-any-return]
-                except Exception as exc:
-                    # A link cut mid-query (a restart, a failover) surfaces as one of several asyncpg errors; what
-                    # they share is a closed connection.
-                    if not _link_lost(connection, exc):
-                        raise
-                    # As SQLAlchemy does on a disconnect: every connection opened before the failure is replaced,
-                    # so a database restart costs each worker one failed request, not one per pooled connection.
-                    await pool.expire_connections()
-                    raise _unavailable(exc) from exc
-        except TimeoutError as exc:  # the read ran past COMMAND_TIMEOUT_SECONDS: the database is stuck
-            raise _unavailable(exc) from exc
+            connection = await pool.acquire()
         except Exception as exc:  # the database refused or dropped a new connection
             if database_unavailable(exc):
                 raise _unavailable(exc) from exc
             raise
+        try:
+            rows = await connection.fetch(query.sql, *query.arguments(params))
+        except BaseException as exc:
+            # A link cut mid-query (a restart, a failover) surfaces as one of several asyncpg errors; what they share
+            # is a closed connection.
+            lost = isinstance(exc, Exception) and (database_unavailable(exc) or connection.is_closed())
+            pool.release(connection, healthy=False)  # whatever went wrong, it is closed, not reset and reused
+            if lost:
+                # As SQLAlchemy does on a disconnect: every connection opened before the failure is replaced, so a
+                # database restart costs each worker one failed request, not one per pooled connection.
+                pool.expire()
+                raise _unavailable(exc) from exc
+            if isinstance(exc, TimeoutError):  # the read ran past COMMAND_TIMEOUT_SECONDS: the database is stuck
+                raise _unavailable(exc) from exc
+            raise
+        pool.release(connection)
+        return rows  # type: ignore[no-any-return]
 
     async def one(self, query: ReadQuery, /, **params: Any) -> Row | None:
         rows = await self._fetch(query, params)
@@ -185,14 +254,9 @@ class AsyncpgReads:
         return await self._fetch(query, params)
 
     async def close(self) -> None:
-        opening, self._opening = self._opening, None
-        if opening is None or self._loop is not asyncio.get_running_loop():
-            return  # never opened, or opened in a loop that is gone with its connections
-        try:
-            pool = await opening
-        except Exception:  # it never opened
-            return
-        await pool.close()
+        pool, self._pool = self._pool, None
+        if pool is not None and self._loop is asyncio.get_running_loop():
+            await pool.close()  # a pool of a loop that is gone went with its connections
 
 
 async def session_reads(db: AsyncSession) -> Reads:

@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request
-from litestar.datastructures import MutableScopeHeaders
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.types import Message, Scope
 
@@ -147,10 +146,6 @@ def hsts_enabled(settings: Settings) -> bool:
     return not settings.is_dev and urlsplit(settings.public_url).scheme == "https"
 
 
-def _media_type(headers: MutableScopeHeaders) -> str:
-    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-
 def _default_policy(media_type: str, path: str, docs_path: str | None, docs_policy: str | None) -> str:
     if media_type == "text/html":
         if docs_policy and docs_path and (path == docs_path or path.startswith(docs_path.rstrip("/") + "/")):
@@ -170,17 +165,21 @@ def security_headers_hook(
     gets ``docs_policy``.
     """
     extra = {"strict-transport-security": HSTS} if hsts_enabled(settings) else {}
+    # Encoded once: the hook runs on every response, and the common case (a JSON answer setting none of these
+    # itself) is a set of names and one list extension.
+    fixed = [(name.encode(), value.encode()) for name, value in (BASE_HEADERS | extra).items()]
 
     async def add_security_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        message.setdefault("headers", [])  # optional in ASGI; from_message needs the key
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in (BASE_HEADERS | extra).items():
-            if name not in headers:
-                headers[name] = value
-        if "content-security-policy" not in headers:
-            path = str(scope.get("path", ""))
-            headers["content-security-policy"] = _default_policy(_media_type(headers), path, docs_path, docs_policy)
+        headers = message["headers"] = list(message.get("headers") or ())  # optional in ASGI; may be a tuple
+        present = {name.lower() for name, _ in headers}
+        headers.extend(pair for pair in fixed if pair[0] not in present)
+        if b"content-security-policy" in present:
+            return
+        media_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+        media_type = media_type.split(b";", 1)[0].strip().lower().decode("latin-1")
+        policy = _default_policy(media_type, str(scope.get("path", "")), docs_path, docs_policy)
+        headers.append((b"content-security-policy", policy.encode()))
 
     return add_security_headers

@@ -1,4 +1,4 @@
-"""Asymmetric signing keys: P-256 generation, JWK export and encryption of private keys at rest."""
+"""Asymmetric signing: ES256 JWS parts and signatures, P-256 keys, JWKs, private keys encrypted at rest."""
 
 import base64
 import hashlib
@@ -8,9 +8,11 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
+import msgspec
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -30,15 +32,52 @@ def b64url_decode(text: str) -> bytes:
     """Decode canonical unpadded base64url; raises ValueError on anything else."""
     if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
         raise ValueError("not base64url")
-    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     # The last character may carry unused bits; decoders ignore them, so two texts would mean the same
-    # signature. Only the canonical spelling is accepted: one card code, one string.
-    if b64url(data) != text:
+    # signature. Only the canonical spelling (unused bits zero) is accepted: one card code, one string.
+    if _UNUSED_BITS[len(text) % 4] & _B64URL_VALUE[text[-1]]:
         raise ValueError("non-canonical base64url")
-    return data
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")  # a regex, not a per-character loop: card codes are checked on every scan
+_B64URL_VALUE = {c: n for n, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
+_UNUSED_BITS = {0: 0, 2: 0b1111, 3: 0b11}  # by length mod 4: the last character's bits that carry no data
+
+
+def jws_json_object(segment: str) -> dict[str, Any] | None:
+    """A JWS header or payload: base64url of a JSON object; None when it is anything else."""
+    try:
+        value = msgspec.json.decode(b64url_decode(segment))
+    except (ValueError, msgspec.DecodeError, RecursionError):  # RecursionError: "[[[[…" nested past the parser
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def compact_json(value: Any) -> bytes:
+    """JSON for a JWS part: no spaces, UTF-8 rather than \\u escapes (Vietnamese names keep QR codes small)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+# One ECDSA-with-SHA-256 descriptor for every signature (it is immutable): ES256 of RFC 7518 §3.4.
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+
+
+def sign_es256(signing_input: bytes, private_key: ec.EllipticCurvePrivateKey) -> bytes:
+    """The ES256 signature as a JWS carries it: raw r||s, 64 bytes (not DER)."""
+    r, s = decode_dss_signature(private_key.sign(signing_input, _ECDSA_SHA256))
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def verify_es256(signing_input: bytes, public_key: ec.EllipticCurvePublicKey, signature: bytes) -> bool:
+    """Whether ``signature`` (raw r||s) is an ES256 signature of ``signing_input`` by ``public_key``'s holder."""
+    if len(signature) != 64:
+        return False
+    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+    try:
+        public_key.verify(der, signing_input, _ECDSA_SHA256)
+    except InvalidSignature:
+        return False
+    return True
 
 
 def key_encryption_key(secret: str) -> bytes:

@@ -2,10 +2,9 @@
 
 Litestar's stores offer get/set/delete only; single-use challenges and rate-limit counters need
 atomic take-and-delete and increment, which Redis gives (GETDEL, INCR + EXPIRE) and memory gives
-under a lock.
+by never awaiting inside an operation (the event loop runs one at a time).
 """
 
-import asyncio
 import time
 from typing import Protocol, runtime_checkable
 
@@ -30,7 +29,6 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._data: dict[str, tuple[bytes, float]] = {}
-        self._lock = asyncio.Lock()
 
     def _live(self, key: str, now: float) -> bytes | None:
         item = self._data.get(key)
@@ -52,24 +50,22 @@ class MemoryStore:
         return self._live(key, time.monotonic())
 
     async def take(self, key: str) -> bytes | None:
-        async with self._lock:
-            value = self._live(key, time.monotonic())
-            self._data.pop(key, None)
-            return value
+        value = self._live(key, time.monotonic())
+        self._data.pop(key, None)
+        return value
 
     async def delete(self, key: str) -> None:
         self._data.pop(key, None)
 
     async def incr(self, key: str, ttl: int) -> int:
-        async with self._lock:
-            now = time.monotonic()
-            current = self._live(key, now)
-            if current is None:
-                self._data[key] = (b"1", now + ttl)
-                return 1
-            count = int(current) + 1
-            self._data[key] = (str(count).encode(), self._data[key][1])  # the window does not slide
-            return count
+        now = time.monotonic()
+        current = self._live(key, now)
+        if current is None:
+            self._data[key] = (b"1", now + ttl)
+            return 1
+        count = int(current) + 1
+        self._data[key] = (str(count).encode(), self._data[key][1])  # the window does not slide
+        return count
 
     async def ttl(self, key: str) -> int:
         item = self._data.get(key)

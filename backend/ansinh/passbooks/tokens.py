@@ -4,7 +4,6 @@ Pure functions over keys: signing, parsing the form (anything that is not a pass
 checking a signature. Which keys count (never withdrawn) is the service's business.
 """
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,9 +11,8 @@ from datetime import date
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from jwt.algorithms import ECAlgorithm
 
-from ansinh.core.signing import b64url, b64url_decode
+from ansinh.core.signing import b64url, b64url_decode, compact_json, jws_json_object, sign_es256, verify_es256
 from ansinh.passbooks.statement import Statement
 from ansinh.records.tables import FUNDS
 
@@ -24,7 +22,6 @@ ALGORITHM = "ES256"
 MAX_TOKEN_LENGTH = 4096  # a real token is ~550 characters; anything this long is not one
 VERIFY_PATH = "/#/verify/"
 
-_ES256 = ECAlgorithm(ECAlgorithm.SHA256)
 # fullmatch and [0-9], not $ and \d: no trailing newline, no non-ASCII digits.
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -79,16 +76,11 @@ def passbook_payload(statement: Statement, *, issuer: str, issued_on: date) -> d
     }
 
 
-def _compact_json(value: Mapping[str, Any]) -> bytes:
-    # UTF-8, not \\u escapes: Vietnamese names stay short and the QR small.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
 def sign_passbook_token(payload: Mapping[str, Any], *, private_key: ec.EllipticCurvePrivateKey, kid: str) -> str:
     """``PB1.`` + the compact JWS (RFC 7515) with an ES256 raw r||s signature."""
     header = {"alg": ALGORITHM, "kid": kid, "typ": TOKEN_TYPE}
-    signing_input = ".".join(b64url(_compact_json(part)) for part in (header, payload))
-    signature = _ES256.sign(signing_input.encode("ascii"), private_key)
+    signing_input = ".".join(b64url(compact_json(part)) for part in (header, payload))
+    signature = sign_es256(signing_input.encode("ascii"), private_key)
     return f"{PREFIX}{signing_input}.{b64url(signature)}"
 
 
@@ -106,12 +98,9 @@ def token_from_input(text: str) -> str:
 
 
 def _json_object(segment: str) -> dict[str, Any]:
-    try:
-        value = json.loads(b64url_decode(segment).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[…" nested deep
-        raise NotAPassbookToken("a part is not base64url JSON") from exc
-    if not isinstance(value, dict):
-        raise NotAPassbookToken("a part is not a JSON object")
+    value = jws_json_object(segment)
+    if value is None:
+        raise NotAPassbookToken("a part is not a base64url JSON object")
     return value
 
 
@@ -146,7 +135,7 @@ def signature_valid(parsed: ParsedToken, key: ec.EllipticCurvePublicKey) -> bool
         signature = b64url_decode(parsed.signature)
     except ValueError:
         return False
-    return len(signature) == 64 and _ES256.verify(parsed.signing_input, key, signature)
+    return verify_es256(parsed.signing_input, key, signature)
 
 
 def _count(value: object) -> int | None:
