@@ -13,9 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.app import create_app
 from ansinh.cards.service import _OWN_LIVE_CARD
+from ansinh.clinics.checks import _BY_SERIAL
 from ansinh.core.db import create_engine
 from ansinh.core.errors import ServiceUnavailable
-from ansinh.core.reads import AsyncpgReads, CoreReads, ReadPool, ReadQuery, Reads, create_reads
+from ansinh.core.reads import AsyncpgReads, CoreReads, KeyedRead, ReadPool, ReadQuery, Reads, create_reads
 from ansinh.core.settings import Settings
 from ansinh.identity.models import Account, AccountRole, AccountStatus
 from ansinh.records.service import _PERIODS_IN_WINDOW
@@ -63,6 +64,28 @@ async def test_the_literals_in_a_query_are_bound_with_their_values(reads: Reads,
     await make_card(db_session, person=person, facility=facility)
 
     assert await reads.one(_OWN_LIVE_CARD, account_id=account.id) is None
+
+
+async def test_keyed_reads_give_each_caller_the_row_of_its_key_even_when_they_share_a_statement(
+    reads: Reads, db_session: AsyncSession
+) -> None:
+    facility = await make_facility(db_session)
+    cards = []
+    for _ in range(4):
+        _, person = await make_citizen(db_session)
+        cards.append(await make_card(db_session, person=person, facility=facility))
+    serials = [card.serial for card in cards] + ["NO-SUCH-SERIAL"]
+
+    rows = await asyncio.gather(*(reads.keyed(_BY_SERIAL, serial) for serial in serials))
+
+    assert [row["c_number"] if row else None for row in rows] == [card.number for card in cards] + [None]
+    assert dict(rows[0]) == dict(await CoreReads(db_session.bind).one(_BY_SERIAL.one, key=serials[0]))  # type: ignore[arg-type]
+
+
+def test_a_keyed_read_must_select_its_key() -> None:
+    table = Table("things", MetaData(), Column("id", Integer), Column("code", Integer))
+    with pytest.raises(ValueError, match="code"):
+        KeyedRead(select(table.c.id), table.c.code, key_label="code")
 
 
 async def test_every_window_shape_of_the_contribution_periods_has_its_own_statement(reads: Reads) -> None:
@@ -121,6 +144,20 @@ if databases.POSTGRES_URL:
         finally:
             await reads.close()
             await engine.dispose()
+
+    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+    async def test_concurrent_keyed_reads_on_the_hot_connections_share_statements(
+        reads: Reads, db_session: AsyncSession
+    ) -> None:
+        facility = await make_facility(db_session)
+        _, person = await make_citizen(db_session)
+        card = await make_card(db_session, person=person, facility=facility)
+        assert isinstance(reads, AsyncpgReads)
+
+        rows = await asyncio.gather(*(reads.keyed(_BY_SERIAL, key) for key in [card.serial, "X1", "X2", "X3"] * 5))
+
+        assert [row is not None for row in rows] == [True, False, False, False] * 5
+        assert reads.statements == 1  # all twenty were waiting when the first batch went out: one statement
 
     # --- the pool of the hot connections ---------------------------------------------------------------------------
 

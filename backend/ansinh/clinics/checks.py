@@ -28,7 +28,7 @@ from ansinh.core.db import Sessions
 from ansinh.core.errors import Forbidden
 from ansinh.core.pagination import fetch_page
 from ansinh.core.ratelimit import Limit, hit
-from ansinh.core.reads import ReadQuery, Reads
+from ansinh.core.reads import KeyedRead, ReadQuery, Reads, Row
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
@@ -147,7 +147,7 @@ def _card_and_notice_choice() -> Any:
     card-check notice (add WHERE)."""
     query = card_rows(
         _NOTICE.c.card_checked.label("wants_notice"),
-        card=("id", "number", "benefit_level", "valid_from", "valid_to", "status"),
+        card=("id", "serial", "number", "benefit_level", "valid_from", "valid_to", "status"),
         person=("id", "full_name", "date_of_birth", "birth_date_precision", "sex"),
         facility=("code", "name"),
     )
@@ -155,7 +155,8 @@ def _card_and_notice_choice() -> Any:
 
 
 # The check's reads are hot reads: prepared statements built once (core/reads.py).
-_BY_SERIAL = ReadQuery(_card_and_notice_choice().where(_CARD.c.serial == bindparam("serial")))
+# By serial (unique): concurrent scans share one statement (Reads.keyed).
+_BY_SERIAL = KeyedRead(_card_and_notice_choice(), _CARD.c.serial, key_label="c_serial")
 # The live card first; a revoked one only tells "replaced", it is never shown.
 _LOOKUP_ORDER = ((_CARD.c.status == CardStatus.REVOKED.value), _CARD.c.issued_at.desc())
 _BY_CITIZEN_ID = ReadQuery(
@@ -169,9 +170,8 @@ _BY_LEGACY_CODE = ReadQuery(
 )
 
 
-async def _first_card(reads: Reads, query: ReadQuery, **params: object) -> tuple[CardRow, bool] | None:
-    """The first card row of ``query`` split into (card, person, facility), and the holder's notice choice."""
-    row = await reads.one(query, **params)
+def _card_and_choice(row: Row | None) -> tuple[CardRow, bool] | None:
+    """A card row split into (card, person, facility), and the holder's notice choice."""
     if row is None:
         return None
     return split_card_row(row), bool(row["wants_notice"])
@@ -199,7 +199,7 @@ async def judge_token(
     check = check_card_token(token, ring.public_keys, now=now)
     if check.claims is None:
         return Verdict(check.result)
-    hit_row = await _first_card(reads, _BY_SERIAL, serial=check.claims.card_serial)
+    hit_row = _card_and_choice(await reads.keyed(_BY_SERIAL, check.claims.card_serial))
     if hit_row is None or hit_row[0][0].number != check.claims.card_number:
         return Verdict(CheckResult.NO_SUCH_CARD, token_id=check.claims.token_id)
     found, wants_notice = hit_row
@@ -234,7 +234,7 @@ async def judge_lookup(reads: Reads, *, request: LookupRequest, now: datetime) -
             query = _BY_LEGACY_CODE
         else:
             return Verdict(CheckResult.MALFORMED_ID)
-    hit_row = await _first_card(reads, query, value=identifier)
+    hit_row = _card_and_choice(await reads.one(query, value=identifier))
     if hit_row is None:
         return Verdict(CheckResult.NO_SUCH_CARD)
     found, wants_notice = hit_row

@@ -9,8 +9,6 @@ arrays (``unnest``), in one round trip with no BEGIN and COMMIT. A batch with a 
 session and its transaction.
 """
 
-import asyncio
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,11 +16,11 @@ from sqlalchemy import ARRAY, BigInteger, DateTime, String, bindparam, insert, t
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ansinh.clinics.models import CardCheck
+from ansinh.core.batching import Batcher
 from ansinh.core.reads import ReadQuery, Reads
 from ansinh.notifications.models import NotificationKind
 from ansinh.notifications.service import notify
 
-logger = logging.getLogger("ansinh.clinics")
 MAX_BATCH = 500
 
 # (column, SQL type) of a scan record, in the order of the arrays the single-statement INSERT takes.
@@ -79,56 +77,38 @@ class CheckRecorder:
         """``statements``: the hot connections, where a batch without notices is one statement (PostgreSQL only)."""
         self._sessions = sessions
         self._statements = statements
-        self._max_batch = max_batch
-        self._pending: list[tuple[ScanRecord, asyncio.Future[int]]] = []
-        self._writer: asyncio.Task[None] | None = None
-        self.batches = 0  # how many commits wrote how many records: the group commit at work (tests, metrics)
-        self.records = 0
+        self._batcher: Batcher[ScanRecord, int] = Batcher(self._write, max_batch=max_batch)
+
+    @property
+    def batches(self) -> int:
+        """How many commits wrote ``records`` records: the group commit at work (tests, metrics)."""
+        return self._batcher.batches
+
+    @property
+    def records(self) -> int:
+        return self._batcher.items
 
     async def record(self, scan: ScanRecord) -> int:
-        """Queue the record and wait until it is committed; its id."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[int] = loop.create_future()
-        self._pending.append((scan, future))
-        if self._writer is None or self._writer.done() or self._writer.get_loop() is not loop:
-            self._writer = loop.create_task(self._write_all())
-        # Shielded: a client that hangs up does not take its record out of the batch (it is written all the same).
-        return await asyncio.shield(future)
+        """Queue the record and wait until it is committed; its id. A client that hangs up meanwhile does not take
+        its record out of the batch: it is written all the same."""
+        return await self._batcher.submit(scan)
 
     async def drain(self) -> None:
         """Wait until every queued record is written (at shutdown)."""
-        if self._writer is not None and not self._writer.done():
-            await self._writer
+        await self._batcher.drain()
 
-    async def _write_all(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
-            try:
-                ids = await self._write(batch)
-            except Exception as exc:  # every request of the batch hears of it; nothing of the batch was kept
-                logger.warning("scan batch of %d failed: %s", len(batch), exc)
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            self.batches += 1
-            self.records += len(batch)
-            for (_, future), check_id in zip(batch, ids, strict=True):
-                if not future.done():
-                    future.set_result(check_id)
-
-    async def _write(self, batch: list[tuple[ScanRecord, "asyncio.Future[int]"]]) -> list[int]:
-        if self._statements is not None and all(scan.notice_facility is None for scan, _ in batch):
-            arrays = {name: [scan.values[name] for scan, _ in batch] for name, _ in _COLUMNS}
+    async def _write(self, batch: list[ScanRecord]) -> list[int]:
+        if self._statements is not None and all(scan.notice_facility is None for scan in batch):
+            arrays = {name: [scan.values[name] for scan in batch] for name, _ in _COLUMNS}
             return sorted(row["id"] for row in await self._statements.all(_INSERT_BATCH, **arrays))
         async with self._sessions() as db:
             connection = await db.connection()
             result = await connection.execute(
                 insert(CardCheck).returning(CardCheck.id, sort_by_parameter_order=True),  # type: ignore[arg-type]
-                [scan.values for scan, _ in batch],
+                [scan.values for scan in batch],
             )
             ids = [row[0] for row in result.all()]
-            for (scan, _), check_id in zip(batch, ids, strict=True):
+            for scan, check_id in zip(batch, ids, strict=True):
                 if scan.notice_facility is not None:
                     await notify(
                         db,  # type: ignore[arg-type]

@@ -11,15 +11,17 @@ import asyncio
 import collections
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, Protocol
 
 import asyncpg
-from sqlalchemy import BigInteger, Boolean, Date, Integer, LargeBinary, String
+from sqlalchemy import ARRAY, BigInteger, Boolean, Date, Integer, LargeBinary, String, any_, bindparam
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
 
+from ansinh.core.batching import Batcher
 from ansinh.core.errors import ServiceUnavailable, database_unavailable
 from ansinh.core.settings import Settings
 from ansinh.core.sql import UtcDateTime
@@ -61,6 +63,26 @@ class ReadQuery:
         return [params[name] if name in params else self._fixed[name] for name in self._names]
 
 
+class KeyedRead:
+    """A SELECT of at most one row per key, written once and built in two forms: for one key (``:key``), and for
+    many (``= ANY(:keys)``) so concurrent reads of different keys can share one statement (``Reads.keyed``)."""
+
+    __slots__ = ("key_label", "many", "one")
+
+    def __init__(self, statement: Select[Any], key: ColumnElement[Any], *, key_label: str) -> None:
+        """``key``: the (unique) key column; ``key_label``: its label among the selected columns."""
+        if key_label not in {column.name for column in statement.selected_columns}:
+            raise ValueError(f"the key {key_label!r} must be selected, to tell the rows of a batch apart")
+        self.one = ReadQuery(statement.where(key == bindparam("key")))
+        self.many = ReadQuery(statement.where(key == any_(bindparam("keys", type_=ARRAY(key.type)))))
+        self.key_label = key_label
+
+    def rows_by_key(self, rows: Sequence[Row], keys: Sequence[Any]) -> list[Row | None]:
+        """The row of each key (None when there is none), in the order of ``keys``."""
+        found = {row[self.key_label]: row for row in rows}
+        return [found.get(key) for key in keys]
+
+
 class Reads(Protocol):
     """Runs hot reads; rows are read-only mappings of the selected columns' labels."""
 
@@ -70,6 +92,10 @@ class Reads(Protocol):
 
     async def all(self, query: ReadQuery, /, **params: Any) -> Sequence[Row]:
         """Every row."""
+        ...
+
+    async def keyed(self, query: KeyedRead, key: Any, /) -> Row | None:
+        """The row of ``key``, or None; concurrent calls may share one statement."""
         ...
 
     async def close(self) -> None:
@@ -95,6 +121,11 @@ class CoreReads:
 
     async def all(self, query: ReadQuery, /, **params: Any) -> Sequence[Row]:
         return await self._execute(query, params)
+
+    async def keyed(self, query: KeyedRead, key: Any, /) -> Row | None:
+        if self._bind.dialect.name == "postgresql":  # the batch form, as the hot connections run it (and EXPLAIN it)
+            return query.rows_by_key(await self._execute(query.many, {"keys": [key]}), [key])[0]
+        return await self.one(query.one, key=key)
 
     async def close(self) -> None:
         return None
@@ -212,16 +243,20 @@ class AsyncpgReads:
         self._pool_size = pool_size
         self._pool: ReadPool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._batchers: dict[KeyedRead, Batcher[Any, Row | None]] = {}
+        self.statements = 0  # statements run (keyed reads in batches count once per batch): tests, metrics
 
     def _current_pool(self) -> "ReadPool":
         # Connections belong to the loop that opened them (tests run several loops in turn; a server runs one).
         loop = asyncio.get_running_loop()
         if self._pool is None or self._loop is not loop:
             self._pool, self._loop = ReadPool(self._dsn, size=self._pool_size), loop
+            self._batchers = {}
         return self._pool
 
     async def _fetch(self, query: ReadQuery, params: Mapping[str, Any]) -> list[Row]:
         pool = self._current_pool()
+        self.statements += 1
         try:
             connection = await pool.acquire()
         except Exception as exc:  # the database refused or dropped a new connection
@@ -252,6 +287,18 @@ class AsyncpgReads:
 
     async def all(self, query: ReadQuery, /, **params: Any) -> Sequence[Row]:
         return await self._fetch(query, params)
+
+    async def keyed(self, query: KeyedRead, key: Any, /) -> Row | None:
+        # Reads of different keys that arrive while one batch is out go together in the next: a round trip for
+        # many scans instead of one each (core/batching.py).
+        self._current_pool()
+        batcher = self._batchers.get(query)
+        if batcher is None:
+            batcher = self._batchers[query] = Batcher(partial(self._serve_keyed, query))
+        return await batcher.submit(key)
+
+    async def _serve_keyed(self, query: KeyedRead, keys: list[Any]) -> list[Row | None]:
+        return query.rows_by_key(await self._fetch(query.many, {"keys": list(dict.fromkeys(keys))}), keys)
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
