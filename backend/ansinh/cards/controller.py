@@ -18,8 +18,8 @@ from ansinh.cards.schemas import (
 )
 from ansinh.clinics import checks
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
-from ansinh.core.openapi import HOT_READS
 from ansinh.core.pagination import Limit, Offset, Page
+from ansinh.core.routes import hot_get
 from ansinh.identity.guards import requires_citizen, requires_staff, verified_caller
 
 NO_STORE = CacheControlHeader(no_store=True, private=True)
@@ -34,7 +34,7 @@ class CardController(Controller):
     guards = [requires_citizen]
     cache_control = NO_STORE
 
-    @get("", operation_id="getCard", opt={HOT_READS: True})
+    @hot_get("", operation_id="getCard")
     async def card(self, request: Request) -> CardPublic:
         """The current health-insurance card."""
         return await service.own_card(request.app.state.reads, account_id=verified_caller(request).account_id)

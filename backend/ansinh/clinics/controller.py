@@ -14,7 +14,7 @@ from ansinh.clinics import checks
 from ansinh.clinics.schemas import CheckResponse, LookupRequest, VerifyRequest
 from ansinh.clinics.service import issue_clinic_token
 from ansinh.core.deps import AppSettings, Context, DbSession, Store
-from ansinh.core.openapi import HOT_READS
+from ansinh.core.routes import hot_post
 from ansinh.identity.guards import requires_clinic, verified_caller
 from ansinh.identity.schemas import ClinicTokenResponse
 
@@ -77,12 +77,12 @@ class ClinicCheckController(Controller):
     guards = [requires_clinic]
     cache_control = CacheControlHeader(no_store=True)
 
-    @post("/verify", status_code=200, operation_id="clinicVerify", opt={HOT_READS: True})
+    @hot_post("/verify", status_code=200, operation_id="clinicVerify")
     async def verify(self, data: JSONBody[VerifyRequest], request: Request) -> Response[CheckResponse]:
         """Verify a scanned card token: signature, expiry, then the card's status in the registry."""
         return await _answer(request, checks.verify, data)
 
-    @post("/lookup", status_code=200, operation_id="clinicLookup", opt={HOT_READS: True})
+    @hot_post("/lookup", status_code=200, operation_id="clinicLookup")
     async def lookup(self, data: JSONBody[LookupRequest], request: Request) -> Response[CheckResponse]:
         """Look a patient up by citizen ID or card number; name and birth date must match."""
         return await _answer(request, checks.lookup, data)

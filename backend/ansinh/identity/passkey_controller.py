@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from ansinh.core.context import provide_request_context
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
-from ansinh.core.openapi import HOT_READS
 from ansinh.core.params import RowId
+from ansinh.core.routes import hot_post
 from ansinh.identity import passkeys
 from ansinh.identity.guards import requires_account, requires_recent_sign_in
 from ansinh.identity.passkeys import PasskeyPublic
@@ -111,9 +111,7 @@ class PasskeyController(Controller):
         )
         return CeremonyOptions(ceremony_id=ceremony_id, publicKey=options)
 
-    @post(
-        "/authentication", status_code=200, operation_id="passkeySignIn", cache_control=NO_STORE, opt={HOT_READS: True}
-    )
+    @hot_post("/authentication", status_code=200, operation_id="passkeySignIn", cache_control=NO_STORE)
     async def authenticate(self, data: JSONBody[PasskeyAssertion], request: Request) -> TokenResponse:
         """Verify the passkey assertion and open a session (works while password sign-in is locked)."""
         state = request.app.state

@@ -7,8 +7,8 @@ from litestar.datastructures import CacheControlHeader
 from litestar.params import QueryParameter
 
 from ansinh.core.deps import Caller, DbSession
-from ansinh.core.openapi import HOT_READS
 from ansinh.core.pagination import Limit, Offset, Page
+from ansinh.core.routes import hot_get
 from ansinh.core.time import today_vn
 from ansinh.identity.guards import requires_citizen, verified_caller
 from ansinh.records import service
@@ -38,7 +38,7 @@ class RecordsController(Controller):
     guards = [requires_citizen]
     cache_control = CacheControlHeader(no_store=True, private=True)
 
-    @get("/contributions", operation_id="getContributions", cache_control=NO_STORE, opt={HOT_READS: True})
+    @hot_get("/contributions", operation_id="getContributions", cache_control=NO_STORE)
     async def contributions(
         self,
         request: Request,
