@@ -32,6 +32,7 @@ from ansinh.core.errors import EXCEPTION_HANDLERS
 from ansinh.core.logging import RequestIdMiddleware, configure_logging
 from ansinh.core.openapi import document_problems
 from ansinh.core.reads import create_reads
+from ansinh.core.routes import UNCOMPRESSED
 from ansinh.core.security import MAX_REQUEST_BODY, HashedSwaggerRenderPlugin, security_headers_hook
 from ansinh.core.settings import Settings, get_settings
 from ansinh.core.store import create_store
@@ -198,7 +199,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=MAX_REQUEST_BODY,
         openapi_config=_openapi_config(docs),
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude_opt_key=UNCOMPRESSED),
         logging_config=LoggingConfig(configure_root_logger=False, log_exceptions="never"),
         state=State(state),
         on_startup=[freeze_startup_objects],

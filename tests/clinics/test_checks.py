@@ -182,6 +182,22 @@ async def test_a_revoked_card_answers_110(
     assert (await client.get("/api/v1/me/card", headers=holder.headers)).status_code == 404
 
 
+async def test_check_answers_are_small_and_sent_as_they_are_even_to_a_client_accepting_gzip(
+    client: Client, clinic: Clinic, holder: CardHolder
+) -> None:
+    # These routes skip the compression wrapper (core/routes.UNCOMPRESSED): their answers must stay under its
+    # threshold, where nothing would be compressed anyway.
+    token = await card_token(client, holder)
+    answer = await client.post(
+        "/api/v1/clinic/verify",
+        json={"token": token, **STAFF},
+        headers={**clinic.headers, "Accept-Encoding": "gzip"},
+    )
+    assert answer.status_code == 200
+    assert "content-encoding" not in answer.headers
+    assert len(answer.content) < 1024
+
+
 async def test_a_retried_scan_is_logged_once_and_answers_the_same(
     client: Client, db_session: AsyncSession, clinic: Clinic, holder: CardHolder
 ) -> None:
@@ -332,6 +348,10 @@ async def test_lookup_of_a_card_revoked_without_reissue_is_110(
         {"token": "", **STAFF},
         {"token": "x" * 5000, **STAFF},
         {"staff_name": "Lê Y Tá", "staff_citizen_id": "001190000123"},
+        # A name is logged with the scan, in a batch with other clinics' scans: what the database cannot store
+        # (a NUL) or nobody's name holds (control characters) is refused here, never left to fail the batch.
+        {"token": "AS1:x", "staff_name": "Lê\x00Y Tá", "staff_citizen_id": "001190000123"},
+        {"token": "AS1:x", "staff_name": "Lê Y Tá\n", "staff_citizen_id": "001190000123"},
     ],
 )
 async def test_verify_refuses_bad_requests_with_problem_json(client: Client, clinic: Clinic, body: dict) -> None:

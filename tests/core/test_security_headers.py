@@ -229,3 +229,10 @@ async def test_a_body_just_under_the_limit_is_read_and_validated(client: Client)
     )
     # Read whole and judged on its content: the username is invalid, not the size.
     assert_problem(response, 400, "invalid-request")
+
+
+async def test_large_answers_are_gzipped_for_clients_that_accept_it(client: AsyncTestClient) -> None:
+    answer = await client.get("/schema/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert answer.status_code == 200
+    assert answer.headers["content-encoding"] == "gzip"
+    assert answer.json()["openapi"].startswith("3.")  # httpx undid the gzip

@@ -34,7 +34,7 @@ class CardController(Controller):
     guards = [requires_citizen]
     cache_control = NO_STORE
 
-    @hot_get("", operation_id="getCard")
+    @hot_get("", operation_id="getCard", compress=False)
     async def card(self, request: Request) -> CardPublic:
         """The current health-insurance card."""
         return await service.own_card(request.app.state.reads, account_id=verified_caller(request).account_id)

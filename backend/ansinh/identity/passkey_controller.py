@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from ansinh.core.context import provide_request_context
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.core.params import RowId
-from ansinh.core.routes import hot_post
+from ansinh.core.routes import UNCOMPRESSED, hot_post
 from ansinh.identity import passkeys
 from ansinh.identity.guards import requires_account, requires_recent_sign_in
 from ansinh.identity.passkeys import PasskeyPublic
@@ -100,7 +100,13 @@ class PasskeyController(Controller):
         )
         return passkeys.to_public(passkey)
 
-    @post("/authentication/options", status_code=200, operation_id="passkeySignInOptions", cache_control=NO_STORE)
+    @post(
+        "/authentication/options",
+        status_code=200,
+        operation_id="passkeySignInOptions",
+        cache_control=NO_STORE,
+        opt={UNCOMPRESSED: True},
+    )
     async def authentication_options(self, request: Request) -> CeremonyOptions:
         """Start a usernameless passkey sign-in."""
         # The sign-in handlers read the app's constants instead of resolving them as dependencies (hot path:
@@ -111,7 +117,7 @@ class PasskeyController(Controller):
         )
         return CeremonyOptions(ceremony_id=ceremony_id, publicKey=options)
 
-    @hot_post("/authentication", status_code=200, operation_id="passkeySignIn", cache_control=NO_STORE)
+    @hot_post("/authentication", status_code=200, operation_id="passkeySignIn", cache_control=NO_STORE, compress=False)
     async def authenticate(self, data: JSONBody[PasskeyAssertion], request: Request) -> TokenResponse:
         """Verify the passkey assertion and open a session (works while password sign-in is locked)."""
         state = request.app.state

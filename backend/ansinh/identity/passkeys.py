@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import bindparam, update
 from sqlalchemy import select as sa_select
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,7 +39,7 @@ from ansinh.core.context import RequestContext
 from ansinh.core.db import Sessions
 from ansinh.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
 from ansinh.core.ratelimit import Limit, hit
-from ansinh.core.reads import ReadQuery, Reads
+from ansinh.core.reads import KeyedRead, Reads
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.tokens import Principal
@@ -279,14 +279,18 @@ def _of_account(column: Any) -> Any:
     return sa_select(column).where(_ACCOUNT.c.id == _PASSKEY.c.account_id).scalar_subquery().label(column.name)
 
 
-_PASSKEY_SIGN_IN_READ = ReadQuery(
+# By credential id (unique): concurrent sign-ins share one statement (Reads.keyed).
+_PASSKEY_SIGN_IN_READ = KeyedRead(
     sa_select(
         _PASSKEY.c.id,
+        _PASSKEY.c.credential_id,
         _PASSKEY.c.account_id,
         _PASSKEY.c.public_key,
         _PASSKEY.c.sign_count,
         *(_of_account(_ACCOUNT.c[name]) for name in ("role", "status", "webauthn_user_id", "person_id")),
-    ).where(_PASSKEY.c.credential_id == bindparam("credential_id"))
+    ),
+    _PASSKEY.c.credential_id,
+    key_label="credential_id",
 )
 
 
@@ -327,7 +331,7 @@ async def authenticate(
         parsed = parse_authentication_credential_json(credential)
     except _BAD_CREDENTIAL_ERRORS as exc:
         raise PasskeySignInFailed() from exc
-    found = await reads.one(_PASSKEY_SIGN_IN_READ, credential_id=parsed.raw_id)
+    found = await reads.keyed(_PASSKEY_SIGN_IN_READ, parsed.raw_id)
     if found is None or found["status"] != AccountStatus.ACTIVE:
         raise PasskeySignInFailed()
     account_id: int = found["account_id"]
