@@ -16,6 +16,7 @@ class Result:
     p50_ms: float | None = None
     p99_ms: float | None = None
     note: str = ""
+    server_cores: float | None = None  # CPU cores the server kept busy meanwhile (bench/cpu.py): saturated or not
 
     def __post_init__(self) -> None:
         if self.latencies_ms and (self.p50_ms is None or self.p99_ms is None):
@@ -38,5 +39,6 @@ class Result:
             "rps": round(self.rps, 1),
             "p50_ms": None if self.p50_ms is None else round(self.p50_ms, 2),
             "p99_ms": None if self.p99_ms is None else round(self.p99_ms, 2),
+            "server_busy_cores": None if self.server_cores is None else round(self.server_cores, 2),
             "note": self.note,
         }

@@ -23,11 +23,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 
 import httpx
 
 from ansinh.core.settings import Settings
 from bench import fixtures, signin
+from bench.cpu import Busy
 from bench.otp_sink import OtpSink
 from bench.results import Result
 
@@ -137,8 +139,9 @@ def wrk(
     duration: int,
     connections: int,
     cores: str,
+    first_line: int = 0,
 ) -> Result:
-    """One wrk run (one thread on the load generator's core) → Result."""
+    """One wrk run (one thread on the load generator's core) → Result; ``first_line``: where to start in ``lines``."""
     path = "/" + url.split("/", 3)[3]
     command = [
         "taskset",
@@ -159,6 +162,7 @@ def wrk(
         path,
         authorization,
         expect,
+        str(first_line),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
     stats = json.loads(done.stdout.strip().splitlines()[-1])
@@ -232,6 +236,26 @@ def per_user_lines(path: Path, tokens: list[str], body: str = "") -> str:
     return str(path)
 
 
+def merge(parts: list[Result]) -> Result:
+    """One endpoint's slices as one figure: counts and time summed, the median slice's p50, the worst slice's p99."""
+    if len(parts) == 1:
+        return parts[0]
+    duration = sum(p.duration_s for p in parts)
+    busy = [p.server_cores for p in parts]
+    return Result(
+        name=parts[0].name,
+        requests=sum(p.requests for p in parts),
+        errors=sum(p.errors for p in parts),
+        duration_s=duration,
+        p50_ms=median(p.p50_ms or 0.0 for p in parts),
+        p99_ms=max(p.p99_ms or 0.0 for p in parts),
+        note="; ".join(p.note for p in parts if p.note),
+        server_cores=None
+        if None in busy
+        else sum(b * p.duration_s for b, p in zip(busy, parts, strict=True)) / duration,  # type: ignore[operator]
+    )
+
+
 def ratio(value: float, reference: float) -> float | None:
     return round(value / reference, 3) if reference else None
 
@@ -239,14 +263,15 @@ def ratio(value: float, reference: float) -> float | None:
 def markdown(results: list[Result], ratios: dict[str, dict[str, float | None]]) -> str:
     """The run as a Markdown table."""
     rows = [
-        "| endpoint | req/s | p50 ms | p99 ms | errors | ratio to ceiling | ratio to bare verify |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | req/s | p50 ms | p99 ms | errors | ratio to ceiling | ratio to bare verify | server busy |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         rel = ratios.get(r.name, {})
         rows.append(
             f"| {r.name} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.errors} | "
-            f"{rel.get('ceiling', '')} | {rel.get('bare_verify', '')} |"
+            f"{rel.get('ceiling', '')} | {rel.get('bare_verify', '')} | "
+            f"{'' if r.server_cores is None else f'{r.server_cores:.2f}'} |"
         )
     return "\n".join(rows)
 
@@ -254,8 +279,11 @@ def markdown(results: list[Result], ratios: dict[str, dict[str, float | None]]) 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", default="ansinh_bench_10k", help="PostgreSQL database (prepared by bench.scale)")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
-    parser.add_argument("--connections", type=int, default=16, help="wrk connections (concurrent requests)")
+    parser.add_argument("--duration", type=int, default=15, help="seconds per endpoint (in --rounds slices)")
+    parser.add_argument(
+        "--connections", type=int, default=64, help="wrk connections: enough to keep the server busy (see server busy)"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="slices per endpoint, taken in turns (1 with --profile)")
     parser.add_argument("--profile", action="store_true", help="py-spy the server during each wrk run")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn", help="`ansinh run` is uvicorn")
@@ -306,31 +334,12 @@ def main(argv: list[str] | None = None) -> int:
         ref_command = [sys.executable, "-m", "uvicorn", "bench.ref_app:app", "--port", str(ref_port), *uvicorn_flags]
         app_command = [sys.executable, "-m", "ansinh", "run", "--host", "127.0.0.1", "--port", str(port)]
         app_command += ["--workers", str(args.workers)]
-    with serve(
-        ref_command,
-        env=ref_env,
-        port=ref_port,
-        cores=server_cores,
-        probe="/schema",
-    ):
-        with open(prepared["bare_verify_bodies"], encoding="utf-8") as lines:  # type: ignore[call-overload]
-            check_once(ref_base, "POST", "/verify", "", lines.readline().strip(), '"valid":true')
-        if wanted("bare_verify"):
-            results.append(
-                wrk(
-                    "bare_verify",
-                    f"{ref_base}/verify",
-                    method="POST",
-                    lines=prepared["bare_verify_bodies"],  # type: ignore[arg-type]
-                    expect='"valid":true',
-                    **common,
-                )
-            )
-
     # One-time codes go to a local SMS gateway stand-in: the production webhook sender, unchanged.
     sink = OtpSink()
     sink.start()
+    # Both servers run side by side on the server core (the idle one costs nothing), so the endpoints can take turns.
     with (
+        serve(ref_command, env=ref_env, port=ref_port, cores=server_cores, probe="/schema") as ref_pid,
         postgres_on(load_cores),
         serve(
             app_command,
@@ -344,43 +353,72 @@ def main(argv: list[str] | None = None) -> int:
         card_lines = per_user_lines(work / "card.lines", citizen_tokens)
         token_lines = per_user_lines(work / "card-token.lines", citizen_tokens, '{"kind":"online"}')
         history_lines = per_user_lines(work / "contributions.lines", history_tokens)
-        plan: list[tuple[str, str, str, str, str, str]] = [
-            # name, method, path, lines, authorization, expected marker
-            ("health_live", "GET", "/health/live", "-", "", '"ok"'),
-            ("clinic_verify", "POST", "/api/v1/clinic/verify", prepared["verify_bodies"], clinic, '"result":"000"'),  # type: ignore[list-item]
-            ("clinic_lookup", "POST", "/api/v1/clinic/lookup", prepared["lookup_bodies"], clinic, '"result":"000"'),  # type: ignore[list-item]
-            ("me_card", "GET", "/api/v1/me/card", card_lines, "", '"number"'),
-            ("me_card_token", "POST", "/api/v1/me/card/token", token_lines, "", '"token"'),
-            ("me_contributions", "GET", "/api/v1/me/contributions", history_lines, "", '"periods"'),
+        plan: list[tuple[str, str, str, str, str, str, int]] = [
+            # name, method, URL, lines, authorization, expected marker, server pid
+            ("bare_verify", "POST", f"{ref_base}/verify", prepared["bare_verify_bodies"], "", '"valid":true', ref_pid),  # type: ignore[list-item]
+            ("health_live", "GET", f"{base}/health/live", "-", "", '"ok"', server_pid),
+            (
+                "clinic_verify",
+                "POST",
+                f"{base}/api/v1/clinic/verify",
+                prepared["verify_bodies"],
+                clinic,
+                '"result":"000"',
+                server_pid,
+            ),  # type: ignore[list-item]
+            (
+                "clinic_lookup",
+                "POST",
+                f"{base}/api/v1/clinic/lookup",
+                prepared["lookup_bodies"],
+                clinic,
+                '"result":"000"',
+                server_pid,
+            ),  # type: ignore[list-item]
+            ("me_card", "GET", f"{base}/api/v1/me/card", card_lines, "", '"number"', server_pid),
+            ("me_card_token", "POST", f"{base}/api/v1/me/card/token", token_lines, "", '"token"', server_pid),
+            ("me_contributions", "GET", f"{base}/api/v1/me/contributions", history_lines, "", '"periods"', server_pid),
         ]
-        for name, method, path, lines_file, authorization, expect in plan:
-            if not wanted(name):
-                continue
+        plan = [step for step in plan if wanted(step[0])]
+        for _name, method, url, lines_file, authorization, expect, _pid in plan:
             first = Path(lines_file).read_text(encoding="utf-8").split("\n", 1)[0] if lines_file != "-" else ""
             auth, _, body = first.partition("\t") if "\t" in first else (authorization, "", first)
-            check_once(base, method, path, auth, body or None, expect)
-            profile = work / f"{name}.stacks"
-            spy = start_profile(server_pid, profile, max(1, args.duration - 1)) if args.profile else None
-            results.append(
-                wrk(
-                    name,
-                    base + path,
-                    method=method,
-                    lines=lines_file,
-                    authorization=authorization,
-                    expect=expect,
-                    **common,
-                )
-            )
-            if spy is not None:
-                spy.wait()
-                profiles[name] = hottest_frames(profile)
+            check_once(url, method, "", auth, body or None, expect)
+        # The endpoints take turns in short slices: a VM whose speed drifts (neighbours, turbo) weighs on all of them
+        # alike, so the ratios to the references hold; each figure sums its slices.
+        rounds = 1 if args.profile else max(1, args.rounds)
+        slices: dict[str, list[Result]] = {name: [] for name, *_ in plan}
+        for _turn in range(rounds):
+            for name, method, url, lines_file, authorization, expect, pid in plan:
+                profile = work / f"{name}.stacks"
+                spy = start_profile(pid, profile, max(1, args.duration - 1)) if args.profile else None
+                with Busy(pid) as busy:
+                    result = wrk(
+                        name,
+                        url,
+                        method=method,
+                        lines=lines_file,
+                        authorization=authorization,
+                        expect=expect,
+                        **{**common, "duration": max(1, round(args.duration / rounds))},
+                        first_line=sum(part.requests for part in slices[name]),
+                    )
+                result.server_cores = busy.cores
+                slices[name].append(result)
+                if spy is not None:
+                    spy.wait()
+                    profiles[name] = hottest_frames(profile)
+        results.extend(merge(parts) for parts in slices.values())
         if not args.no_sign_ins and (wanted("password_sign_in") or wanted("passkey_sign_in")):
             load_core = {int(c) for c in load_cores.split(",")}
             profile = work / "sign_ins.stacks"
             # Both flows with their set-up and warm-up: the profile is of the sign-in handlers, whatever the phase.
             spy = start_profile(server_pid, profile, 2 * args.duration + 30) if args.profile else None
-            results.extend(signin.bench_sign_ins(base, settings, duration=args.duration, sink=sink, cores=load_core))
+            results.extend(
+                signin.bench_sign_ins(
+                    base, settings, duration=args.duration, sink=sink, cores=load_core, server_pid=server_pid
+                )
+            )
             if spy is not None:
                 spy.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
                 spy.wait()

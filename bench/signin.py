@@ -34,6 +34,7 @@ from ansinh.core.settings import Settings
 from ansinh.core.time import utcnow
 from ansinh.demo.personas import PERSONAS, STAFF_USERNAME
 from ansinh.identity.models import Account, AccountRole, AccountStatus, Passkey, Person
+from bench.cpu import Busy
 from bench.otp_sink import OtpSink
 from bench.results import Result
 
@@ -290,6 +291,7 @@ async def _drive(
     duration_s: float,
     warmup_s: float,
     note: str,
+    server_pid: int | None = None,
 ) -> Result:
     """Run ``flow`` back to back in one worker per slice (each worker cycles through its own items)."""
     connector = aiohttp.TCPConnector(limit=len(slices), ttl_dns_cache=None, force_close=False)
@@ -323,7 +325,8 @@ async def _drive(
         cpu_start = time.process_time()
         start = time.perf_counter()
         until = start + duration_s
-        await asyncio.gather(*(worker(items, until, True) for items in slices))
+        with Busy(server_pid) as busy:
+            await asyncio.gather(*(worker(items, until, True) for items in slices))
         elapsed = time.perf_counter() - start
         cpu = time.process_time() - cpu_start
     details = [note, f"{len(slices)} concurrent clients", f"client CPU {cpu / elapsed:.2f} core"]
@@ -336,6 +339,7 @@ async def _drive(
         duration_s=elapsed,
         latencies_ms=tally.latencies_ms,
         note="; ".join(d for d in details if d),
+        server_cores=busy.cores,
     )
 
 
@@ -354,6 +358,7 @@ async def passkey_sign_ins(
     concurrency: int,
     origin: str,
     warmup_s: float = 0.0,
+    server_pid: int | None = None,
 ) -> Result:
     """Usernameless passkey sign-ins back to back: options → signed assertion → tokens; one flow per sign-in.
 
@@ -383,6 +388,7 @@ async def passkey_sign_ins(
         duration_s=duration_s,
         warmup_s=warmup_s,
         note="options + ES256 assertion + verify per flow",
+        server_pid=server_pid,
     )
 
 
@@ -394,6 +400,7 @@ async def password_sign_ins(
     duration_s: float,
     concurrency: int,
     warmup_s: float = 0.0,
+    server_pid: int | None = None,
 ) -> Result:
     """Password + OTP sign-ins back to back: login → the code at the sink → tokens; one flow per sign-in.
 
@@ -418,6 +425,7 @@ async def password_sign_ins(
         duration_s=duration_s,
         warmup_s=warmup_s,
         note="login (Argon2id) + code via webhook sink + otp per flow",
+        server_pid=server_pid,
     )
 
 
@@ -438,13 +446,15 @@ def bench_sign_ins(
     password_concurrency: int = 4,
     warmup: float = 2.0,
     cores: set[int] | None = None,
+    server_pid: int | None = None,
 ) -> list[Result]:
     """Prepare bench accounts and measure passkey, then password + OTP sign-ins against a running server.
 
     Password sign-ins need ``sink``: an :class:`OtpSink` started before the server, whose ``env()`` is in
     the server's environment; without one they are skipped (``sink_class`` alone cannot reach a running
     server). ``accounts`` bounds password sign-ins: the app sends at most 5 codes per account in 15 minutes.
-    ``cores`` pins this process to those CPUs while the clients run (e.g. the load generator's core).
+    ``cores`` pins this process to those CPUs while the clients run (e.g. the load generator's core);
+    ``server_pid``, when given, is watched for how busy the server was while the flows were counted.
     """
     del prepared, sink_class  # the sign-ins use their own accounts; the sink must exist before the server
     bench_accounts = prepare_password_accounts(settings.database_url, max(accounts, passkeys))
@@ -464,6 +474,7 @@ def bench_sign_ins(
                     concurrency=passkey_concurrency,
                     origin=settings.origin,
                     warmup_s=warmup,
+                    server_pid=server_pid,
                 )
             )
         ]
@@ -479,6 +490,7 @@ def bench_sign_ins(
                     duration_s=duration,
                     concurrency=password_concurrency,
                     warmup_s=warmup,
+                    server_pid=server_pid,
                 )
             )
             password.note += f"; sink received {sink.received - before[0]}, rejected {sink.rejected - before[1]}"

@@ -1,7 +1,8 @@
 -- Replays requests from a file, one line per request, cycling; counts answers without an expected marker.
--- Usage: wrk ... -s requests.lua URL -- LINES_FILE METHOD PATH [AUTHORIZATION] [EXPECT]
+-- Usage: wrk ... -s requests.lua URL -- LINES_FILE METHOD PATH [AUTHORIZATION] [EXPECT] [FIRST_LINE]
 -- A line is a JSON body, or "AUTHORIZATION<TAB>BODY" (body may be empty) to send each request as another user.
--- LINES_FILE "-" sends no body. Prints one JSON line with the totals in done().
+-- LINES_FILE "-" sends no body. FIRST_LINE (0-based) continues where an earlier slice of the same run stopped, so no
+-- request of a slice repeats one of an earlier slice. Prints one JSON line with the totals in done().
 
 local threads = {}
 
@@ -22,7 +23,7 @@ function init(args)
   if #bodies > 0 then headers["Content-Type"] = "application/json" end
   expect = args[5]
   if expect == "" then expect = nil end
-  step = 0
+  step = tonumber(args[6] or "0") or 0
   unexpected = 0
   if #bodies > 0 then wrk.body = nil end
 end

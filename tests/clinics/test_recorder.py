@@ -73,7 +73,7 @@ async def test_concurrent_checks_share_commits_and_every_record_is_kept(
 async def test_a_record_is_stored_exactly_as_given(
     new_recorder: Callable[[], CheckRecorder], db_session: AsyncSession, facility_id: int
 ) -> None:
-    given = scan(facility_id, 1, staff_name="Nguyễn Thị Ánh \"Bé\"", person_id=None, card_id=None)
+    given = scan(facility_id, 1, staff_name='Nguyễn Thị Ánh "Bé"', person_id=None, card_id=None)
     check_id = await new_recorder().record(given)
     row = (await db_session.exec(select(CardCheck).where(CardCheck.id == check_id))).one()
     assert {name: getattr(row, name) for name in given.values} == given.values  # microseconds and time zone too

@@ -101,3 +101,28 @@ async def test_a_serve_function_that_loses_results_fails_its_batch() -> None:
     batcher = Batcher(forgetful)
     with pytest.raises(RuntimeError, match="1 results for 2 items"):
         await asyncio.gather(batcher.submit(1), batcher.submit(2))
+
+
+async def test_with_two_workers_a_second_batch_goes_out_while_the_first_is_still_out() -> None:
+    server = Server()
+    server.gate.clear()
+    batcher = Batcher(server, concurrency=2)
+    first = asyncio.create_task(batcher.submit(1))
+    await settle()
+    second = asyncio.create_task(batcher.submit(2))
+    await settle()
+    assert server.batches == [[1], [2]]  # both out at once
+    third = [asyncio.create_task(batcher.submit(n)) for n in (3, 4)]
+    await settle()
+    assert server.batches == [[1], [2]]  # both workers busy: these wait, together
+    server.gate.set()
+    assert [await first, await second, *[await task for task in third]] == [10, 20, 30, 40]
+    assert server.batches == [[1], [2], [3, 4]]
+
+
+async def test_an_item_queued_as_the_last_worker_finishes_is_still_served() -> None:
+    server = Server()
+    batcher = Batcher(server)
+    for n in range(20):  # each submit lands just after the previous worker emptied the queue
+        assert await batcher.submit(n) == n * 10
+    assert batcher.items == 20

@@ -76,7 +76,7 @@ class CheckRecorder:
         """``statements``: the hot connections, where a batch without notices is one statement (PostgreSQL only)."""
         self._sessions = sessions
         self._statements = statements
-        self._batcher: Batcher[ScanRecord, int] = Batcher(self._write, max_batch=max_batch)
+        self._batcher: Batcher[ScanRecord, int] = Batcher(self._write, max_batch=max_batch, concurrency=2)
 
     @property
     def batches(self) -> int:

@@ -16,17 +16,27 @@ Result = TypeVar("Result")
 
 
 class Batcher(Generic[Item, Result]):
-    """Serves submitted items in batches of at most ``max_batch``, one batch at a time, in arrival order.
+    """Serves submitted items in batches of at most ``max_batch``, ``concurrency`` batches at a time, in arrival order.
 
     ``serve`` gets the batch and returns one result per item, in the same order. If it fails, every item of that
     batch fails with its error (callers may retry); the next batch is served as usual.
     """
 
-    def __init__(self, serve: Callable[[list[Item]], Awaitable[Sequence[Result]]], *, max_batch: int = 500) -> None:
+    def __init__(
+        self,
+        serve: Callable[[list[Item]], Awaitable[Sequence[Result]]],
+        *,
+        max_batch: int = 500,
+        concurrency: int = 1,
+    ) -> None:
+        """``concurrency``: batches out at once. One groups the most; two keep a request that arrives just after a
+        batch left from waiting for that whole round trip first (each worker serves the next batch when done)."""
         self._serve = serve
         self._max_batch = max_batch
+        self._concurrency = concurrency
         self._pending: list[tuple[Item, asyncio.Future[Result]]] = []
-        self._worker: asyncio.Task[None] | None = None
+        self._workers: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.batches = 0  # how many batches served how many items: the grouping at work (tests, metrics)
         self.items = 0
 
@@ -37,16 +47,21 @@ class Batcher(Generic[Item, Result]):
         which is what a write (a scan record) needs.
         """
         loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # workers of an earlier event loop (tests run several) are gone with it
+            self._workers, self._loop = set(), loop
         future: asyncio.Future[Result] = loop.create_future()
         self._pending.append((item, future))
-        if self._worker is None or self._worker.done() or self._worker.get_loop() is not loop:
-            self._worker = loop.create_task(self._serve_all())
+        # done(), not membership: a worker that has just found nothing left is done before its callback drops it.
+        if sum(not worker.done() for worker in self._workers) < self._concurrency:
+            worker = loop.create_task(self._serve_all())
+            self._workers.add(worker)
+            worker.add_done_callback(self._workers.discard)
         return await future
 
     async def drain(self) -> None:
         """Wait until every queued item is served (at shutdown)."""
-        if self._worker is not None and not self._worker.done():
-            await self._worker
+        while self._workers:
+            await asyncio.gather(*self._workers, return_exceptions=True)
 
     async def _serve_all(self) -> None:
         while self._pending:

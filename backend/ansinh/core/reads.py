@@ -294,7 +294,7 @@ class AsyncpgReads:
         self._current_pool()
         batcher = self._batchers.get(query)
         if batcher is None:
-            batcher = self._batchers[query] = Batcher(partial(self._serve_keyed, query))
+            batcher = self._batchers[query] = Batcher(partial(self._serve_keyed, query), concurrency=2)
         return await batcher.submit(key)
 
     async def _serve_keyed(self, query: KeyedRead, keys: list[Any]) -> list[Row | None]:
