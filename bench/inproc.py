@@ -14,15 +14,13 @@ import cProfile
 import json
 import os
 import resource
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from ansinh.core.settings import Settings
 from bench import fixtures
-from bench.run import CLINIC_ID, CLINIC_SECRET, OUT, PG, RELAXED_LIMITS
+from bench.run import CLINIC_ID, CLINIC_SECRET, OUT, RELAXED_LIMITS, bench_settings
 
 Asgi = Callable[
     [dict[str, Any], Callable[[], Awaitable[dict[str, Any]]], Callable[[dict[str, Any]], Awaitable[None]]],
@@ -123,15 +121,11 @@ def lines(path: str, count: int) -> list[str]:
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    os.environ.update(RELAXED_LIMITS)
-    settings = Settings(
-        env="prod",
-        database_url=PG.format(database=args.database),
-        secret_key=secrets.token_urlsafe(48),
-        payment_hmac_secret=secrets.token_urlsafe(48),
+    settings = bench_settings(
+        args.database,
         public_url="http://localhost:8000",
         log_level="WARNING",
-        **{k.removeprefix("ANSINH_").lower(): int(v) for k, v in RELAXED_LIMITS.items()},
+        **{k.removeprefix("ANSINH_").lower(): int(v) for k, v in RELAXED_LIMITS.items()},  # as bench.run relaxes them
     )
     prepared = await fixtures.prepare(settings, OUT / "inproc", bodies=max(args.requests * 2, 1000))
     os.environ["BENCH_REF_PUBLIC_KEY"] = str(prepared["ref_public_key"])

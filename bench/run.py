@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 import httpx
 
@@ -57,6 +58,18 @@ def cpus() -> tuple[str, str]:
     """(server cores, load generator cores) for taskset: first core for the server, the second for wrk."""
     count = os.cpu_count() or 1
     return ("0", "1") if count >= 2 else ("0", "0")
+
+
+def bench_settings(database: str, *, public_url: str, **overrides: Any) -> Settings:
+    """Production settings on a bench database, with secrets made for this run."""
+    return Settings(
+        env="prod",
+        database_url=PG.format(database=database),
+        secret_key=secrets.token_urlsafe(48),
+        payment_hmac_secret=secrets.token_urlsafe(48),
+        public_url=public_url,
+        **overrides,
+    )
 
 
 def server_env(settings: Settings, extra: dict[str, str]) -> dict[str, str]:
@@ -297,14 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("wrk is not installed: apt-get install -y wrk (make bench does it)")
 
     port, ref_port = free_port(), free_port()
-    settings = Settings(
-        env="prod",
-        database_url=PG.format(database=args.database),
-        secret_key=secrets.token_urlsafe(48),
-        payment_hmac_secret=secrets.token_urlsafe(48),
-        public_url=f"http://localhost:{port}",
-        redis_url=args.redis_url,
-        db_pool_size=args.pool_size,
+    settings = bench_settings(
+        args.database, public_url=f"http://localhost:{port}", redis_url=args.redis_url, db_pool_size=args.pool_size
     )
     label = args.label or f"{args.database}-w{args.workers}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     work = OUT / label
@@ -314,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     history_tokens = [fixtures.access_token(settings, a) for a, _years in prepared["history_accounts"]]  # type: ignore[attr-defined]
     years = [y for _a, y in prepared["history_accounts"]]  # type: ignore[attr-defined]
     server_cores, load_cores = cpus()
-    common = {"duration": args.duration, "connections": args.connections, "cores": load_cores}
+    common = {"connections": args.connections, "cores": load_cores}
     only = {n for n in args.only.split(",") if n}
     base, ref_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{ref_port}"
     results: list[Result] = []
@@ -400,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
                         lines=lines_file,
                         authorization=authorization,
                         expect=expect,
-                        **{**common, "duration": max(1, round(args.duration / rounds))},
+                        duration=max(1, round(args.duration / rounds)),
+                        **common,
                         first_line=sum(part.requests for part in slices[name]),
                     )
                 result.server_cores = busy.cores

@@ -291,7 +291,7 @@ class AsyncpgReads:
     async def keyed(self, query: KeyedRead, key: Any, /) -> Row | None:
         # Reads of different keys that arrive while one batch is out go together in the next: a round trip for
         # many scans instead of one each (core/batching.py).
-        self._current_pool()
+        self._current_pool()  # first, so batchers of an earlier event loop (and their queued futures) are dropped
         batcher = self._batchers.get(query)
         if batcher is None:
             batcher = self._batchers[query] = Batcher(partial(self._serve_keyed, query), concurrency=2)
