@@ -28,12 +28,13 @@ from ansinh.clinics.controller import ClinicAuthController, ClinicCheckControlle
 from ansinh.clinics.recorder import CheckRecorder
 from ansinh.core.context import provide_request_context
 from ansinh.core.db import create_engine, read_session_factory, session_factory
+from ansinh.core.edge import Edge
 from ansinh.core.errors import EXCEPTION_HANDLERS
-from ansinh.core.logging import RequestIdMiddleware, configure_logging
+from ansinh.core.logging import configure_logging
 from ansinh.core.openapi import document_problems
 from ansinh.core.reads import create_reads
 from ansinh.core.routes import UNCOMPRESSED
-from ansinh.core.security import MAX_REQUEST_BODY, HashedSwaggerRenderPlugin, security_headers_hook
+from ansinh.core.security import MAX_REQUEST_BODY, HashedSwaggerRenderPlugin, security_headers
 from ansinh.core.settings import Settings, get_settings
 from ansinh.core.store import create_store
 from ansinh.core.tokens import VerifiedTokens
@@ -193,9 +194,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[RequestIdMiddleware],
-        # A send hook, not a middleware: it also sees the 404s and errors raised outside any route.
-        before_send=[security_headers_hook(settings, docs_path=DOCS_PATH, docs_policy=docs.content_security_policy)],
         request_max_body_size=MAX_REQUEST_BODY,
         openapi_config=_openapi_config(docs),
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
@@ -214,4 +212,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     document_problems(app)  # the document's error answers are the problem+json ones the handlers really give
+    # Outermost, around routing and its error handling (Litestar's own middleware runs per route, so never sees a
+    # 404): every response gets its request id and security headers.
+    app.asgi_handler = Edge(
+        app.asgi_handler,
+        add_headers=security_headers(settings, docs_path=DOCS_PATH, docs_policy=docs.content_security_policy),
+    )
     return app

@@ -196,6 +196,10 @@ async def test_check_answers_are_small_and_sent_as_they_are_even_to_a_client_acc
     assert answer.status_code == 200
     assert "content-encoding" not in answer.headers
     assert len(answer.content) < 1024
+    # Sent as encoded, with the route's own headers: JSON, never cached, its exact length.
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["cache-control"] == "no-store"
+    assert int(answer.headers["content-length"]) == len(answer.content)
 
 
 async def test_a_retried_scan_is_logged_once_and_answers_the_same(

@@ -32,3 +32,14 @@ async def test_every_response_carries_a_request_id(client: AsyncTestClient) -> N
     generated = await client.get("/health/live", headers={"X-Request-ID": "bad id with spaces"})
     assert generated.headers["x-request-id"] != "bad id with spaces"
     assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_answers_from_outside_any_route_carry_their_request_id_too(client: AsyncTestClient) -> None:
+    # A 404 and a 405 are answered by the router, before any route: support still needs the id to find the log line.
+    for response in (
+        await client.get("/no/such/page", headers={"X-Request-ID": "lost-user-0001"}),
+        await client.delete("/health/live", headers={"X-Request-ID": "lost-user-0001"}),
+    ):
+        assert response.status_code in (404, 405)
+        assert response.headers["x-request-id"] == "lost-user-0001"
+        assert response.headers["content-type"].startswith("application/problem+json")

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.app import create_app
 from ansinh.cards.service import _OWN_LIVE_CARD
-from ansinh.clinics.checks import _BY_SERIAL
+from ansinh.clinics.card_reads import BY_SERIAL
 from ansinh.core.db import create_engine
 from ansinh.core.errors import ServiceUnavailable
 from ansinh.core.reads import AsyncpgReads, CoreReads, KeyedRead, ReadPool, ReadQuery, Reads, create_reads
@@ -76,10 +76,10 @@ async def test_keyed_reads_give_each_caller_the_row_of_its_key_even_when_they_sh
         cards.append(await make_card(db_session, person=person, facility=facility))
     serials = [card.serial for card in cards] + ["NO-SUCH-SERIAL"]
 
-    rows = await asyncio.gather(*(reads.keyed(_BY_SERIAL, serial) for serial in serials))
+    rows = await asyncio.gather(*(reads.keyed(BY_SERIAL, serial) for serial in serials))
 
     assert [row["c_number"] if row else None for row in rows] == [card.number for card in cards] + [None]
-    assert dict(rows[0]) == dict(await CoreReads(db_session.bind).one(_BY_SERIAL.one, key=serials[0]))  # type: ignore[arg-type]
+    assert dict(rows[0]) == dict(await CoreReads(db_session.bind).one(BY_SERIAL.one, key=serials[0]))  # type: ignore[arg-type]
 
 
 def test_a_keyed_read_must_select_its_key() -> None:
@@ -154,7 +154,7 @@ if databases.POSTGRES_URL:
         card = await make_card(db_session, person=person, facility=facility)
         assert isinstance(reads, AsyncpgReads)
 
-        rows = await asyncio.gather(*(reads.keyed(_BY_SERIAL, key) for key in [card.serial, "X1", "X2", "X3"] * 5))
+        rows = await asyncio.gather(*(reads.keyed(BY_SERIAL, key) for key in [card.serial, "X1", "X2", "X3"] * 5))
 
         assert [row is not None for row in rows] == [True, False, False, False] * 5
         assert reads.statements == 1  # all twenty were waiting when the first batch went out: one statement

@@ -79,3 +79,15 @@ def card_standing(*, status: str, valid_from: date, valid_to: date, today: date)
     if today < valid_from:
         return CheckResult.CARD_NOT_YET_VALID
     return CheckResult.VALID
+
+
+def card_standing_sql(*, status: str, valid_from: str, valid_to: str, today: str) -> str:
+    """``card_standing`` as a SQL CASE over the given column expressions, for statements that judge a card where
+    they read it (the one-statement QR scan); ``tests/cards/test_standing_sql.py`` holds the two equal."""
+    return (
+        f"CASE WHEN {status} = 'revoked' THEN '{CheckResult.CARD_REVOKED.value}'"
+        f" WHEN {status} = 'suspended' THEN '{CheckResult.CARD_SUSPENDED.value}'"
+        f" WHEN {today} > {valid_to} THEN '{CheckResult.CARD_EXPIRED.value}'"
+        f" WHEN {today} < {valid_from} THEN '{CheckResult.CARD_NOT_YET_VALID.value}'"
+        f" ELSE '{CheckResult.VALID.value}' END"
+    )

@@ -11,30 +11,29 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards import keys
-from ansinh.cards.models import BENEFIT_LEVEL_MEANING, BENEFIT_LEVEL_MEANING_VI, CardStatus, HealthInsuranceCard
+from ansinh.cards.models import BENEFIT_LEVEL_MEANING, BENEFIT_LEVEL_MEANING_VI, HealthInsuranceCard
 from ansinh.cards.results import CheckResult, card_standing
 from ansinh.cards.schemas import CardCheckReceipt
-from ansinh.cards.service import card_rows, split_card_row
-from ansinh.cards.tokens import check_card_token
+from ansinh.cards.service import split_card_row
+from ansinh.cards.tokens import TokenCheck, check_card_token
+from ansinh.clinics.card_reads import BY_CITIZEN_ID, BY_LEGACY_CODE, BY_NUMBER, BY_SERIAL
 from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, MedicalFacility
-from ansinh.clinics.recorder import CheckRecorder, ScanRecord
+from ansinh.clinics.recorder import CheckRecorder, ScanRecord, TokenScan
 from ansinh.clinics.schemas import LookupRequest, VerifyRequest
 from ansinh.core.db import Sessions
 from ansinh.core.errors import Forbidden
 from ansinh.core.pagination import fetch_page
 from ansinh.core.ratelimit import Limit, hit
-from ansinh.core.reads import KeyedRead, ReadQuery, Reads, Row
+from ansinh.core.reads import Reads, Row
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
 from ansinh.identity.models import Person
 from ansinh.identity.service import birth_date_matches, birth_date_text, citizen_person_id
-from ansinh.notifications.models import NotificationPreference
 
 # A retried scan (same token or lookup, facility and staff member) within this window is not logged twice.
 RETRY_WINDOW_SECONDS = 10
@@ -112,6 +111,11 @@ async def _calling_facility(db: AsyncSession, *, client_id: str) -> MedicalFacil
     return facility
 
 
+# Judges a check and logs it: (verdict, check id) once the record is committed. ``values`` are the record's columns
+# known before judging (facility, client, staff member, method, time).
+JudgeAndRecord = Callable[[dict[str, Any], CallingFacility, datetime], Awaitable[tuple[Verdict, int]]]
+
+
 def _clinic_card(row: CardRow) -> dict[str, Any]:
     """The card as a ``ClinicCard``'s fields."""
     card, person, facility = row
@@ -137,39 +141,6 @@ def _standing(card: HealthInsuranceCard, now: datetime) -> CheckResult:
 # --- the rules of a check -----------------------------------------------------------------------------------------
 
 
-_NOTICE = NotificationPreference.__table__  # type: ignore[attr-defined]
-_CARD = HealthInsuranceCard.__table__  # type: ignore[attr-defined]
-_PERSON = Person.__table__  # type: ignore[attr-defined]
-
-
-def _card_and_notice_choice() -> Any:
-    """Core SELECT of what a check needs of a card, its holder and facility, and whether the holder wants the
-    card-check notice (add WHERE)."""
-    query = card_rows(
-        _NOTICE.c.card_checked.label("wants_notice"),
-        card=("id", "serial", "number", "benefit_level", "valid_from", "valid_to", "status"),
-        person=("id", "full_name", "date_of_birth", "birth_date_precision", "sex"),
-        facility=("code", "name"),
-    )
-    return query.outerjoin(_NOTICE, _NOTICE.c.person_id == _PERSON.c.id)
-
-
-# The check's reads are hot reads: prepared statements built once (core/reads.py).
-# By serial (unique): concurrent scans share one statement (Reads.keyed).
-_BY_SERIAL = KeyedRead(_card_and_notice_choice(), _CARD.c.serial, key_label="c_serial")
-# The live card first; a revoked one only tells "replaced", it is never shown.
-_LOOKUP_ORDER = ((_CARD.c.status == CardStatus.REVOKED.value), _CARD.c.issued_at.desc())
-_BY_CITIZEN_ID = ReadQuery(
-    _card_and_notice_choice().where(_PERSON.c.citizen_id == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
-)
-_BY_NUMBER = ReadQuery(
-    _card_and_notice_choice().where(_CARD.c.number == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
-)
-_BY_LEGACY_CODE = ReadQuery(
-    _card_and_notice_choice().where(_CARD.c.legacy_code == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
-)
-
-
 def _card_and_choice(row: Row | None) -> tuple[CardRow, bool] | None:
     """A card row split into (card, person, facility), and the holder's notice choice."""
     if row is None:
@@ -185,6 +156,41 @@ async def _key_ring(services: CheckServices, *, settings: Settings, asked_at: da
     return ring
 
 
+async def _token_check(
+    services: CheckServices, *, settings: Settings, token: str, now: datetime, asked_at: datetime | None
+) -> TokenCheck:
+    """Form, signature and expiry against the published keys."""
+    ring = await _key_ring(services, settings=settings, asked_at=asked_at)
+    return check_card_token(token, ring.public_keys, now=now)
+
+
+def _token_verdict(check: TokenCheck, row: Row | None, standing: CheckResult) -> Verdict:
+    """What a genuine token's card says, given the card's row (None: no card has the token's serial and number)
+    and its standing."""
+    assert check.claims is not None
+    hit_row = _card_and_choice(row)
+    if hit_row is None:
+        return Verdict(CheckResult.NO_SUCH_CARD, token_id=check.claims.token_id)
+    found, wants_notice = hit_row
+    if check.result is not CheckResult.VALID:  # expired token: genuine, so the owner hears of it, but no data
+        return Verdict(check.result, found=found, token_id=check.claims.token_id, holder_wants_notice=wants_notice)
+    return Verdict(
+        standing, found=found, show_card=True, token_id=check.claims.token_id, holder_wants_notice=wants_notice
+    )
+
+
+async def _judge_checked_token(reads: Reads, check: TokenCheck, now: datetime) -> Verdict:
+    if check.claims is None:
+        return Verdict(check.result)
+    row = await reads.keyed(BY_SERIAL, check.claims.card_serial)
+    if row is None or row["c_number"] != check.claims.card_number:
+        return _token_verdict(check, None, CheckResult.NO_SUCH_CARD)
+    standing = card_standing(
+        status=row["c_status"], valid_from=row["c_valid_from"], valid_to=row["c_valid_to"], today=today_vn(now)
+    )
+    return _token_verdict(check, row, standing)
+
+
 async def judge_token(
     reads: Reads,
     *,
@@ -195,23 +201,37 @@ async def judge_token(
     asked_at: datetime | None,
 ) -> Verdict:
     """Signature and expiry against the published keys, then the card's standing in the registry."""
-    ring = await _key_ring(services, settings=settings, asked_at=asked_at)
-    check = check_card_token(token, ring.public_keys, now=now)
-    if check.claims is None:
-        return Verdict(check.result)
-    hit_row = _card_and_choice(await reads.keyed(_BY_SERIAL, check.claims.card_serial))
-    if hit_row is None or hit_row[0][0].number != check.claims.card_number:
-        return Verdict(CheckResult.NO_SUCH_CARD, token_id=check.claims.token_id)
-    found, wants_notice = hit_row
-    if check.result is not CheckResult.VALID:  # expired token: genuine, so the owner hears of it, but no data
-        return Verdict(check.result, found=found, token_id=check.claims.token_id, holder_wants_notice=wants_notice)
-    return Verdict(
-        _standing(found[0], now),
-        found=found,
-        show_card=True,
-        token_id=check.claims.token_id,
-        holder_wants_notice=wants_notice,
-    )
+    check = await _token_check(services, settings=settings, token=token, now=now, asked_at=asked_at)
+    return await _judge_checked_token(reads, check, now)
+
+
+def _token_judged_and_recorded(
+    reads: Reads, *, settings: Settings, services: CheckServices, token: str, asked_at: datetime | None
+) -> JudgeAndRecord:
+    """A QR scan judged and logged. On PostgreSQL a genuine token's card is read, judged and the scan logged in one
+    statement (``CheckRecorder.record_token_scan``); otherwise the card is read, then the verdict logged."""
+
+    async def judge_and_record(values: dict[str, Any], facility: CallingFacility, now: datetime) -> tuple[Verdict, int]:
+        check = await _token_check(services, settings=settings, token=token, now=now, asked_at=asked_at)
+        if check.claims is None or not services.recorder.judges_tokens:
+
+            async def judge(at: datetime) -> Verdict:
+                return await _judge_checked_token(reads, check, at)
+
+            return await _then_recorded(services, judge)(values, facility, now)
+        row = await services.recorder.record_token_scan(
+            TokenScan(
+                values={**values, "token_id": check.claims.token_id},
+                card_serial=check.claims.card_serial,
+                card_number=check.claims.card_number,
+                token_result=check.result,
+                facility_name=facility.name,
+            )
+        )
+        verdict = _token_verdict(check, row if row["c_id"] is not None else None, CheckResult(row["result"]))
+        return verdict, row["check_id"]
+
+    return judge_and_record
 
 
 def normalise_name(name: str) -> str:
@@ -225,13 +245,13 @@ async def judge_lookup(reads: Reads, *, request: LookupRequest, now: datetime) -
         identifier = request.citizen_id.strip()
         if not (len(identifier) == 12 and identifier.isdigit()):
             return Verdict(CheckResult.MALFORMED_ID)
-        query = _BY_CITIZEN_ID
+        query = BY_CITIZEN_ID
     else:
         identifier = (request.card_number or "").strip().upper()
         if len(identifier) == 10 and identifier.isdigit():
-            query = _BY_NUMBER
+            query = BY_NUMBER
         elif _LEGACY_CODE.match(identifier):
-            query = _BY_LEGACY_CODE
+            query = BY_LEGACY_CODE
         else:
             return Verdict(CheckResult.MALFORMED_ID)
     hit_row = _card_and_choice(await reads.one(query, value=identifier))
@@ -258,6 +278,28 @@ def _fingerprint(*parts: str | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _then_recorded(services: CheckServices, judge: Callable[[datetime], Awaitable[Verdict]]) -> JudgeAndRecord:
+    """Judge, then log the verdict (the holder's notice with it, when they asked for one)."""
+
+    async def judge_and_record(values: dict[str, Any], facility: CallingFacility, now: datetime) -> tuple[Verdict, int]:
+        verdict = await judge(now)
+        found = verdict.found
+        tell_holder = found is not None and verdict.result.valid and verdict.holder_wants_notice
+        record = {
+            **values,
+            "result": verdict.result.value,
+            "person_id": found[1].id if found else None,
+            "card_id": found[0].id if found else None,
+            "token_id": verdict.token_id,
+        }
+        check_id = await services.recorder.record(
+            ScanRecord(values=record, notice_facility=facility.name if tell_holder else None)
+        )
+        return verdict, check_id
+
+    return judge_and_record
+
+
 async def _run_check(
     store: SharedStore,
     *,
@@ -269,6 +311,7 @@ async def _run_check(
     staff_citizen_id: str,
     subject: tuple[str | None, ...],
     judge: Callable[[datetime], Awaitable[Verdict]],
+    judge_and_record: JudgeAndRecord,
     now: datetime,
 ) -> bytes:
     """The check's answer: a CheckResponse as JSON, encoded once (a retry within the window gets the same bytes)."""
@@ -283,27 +326,16 @@ async def _run_check(
             await asyncio.sleep(0.05)
         # The first attempt is still running (or failed): answer without logging a second time.
         return _answer(await judge(now), method=method, checked_at=now, check_id=None)
+    values = {
+        "facility_id": facility.id,
+        "client_id": client_id,
+        "staff_name": staff_name,
+        "staff_citizen_id": staff_citizen_id,
+        "method": method.value,
+        "checked_at": now,
+    }
     try:
-        verdict = await judge(now)
-        found = verdict.found
-        tell_holder = found is not None and verdict.result.valid and verdict.holder_wants_notice
-        check_id = await services.recorder.record(
-            ScanRecord(
-                values={
-                    "facility_id": facility.id,
-                    "client_id": client_id,
-                    "staff_name": staff_name,
-                    "staff_citizen_id": staff_citizen_id,
-                    "method": method.value,
-                    "result": verdict.result.value,
-                    "person_id": found[1].id if found else None,
-                    "card_id": found[0].id if found else None,
-                    "token_id": verdict.token_id,
-                    "checked_at": now,
-                },
-                notice_facility=facility.name if tell_holder else None,
-            )
-        )
+        verdict, check_id = await judge_and_record(values, facility, now)
     except BaseException:
         await store.delete(f"check-seen:{key}")  # let the client's retry do the work
         raise
@@ -344,10 +376,10 @@ async def verify(
 ) -> bytes:
     """The online check of a scanned card token; the answer is a CheckResponse as JSON."""
 
+    token = request.token.strip()
+
     async def judge(at: datetime) -> Verdict:
-        return await judge_token(
-            reads, settings=settings, services=services, token=request.token.strip(), now=at, asked_at=now
-        )
+        return await judge_token(reads, settings=settings, services=services, token=token, now=at, asked_at=now)
 
     return await _run_check(
         store,
@@ -357,8 +389,11 @@ async def verify(
         method=CheckMethod.QR,
         staff_name=request.staff_name,
         staff_citizen_id=request.staff_citizen_id,
-        subject=(request.token.strip(),),
+        subject=(token,),
         judge=judge,
+        judge_and_record=_token_judged_and_recorded(
+            reads, settings=settings, services=services, token=token, asked_at=now
+        ),
         now=now or utcnow(),
     )
 
@@ -389,6 +424,7 @@ async def lookup(
         staff_citizen_id=request.staff_citizen_id,
         subject=subject,
         judge=judge,
+        judge_and_record=_then_recorded(services, judge),
         now=now or utcnow(),
     )
 

@@ -7,19 +7,28 @@ A failed batch fails every request in it (nothing of it was committed), and each
 On PostgreSQL a batch without notices is one statement on the hot connections (core/reads.py): the rows go in as
 one JSON array, in one round trip with no BEGIN and COMMIT. A batch with a notice to write, and SQLite, take a
 session and its transaction.
+
+Scans of genuine card tokens go further on PostgreSQL (``record_token_scan``): one statement reads each card,
+judges its standing (``card_standing_sql``), logs the scan and writes the holder's notice when they asked for one,
+so a QR scan costs one round trip instead of two (docs/PERFORMANCE.md).
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import BigInteger, String, bindparam, insert, text
+from sqlalchemy import BigInteger, String, bindparam, insert, literal_column, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ansinh.cards.results import CheckResult, card_standing_sql
+from ansinh.clinics.card_reads import CARD_TABLE, card_and_notice_choice
 from ansinh.clinics.models import CardCheck
 from ansinh.core.batching import Batcher
-from ansinh.core.reads import ReadQuery, Reads
-from ansinh.notifications.models import NotificationKind
+from ansinh.core.reads import ReadQuery, Reads, Row
+from ansinh.core.time import today_vn, utcnow
+from ansinh.notifications.models import Notification, NotificationKind
 from ansinh.notifications.service import notify
 
 MAX_BATCH = 500
@@ -58,6 +67,84 @@ _INSERT_BATCH = ReadQuery(
 )
 _ENCODE = msgspec.json.Encoder().encode
 
+# --- the one-statement QR scan (PostgreSQL) -----------------------------------------------------------------------
+
+CARD_CHECK_NOTICE_LINK = "#/card"
+# What a token scan knows before its card is read: the record's columns but result, person_id and card_id, the
+# token's card and its own verdict, and what the holder's notice would say.
+_TOKEN_SCAN_COLUMNS = (
+    *((name, kind) for name, kind in _COLUMNS if name not in ("result", "person_id", "card_id")),
+    ("card_serial", "text"),
+    ("card_number", "text"),
+    ("token_result", "text"),  # VALID, or TOKEN_EXPIRED (genuine but stale: the card is read, never shown)
+    ("today", "date"),  # Vietnam's date at checked_at, which the card's dates are compared with
+    ("notice_facility", "text"),
+    ("notice_checked_at", "text"),
+    ("noticed_at", "timestamptz"),
+)
+_TOKEN_SCAN_NAMES = ", ".join(name for name, _ in _TOKEN_SCAN_COLUMNS)
+
+
+def _judge_and_insert() -> ReadQuery:
+    card = card_and_notice_choice().where(CARD_TABLE.c.serial == literal_column("batch.card_serial"))
+    card_sql = card.compile(dialect=asyncpg_dialect())
+    if card_sql.binds:  # inlined below as text: it must carry no parameters of its own
+        raise ValueError("the card read of a token scan must not take parameters")
+    card_columns = [column.name for column in card.selected_columns]
+    standing = card_standing_sql(
+        status="card.c_status", valid_from="card.c_valid_from", valid_to="card.c_valid_to", today="batch.today"
+    )
+    notice_params = "json_build_object('facility', notice_facility, 'checked_at', notice_checked_at)"
+    sql = f"""
+        WITH batch AS MATERIALIZED (
+            SELECT batch.*, nextval(pg_get_serial_sequence('{CardCheck.__tablename__}', 'id')) AS check_id
+            FROM ROWS FROM (
+                jsonb_to_recordset(CAST(:rows AS jsonb))
+                AS ({", ".join(f"{name} {kind}" for name, kind in _TOKEN_SCAN_COLUMNS)})
+            ) WITH ORDINALITY AS batch ({_TOKEN_SCAN_NAMES}, position)
+        ),
+        judged AS MATERIALIZED (
+            SELECT batch.*, card.*,
+                CASE WHEN card.c_id IS NULL THEN '{CheckResult.NO_SUCH_CARD.value}'
+                     WHEN batch.token_result <> '{CheckResult.VALID.value}' THEN batch.token_result
+                     ELSE {standing} END AS result
+            FROM batch
+            LEFT JOIN LATERAL ({card_sql}) AS card ON card.c_number = batch.card_number
+        ),
+        inserted AS (
+            INSERT INTO {CardCheck.__tablename__} (id, {_NAMES})
+            SELECT check_id, {_NAMES.replace("person_id", "p_id").replace("card_id", "c_id")}
+            FROM judged ORDER BY position
+        ),
+        noticed AS (
+            INSERT INTO {Notification.__tablename__} (person_id, kind, dedupe_key, params, link, created_at, push_state)
+            SELECT p_id, '{NotificationKind.CARD_CHECKED.value}', 'card-check:' || check_id, {notice_params},
+                '{CARD_CHECK_NOTICE_LINK}', noticed_at, 'pending'
+            FROM judged
+            WHERE wants_notice AND result = '{CheckResult.VALID.value}'
+            ON CONFLICT (person_id, dedupe_key) DO NOTHING
+        )
+        SELECT check_id, result, {", ".join(card_columns)} FROM judged ORDER BY position
+        """  # noqa: S608  (names are ours, the rows a bound parameter)
+    types = {column.name: column.type for column in card.selected_columns}
+    return ReadQuery(
+        text(sql).bindparams(bindparam("rows", type_=String)).columns(check_id=BigInteger, result=String, **types)  # type: ignore[arg-type]
+    )
+
+
+_JUDGE_AND_INSERT = _judge_and_insert()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenScan:
+    """A scan of a genuine card token, to be judged against the registry and logged in one statement."""
+
+    values: dict[str, Any]  # the card_check columns but result, person_id and card_id
+    card_serial: str
+    card_number: str
+    token_result: CheckResult  # VALID, or TOKEN_EXPIRED
+    facility_name: str  # the checking facility, for the holder's notice
+
 
 @dataclass(frozen=True, slots=True)
 class ScanRecord:
@@ -77,24 +164,60 @@ class CheckRecorder:
         self._sessions = sessions
         self._statements = statements
         self._batcher: Batcher[ScanRecord, int] = Batcher(self._write, max_batch=max_batch, concurrency=2)
+        self._token_batcher: Batcher[TokenScan, Row] = Batcher(
+            self._judge_and_write, max_batch=max_batch, concurrency=2
+        )
 
     @property
     def batches(self) -> int:
         """How many commits wrote ``records`` records: the group commit at work (tests, metrics)."""
-        return self._batcher.batches
+        return self._batcher.batches + self._token_batcher.batches
 
     @property
     def records(self) -> int:
-        return self._batcher.items
+        return self._batcher.items + self._token_batcher.items
+
+    @property
+    def judges_tokens(self) -> bool:
+        """Whether ``record_token_scan`` is available (PostgreSQL's hot connections)."""
+        return self._statements is not None
 
     async def record(self, scan: ScanRecord) -> int:
         """Queue the record and wait until it is committed; its id. A client that hangs up meanwhile does not take
         its record out of the batch: it is written all the same."""
         return await self._batcher.submit(scan)
 
+    async def record_token_scan(self, scan: TokenScan) -> Row:
+        """Judge the scanned card and log the scan in one statement, once committed: the row has ``check_id``,
+        ``result`` (a ``CheckResult`` code) and the card's columns (all None when no card has the token's serial and
+        number). Only when ``judges_tokens``."""
+        return await self._token_batcher.submit(scan)
+
     async def drain(self) -> None:
         """Wait until every queued record is written (at shutdown)."""
         await self._batcher.drain()
+        await self._token_batcher.drain()
+
+    async def _judge_and_write(self, batch: list[TokenScan]) -> list[Row]:
+        if self._statements is None:
+            raise RuntimeError("token scans are judged in SQL only on PostgreSQL")
+        noticed_at = utcnow()
+        rows = []
+        for scan in batch:
+            checked_at: datetime = scan.values["checked_at"]
+            rows.append(
+                {
+                    **scan.values,
+                    "card_serial": scan.card_serial,
+                    "card_number": scan.card_number,
+                    "token_result": scan.token_result.value,
+                    "today": today_vn(checked_at),
+                    "notice_facility": scan.facility_name,
+                    "notice_checked_at": checked_at.isoformat(),
+                    "noticed_at": noticed_at,
+                }
+            )
+        return list(await self._statements.all(_JUDGE_AND_INSERT, rows=_ENCODE(rows).decode()))
 
     async def _write(self, batch: list[ScanRecord]) -> list[int]:
         if self._statements is not None and all(scan.notice_facility is None for scan in batch):

@@ -2,16 +2,13 @@
 
 import json
 import logging
-import os
 import re
 import time
 from contextvars import ContextVar
 from typing import Any
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
-
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_logger = logging.getLogger("ansinh.access")
 
 
@@ -51,41 +48,3 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     root.setLevel(level.upper())
     for name in ("uvicorn.access",):  # our access log replaces it, with the request id
         logging.getLogger(name).disabled = True
-
-
-class RequestIdMiddleware:
-    """Pure ASGI: adopt a safe incoming X-Request-ID or make one, echo it, write one access line."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else os.urandom(16).hex()  # 128 random bits
-        token = request_id_var.set(request_id)
-        started = time.perf_counter()
-        status_holder: dict[str, int] = {"status": 500}
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            if access_logger.isEnabledFor(logging.INFO):  # a log level above INFO turns the access log off
-                access_logger.info(
-                    "request",
-                    extra={
-                        "method": scope.get("method"),
-                        "path": scope.get("path"),
-                        "status": status_holder["status"],
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    },
-                )
-            request_id_var.reset(token)

@@ -3,13 +3,12 @@
 import base64
 import hashlib
 import html
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.types import Message, Scope
 
 from ansinh.core.settings import Settings
 
@@ -156,30 +155,24 @@ def _default_policy(media_type: str, path: str, docs_path: str | None, docs_poli
     return API_POLICY
 
 
-def security_headers_hook(
+def security_headers(
     settings: Settings, *, docs_path: str | None = None, docs_policy: str | None = None
-) -> Callable[[Message, Scope], Awaitable[None]]:
-    """A ``before_send`` hook adding the security headers to every HTTP response, errors and 404s included.
-
-    A header the route already set is kept (the clinic page brings its own CSP); HTML under ``docs_path``
-    gets ``docs_policy``.
-    """
+) -> Callable[[list[tuple[bytes, bytes]], str], None]:
+    """A function adding the security headers to a response's header list (every HTTP response, errors and 404s
+    included: ``core/edge.py`` calls it). A header the route already set is kept (the clinic page brings its own
+    CSP); HTML under ``docs_path`` gets ``docs_policy``."""
     extra = {"strict-transport-security": HSTS} if hsts_enabled(settings) else {}
-    # Encoded once: the hook runs on every response, and the common case (a JSON answer setting none of these
-    # itself) is a set of names and one list extension.
+    # Encoded once: this runs on every response, and the common case (a JSON answer setting none of these itself)
+    # is a set of names and one list extension.
     fixed = [(name.encode(), value.encode()) for name, value in (BASE_HEADERS | extra).items()]
 
-    async def add_security_headers(message: Message, scope: Scope) -> None:
-        if message["type"] != "http.response.start":
-            return
-        headers = message["headers"] = list(message.get("headers") or ())  # optional in ASGI; may be a tuple
+    def add_security_headers(headers: list[tuple[bytes, bytes]], path: str) -> None:
         present = {name.lower() for name, _ in headers}
         headers.extend(pair for pair in fixed if pair[0] not in present)
         if b"content-security-policy" in present:
             return
         media_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
         media_type = media_type.split(b";", 1)[0].strip().lower().decode("latin-1")
-        policy = _default_policy(media_type, str(scope.get("path", "")), docs_path, docs_policy)
-        headers.append((b"content-security-policy", policy.encode()))
+        headers.append((b"content-security-policy", _default_policy(media_type, path, docs_path, docs_policy).encode()))
 
     return add_security_headers

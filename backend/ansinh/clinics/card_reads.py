@@ -1,0 +1,44 @@
+"""What a clinic check reads of a card: its columns (card, holder, primary facility and the holder's notice choice),
+and the hot reads that find it by serial, citizen ID, card number or legacy code."""
+
+from typing import Any
+
+from sqlalchemy import bindparam
+
+from ansinh.cards.models import CardStatus, HealthInsuranceCard
+from ansinh.cards.service import card_rows
+from ansinh.core.reads import KeyedRead, ReadQuery
+from ansinh.identity.models import Person
+from ansinh.notifications.models import NotificationPreference
+
+NOTICE_TABLE = NotificationPreference.__table__  # type: ignore[attr-defined]
+CARD_TABLE = HealthInsuranceCard.__table__  # type: ignore[attr-defined]
+PERSON_TABLE = Person.__table__  # type: ignore[attr-defined]
+
+
+def card_and_notice_choice() -> Any:
+    """Core SELECT of what a check needs of a card, its holder and facility, and whether the holder wants the
+    card-check notice (add WHERE)."""
+    query = card_rows(
+        NOTICE_TABLE.c.card_checked.label("wants_notice"),
+        card=("id", "serial", "number", "benefit_level", "valid_from", "valid_to", "status"),
+        person=("id", "full_name", "date_of_birth", "birth_date_precision", "sex"),
+        facility=("code", "name"),
+    )
+    return query.outerjoin(NOTICE_TABLE, NOTICE_TABLE.c.person_id == PERSON_TABLE.c.id)
+
+
+# Hot reads: prepared statements built once (core/reads.py).
+# By serial (unique): concurrent scans share one statement (Reads.keyed).
+BY_SERIAL = KeyedRead(card_and_notice_choice(), CARD_TABLE.c.serial, key_label="c_serial")
+# The live card first; a revoked one only tells "replaced", it is never shown.
+_LOOKUP_ORDER = ((CARD_TABLE.c.status == CardStatus.REVOKED.value), CARD_TABLE.c.issued_at.desc())
+BY_CITIZEN_ID = ReadQuery(
+    card_and_notice_choice().where(PERSON_TABLE.c.citizen_id == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
+)
+BY_NUMBER = ReadQuery(
+    card_and_notice_choice().where(CARD_TABLE.c.number == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
+)
+BY_LEGACY_CODE = ReadQuery(
+    card_and_notice_choice().where(CARD_TABLE.c.legacy_code == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
+)
