@@ -196,3 +196,47 @@ def test_card_standing(status: str, today: date, expected: CheckResult) -> None:
     assert card_standing(status=status, valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31), today=today) is (
         expected
     )
+
+
+# A signed token whose claims are odd in one way: the typed fast path must conclude exactly what the general rules
+# do (it may refuse a payload, leaving it to them, but never accept one they refuse or read it differently).
+ODD_CLAIMS = {
+    "as issued": {},
+    "level as true": {"lvl": True},
+    "level as 4.0": {"lvl": 4.0},
+    "level 0": {"lvl": 0},
+    "level 6": {"lvl": 6},
+    "huge expiry": {"exp": 10**30},
+    "card number with a newline": {"sub": "0123456789\n"},
+    "card number in Arabic-Indic digits": {"sub": "٠١٢٣٤٥٦٧٨٩"},
+    "card number of 9 digits": {"sub": "012345678"},
+    "birth year only": {"b": "1990"},
+    "birth date with a newline": {"b": "1990-01-02\n"},
+    "empty name": {"n": ""},
+    "name as a number": {"n": 5},
+    "sex X": {"s": "X"},
+    "valid-from not a date": {"vf": "2026-02-30"},
+    "valid-from unpadded": {"vf": "2026-1-1"},
+    "valid-to with a time": {"vt": "2026-12-31T00:00:00"},
+    "no jti": {"jti": None},
+    "an extra claim": {"extra": [1, 2, 3]},
+}
+
+
+@pytest.mark.parametrize("odd", list(ODD_CLAIMS))
+def test_the_typed_reading_of_claims_agrees_with_the_general_rules(odd: str) -> None:
+    from ansinh.cards.tokens import _DECODE_PAYLOAD, _parse_claims, _typed_claims
+
+    claims = {**payload(), **ODD_CLAIMS[odd]}
+    claims = {name: value for name, value in claims.items() if value is not None}
+    general = _parse_claims(claims)
+    try:
+        typed = _typed_claims(_DECODE_PAYLOAD(json.dumps(claims).encode()))
+    except (ValueError, TypeError):
+        typed = "left to the general rules"
+    assert typed in (general, "left to the general rules")
+    check = check_card_token(sign_card_token(claims, private_key=KEY, kid="k1"), KEYS, now=NOW)
+    if general is None:
+        assert check.result is CheckResult.MALFORMED_TOKEN
+    else:
+        assert check.claims == general

@@ -57,9 +57,7 @@ def card_for(db_session: AsyncSession) -> Callable[..., Any]:
     return make
 
 
-def token_scan(
-    facility: MedicalFacility, card: HealthInsuranceCard | None, n: int = 1, **overrides: Any
-) -> TokenScan:
+def token_scan(facility: MedicalFacility, card: HealthInsuranceCard | None, n: int = 1, **overrides: Any) -> TokenScan:
     values = {
         "facility_id": facility.id,
         "client_id": "clinic-test",
@@ -140,7 +138,8 @@ async def test_an_unknown_serial_or_a_serial_with_another_number_is_050_and_logg
     for scan in (token_scan(facility, None), token_scan(facility, card, card_number="9999999999")):
         row = await recorder.record_token_scan(scan)
         assert row["result"] == CheckResult.NO_SUCH_CARD.value
-        assert row["c_id"] is None and row["p_full_name"] is None
+        assert row["c_id"] is None
+        assert row["p_full_name"] is None
         check = await logged(db_session, row["check_id"])
         assert (check.result, check.card_id, check.person_id) == ("050", None, None)
 
@@ -179,7 +178,8 @@ async def test_a_holder_who_opted_in_hears_of_valid_checks_only_and_in_the_same_
         "pending",
     )
     assert notice.params == {"facility": facility.name, "checked_at": NOW.isoformat()}  # as notify() writes it
-    assert notice.read_at is None and notice.created_at.tzinfo is not None
+    assert notice.read_at is None
+    assert notice.created_at.tzinfo is not None
     assert await notices(db_session, suspended.person_id) == []
 
 
@@ -188,7 +188,8 @@ async def test_a_holder_who_did_not_opt_in_hears_nothing(
 ) -> None:
     card = await card_for()
     row = await recorder.record_token_scan(token_scan(facility, card))
-    assert row["result"] == "000" and not row["wants_notice"]
+    assert row["result"] == "000"
+    assert not row["wants_notice"]
     assert await notices(db_session, card.person_id) == []
 
 
@@ -198,7 +199,8 @@ async def test_concurrent_scans_share_statements_and_each_gets_its_own_card_and_
     cards = [await card_for() for _ in range(6)]
     scans = [token_scan(facility, cards[n % 6] if n % 7 else None, n) for n in range(30)]
     rows = await asyncio.gather(*(recorder.record_token_scan(scan) for scan in scans))
-    assert recorder.records == 30 and recorder.batches < 30
+    assert recorder.records == 30
+    assert recorder.batches < 30
     assert len({row["check_id"] for row in rows}) == 30
     for scan, row in zip(scans, rows, strict=True):
         expected_card = next((c for c in cards if c.serial == scan.card_serial), None)

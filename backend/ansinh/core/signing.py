@@ -47,8 +47,17 @@ _UNUSED_BITS = {0: 0, 2: 0b1111, 3: 0b11}  # by length mod 4: the last character
 def jws_json_object(segment: str) -> dict[str, Any] | None:
     """A JWS header or payload: base64url of a JSON object; None when it is anything else."""
     try:
-        value = msgspec.json.decode(b64url_decode(segment))
-    except (ValueError, msgspec.DecodeError, RecursionError):  # RecursionError: "[[[[…" nested past the parser
+        return json_object(b64url_decode(segment))
+    except ValueError:
+        return None
+
+
+def json_object(text: bytes) -> dict[str, Any] | None:
+    """``text`` as a JSON object; None when it is anything else."""
+    try:
+        value = msgspec.json.decode(text)
+    # ValueError: not UTF-8; RecursionError: "[[[[…" nested past the parser.
+    except (ValueError, msgspec.DecodeError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
