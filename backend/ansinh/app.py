@@ -16,6 +16,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh import __version__
@@ -24,16 +25,17 @@ from ansinh.cards.controller import CardController, JwksController, StaffCardCon
 from ansinh.cards.keys import KeyRingCache
 from ansinh.chipid.controller import ChipActivationController, ChipIdController
 from ansinh.clinics.checks import CheckServices
-from ansinh.clinics.controller import ClinicAuthController, ClinicCheckController
+from ansinh.clinics.controller import VERIFY_ROUTE, ClinicAuthController, ClinicCheckController, verify_lane_route
 from ansinh.clinics.recorder import CheckRecorder
 from ansinh.core.context import provide_request_context
 from ansinh.core.db import create_engine, read_session_factory, session_factory
 from ansinh.core.edge import Edge
 from ansinh.core.errors import EXCEPTION_HANDLERS
+from ansinh.core.lane import HotLane, LaneRoute
 from ansinh.core.logging import configure_logging
 from ansinh.core.openapi import document_problems
 from ansinh.core.reads import create_reads
-from ansinh.core.routes import UNCOMPRESSED
+from ansinh.core.routes import UNCOMPRESSED, HotRoute
 from ansinh.core.security import MAX_REQUEST_BODY, HashedSwaggerRenderPlugin, security_headers
 from ansinh.core.settings import Settings, get_settings
 from ansinh.core.store import create_store
@@ -41,7 +43,7 @@ from ansinh.core.tokens import VerifiedTokens
 from ansinh.households.controller import DevPaymentController, HouseholdController, PaymentCallbackController
 from ansinh.households.provider import SimulatedProvider
 from ansinh.identity.controller import AuthController, DevOutboxController, MeController
-from ansinh.identity.guards import provide_principal
+from ansinh.identity.guards import known_principal, provide_principal
 from ansinh.identity.otp import DevOutbox, NoSender, WebhookSender
 from ansinh.identity.passkey_controller import PasskeyController, PasskeyManagementController
 from ansinh.notifications.controller import NotificationController, PushKeyController
@@ -212,10 +214,29 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     document_problems(app)  # the document's error answers are the problem+json ones the handlers really give
+    handler: ASGIApp = app.asgi_handler
+    if settings.hot_lane:
+        handler = app.state.hot_lane = HotLane(
+            handler,
+            routes=_lane_routes(app),
+            state=app.state,
+            known_principal=known_principal,
+            max_body=MAX_REQUEST_BODY,
+        )
     # Outermost, around routing and its error handling (Litestar's own middleware runs per route, so never sees a
     # 404): every response gets its request id and security headers.
     app.asgi_handler = Edge(
-        app.asgi_handler,
+        handler,
         add_headers=security_headers(settings, docs_path=DOCS_PATH, docs_policy=docs.content_security_policy),
     )
     return app
+
+
+def _lane_routes(app: Litestar) -> dict[tuple[str, str], LaneRoute]:
+    """The routes the hot lane serves, at the paths and with the headers Litestar registered for them."""
+    index = app.get_handler_index_by_name(VERIFY_ROUTE)
+    if index is None:
+        raise RuntimeError(f"no route named {VERIFY_ROUTE}")
+    verify: HotRoute = index["handler"]  # type: ignore[assignment]
+    [path] = index["paths"]
+    return {("POST", path): verify_lane_route(verify.json_headers())}

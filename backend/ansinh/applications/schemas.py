@@ -9,7 +9,7 @@ from ansinh.applications.models import ApplicationKind
 from ansinh.records.tables import VOLUNTARY_CATEGORIES
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 
 
 class _Strict(BaseModel):

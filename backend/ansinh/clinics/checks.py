@@ -23,7 +23,7 @@ from ansinh.cards.tokens import TokenCheck, check_card_token
 from ansinh.clinics.card_reads import BY_CITIZEN_ID, BY_LEGACY_CODE, BY_NUMBER, BY_SERIAL
 from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, MedicalFacility
 from ansinh.clinics.recorder import CheckRecorder, ScanRecord, TokenScan
-from ansinh.clinics.schemas import LookupRequest, VerifyRequest
+from ansinh.clinics.schemas import LookupRequest, VerifyRequest, VerifyScan
 from ansinh.core.db import Sessions
 from ansinh.core.errors import Forbidden
 from ansinh.core.pagination import fetch_page
@@ -38,7 +38,7 @@ from ansinh.identity.service import birth_date_matches, birth_date_text, citizen
 # A retried scan (same token or lookup, facility and staff member) within this window is not logged twice.
 RETRY_WINDOW_SECONDS = 10
 _RETRY_WAIT_STEPS = 40  # × 50 ms: how long a retry waits for the first request's answer
-_LEGACY_CODE = re.compile(r"^[A-Z]{2}[1-5]\d{2}\d{10}$")
+_LEGACY_CODE = re.compile(r"[A-Z]{2}[1-5][0-9]{12}")  # fullmatch, ASCII digits only
 
 CardRow = tuple[HealthInsuranceCard, Person, MedicalFacility]
 
@@ -250,7 +250,7 @@ async def judge_lookup(reads: Reads, *, request: LookupRequest, now: datetime) -
         identifier = (request.card_number or "").strip().upper()
         if len(identifier) == 10 and identifier.isdigit():
             query = BY_NUMBER
-        elif _LEGACY_CODE.match(identifier):
+        elif _LEGACY_CODE.fullmatch(identifier):
             query = BY_LEGACY_CODE
         else:
             return Verdict(CheckResult.MALFORMED_ID)
@@ -371,7 +371,7 @@ async def verify(
     settings: Settings,
     services: CheckServices,
     client_id: str,
-    request: VerifyRequest,
+    request: VerifyRequest | VerifyScan,
     now: datetime | None = None,
 ) -> bytes:
     """The online check of a scanned card token; the answer is a CheckResponse as JSON."""

@@ -5,18 +5,24 @@ import binascii
 from typing import Annotated, Any
 
 from litestar import Controller, Request, post
-from litestar.datastructures import CacheControlHeader
+from litestar.datastructures import CacheControlHeader, State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 from pydantic import BaseModel, Field
 
 from ansinh.clinics import checks
-from ansinh.clinics.schemas import CheckResponse, LookupRequest, VerifyRequest
+from ansinh.clinics.schemas import CheckResponse, LookupRequest, VerifyRequest, VerifyScan
 from ansinh.clinics.service import issue_clinic_token
 from ansinh.core.deps import AppSettings, Context, DbSession, Store
+from ansinh.core.lane import LaneRoute
 from ansinh.core.routes import EncodedJSON, hot_post
+from ansinh.core.tokens import Principal
 from ansinh.identity.guards import requires_clinic, verified_caller
 from ansinh.identity.schemas import ClinicTokenResponse
+
+# The card scan's route name: the hot lane (core/lane.py) serves its ordinary requests, at the path and with the
+# headers Litestar registered for it.
+VERIFY_ROUTE = "clinic-verify"
 
 
 class ClientCredentialsForm(BaseModel):
@@ -77,7 +83,7 @@ class ClinicCheckController(Controller):
     guards = [requires_clinic]
     cache_control = CacheControlHeader(no_store=True)
 
-    @hot_post("/verify", status_code=200, operation_id="clinicVerify", compress=False)
+    @hot_post("/verify", status_code=200, operation_id="clinicVerify", compress=False, name=VERIFY_ROUTE)
     async def verify(self, data: JSONBody[VerifyRequest], request: Request) -> CheckResponse:
         """Verify a scanned card token: signature, expiry, then the card's status in the registry."""
         return await _answer(request, checks.verify, data)
@@ -90,13 +96,26 @@ class ClinicCheckController(Controller):
 
 async def _answer(request: Request, check: Any, data: VerifyRequest | LookupRequest) -> CheckResponse:
     """Run a check for the calling clinic; its answer is already JSON (encoded once, also kept for retries)."""
-    state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
-    answer = await check(
+    # The state's constants are read here rather than resolved as dependencies on the hot path.
+    answer = await _checked(request.app.state, verified_caller(request).subject, check, data)
+    return EncodedJSON(answer)  # type: ignore[return-value]  # sent as is by the hot route
+
+
+async def _checked(state: State, client_id: str, check: Any, data: Any) -> bytes:
+    return await check(
         state.reads,
         state.store,
         settings=state.settings,
         services=state.check_services,
-        client_id=verified_caller(request).subject,
+        client_id=client_id,
         request=data,
     )
-    return EncodedJSON(answer)  # type: ignore[return-value]  # sent as is by the hot route
+
+
+def verify_lane_route(headers: list[tuple[bytes, bytes]]) -> LaneRoute:
+    """The card scan as the hot lane serves it; ``headers``: the Litestar route's own (``HotRoute.json_headers``)."""
+
+    async def answer(state: State, principal: Principal, data: VerifyScan) -> bytes:
+        return await _checked(state, principal.subject, checks.verify, data)
+
+    return LaneRoute(role="clinic", body=VerifyScan, answer=answer, headers=tuple(headers))

@@ -195,6 +195,14 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     )
 
 
+def handle_undecodable_text(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
+    """Bytes that are not UTF-8 where text was expected (a JSON body, say): the caller's input, a 400."""
+    return handle_domain_error(
+        request,
+        InvalidInput("The request is not valid UTF-8 text.", "Yêu cầu không phải văn bản UTF-8 hợp lệ."),
+    )
+
+
 def handle_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[dict[str, Any]]:
     """A constraint the service did not foresee: the write was refused and rolled back."""
     logger.warning("integrity error reached the edge: %s", exc.orig)
@@ -271,6 +279,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 EXCEPTION_HANDLERS = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
+    UnicodeDecodeError: handle_undecodable_text,
     IntegrityError: handle_integrity_error,
     DBAPIError: handle_database_error,
     ConnectionError: handle_database_error,
@@ -278,3 +287,8 @@ EXCEPTION_HANDLERS = {
     PoolTimeout: handle_database_error,
     Exception: handle_unexpected,
 }
+
+
+def exception_handler_for(exc: Exception) -> Any:
+    """The handler of ``EXCEPTION_HANDLERS`` Litestar would pick for ``exc``: the one of its closest class."""
+    return next(EXCEPTION_HANDLERS[cls] for cls in type(exc).__mro__ if cls in EXCEPTION_HANDLERS)

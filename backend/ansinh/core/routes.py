@@ -55,9 +55,13 @@ class HotRoute(HTTPRouteHandler):
     async def to_response(self, app: Litestar, data: Any, request: Request[Any, Any, Any]) -> ASGIApp:
         if type(data) is not EncodedJSON:
             return await super().to_response(app, data, request)
+        return _EncodedJSONResponse(self.status_code, self.json_headers(), data)
+
+    def json_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers of an ``EncodedJSON`` answer but its length: what Litestar's Response would send."""
         if self._encoded_headers is None:
-            # What Litestar's Response would send: the layers' headers (Cache-Control among them), no cookies
-            # (none is set on a hot route), and the JSON media type.
+            # The layers' headers (Cache-Control among them), no cookies (none is set on a hot route), and the JSON
+            # media type.
             if self.resolve_response_cookies() or any(layer.after_request for layer in self.ownership_layers):
                 raise RuntimeError(f"{self} sets cookies or an after_request hook: return a Response instead")
             self._encoded_headers = [
@@ -68,7 +72,7 @@ class HotRoute(HTTPRouteHandler):
                     if not h.documentation_only
                 ),
             ]
-        return _EncodedJSONResponse(self.status_code, self._encoded_headers, data)
+        return self._encoded_headers
 
 
 def hot_get(path: str | None = None, **kwargs: Any) -> HotRoute:

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
         default=10, ge=1, description="PostgreSQL connections per worker for the hot reads (core/reads.py)"
     )
     db_echo: bool = False
+    hot_lane: bool = Field(
+        default=True, description="Answer ordinary card scans without Litestar's per-request machinery (core/lane.py)"
+    )
     log_level: str = "INFO"
     log_json: bool = True
     # Where the PWA and static assets live; found automatically in a checkout and in the wheel.

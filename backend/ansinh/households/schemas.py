@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-BIRTH_DATE_PATTERN = r"^\d{4}(-\d{2}-\d{2})?$"
+BIRTH_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}-[0-9]{2})?$"
 RelationName = Literal["spouse", "child", "parent", "sibling", "grandparent", "grandchild", "other"]
 
 
@@ -18,8 +18,8 @@ class HouseholdCreate(BaseModel):
 class MemberAdd(BaseModel):
     """A registered person, identified by SI code or citizen ID and confirmed by their birth date."""
 
-    si_code: str | None = Field(default=None, pattern=r"^\d{10}$")
-    citizen_id: str | None = Field(default=None, pattern=r"^\d{12}$")
+    si_code: str | None = Field(default=None, pattern=r"^[0-9]{10}$")
+    citizen_id: str | None = Field(default=None, pattern=r"^[0-9]{12}$")
     date_of_birth: str = Field(pattern=BIRTH_DATE_PATTERN, description="YYYY-MM-DD, or YYYY if only the year is known")
     relation: RelationName
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -43,18 +44,30 @@ class StepUpRequired(Forbidden):
 STEP_UP_METHODS = ["chip_id", "passkey"]
 
 
+def _bearer_token(header: str) -> str | None:
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token else None
+
+
+async def _session_revoked(state: State, principal: Principal) -> bool:
+    """A signed-out session's access tokens die at once, not when they expire."""
+    if principal.session_id is None:
+        return False
+    store: SharedStore = state.store
+    return await store.get(REVOKED_SESSION_KEY.format(principal.session_id)) is not None
+
+
 async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     """The verified principal of this request (verified once, then cached on the scope)."""
     cached = connection.scope.get("auth")
     if isinstance(cached, Principal):
         return cached
-    header = connection.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = _bearer_token(connection.headers.get("authorization", ""))
+    if token is None:
         raise Unauthenticated(headers={"WWW-Authenticate": 'Bearer realm="ansinh"'})
-    settings: Settings = connection.app.state.settings
-    verified: VerifiedTokens = connection.app.state.verified_tokens
-    token = token.strip()
+    state = connection.app.state
+    settings: Settings = state.settings
+    verified: VerifiedTokens = state.verified_tokens
     principal = verified.get(token)
     if principal is None:
         try:
@@ -62,12 +75,21 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
         except InvalidToken as exc:
             raise Unauthenticated(headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
         verified.put(token, principal)
-    if principal.session_id is not None:
-        store: SharedStore = connection.app.state.store
-        # A signed-out session's access tokens die at once, not when they expire.
-        if await store.get(REVOKED_SESSION_KEY.format(principal.session_id)) is not None:
-            raise Unauthenticated(headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    if await _session_revoked(state, principal):
+        raise Unauthenticated(headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     connection.scope["auth"] = principal
+    return principal
+
+
+async def known_principal(authorization: bytes, state: State) -> Principal | None:
+    """The principal of an ``Authorization: Bearer`` header whose token this process has already verified and whose
+    session is live; None when only ``authenticate`` can tell (a new token, another scheme, a revoked session: it
+    decides, and refuses). For the hot lane (core/lane.py)."""
+    token = _bearer_token(authorization.decode("latin-1"))
+    verified: VerifiedTokens = state.verified_tokens
+    principal = verified.get(token) if token is not None else None
+    if principal is None or await _session_revoked(state, principal):
+        return None
     return principal
 
 

@@ -8,11 +8,11 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, 
 Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 NewPassword = Annotated[str, StringConstraints(min_length=8, max_length=128)]
-OtpCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
+OtpCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
 ChallengeId = Annotated[str, StringConstraints(min_length=8, max_length=64)]
-SiCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{10}$")]
-CitizenId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{12}$")]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?\d{9,15}$")]
+SiCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{10}$")]
+CitizenId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{12}$")]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9]{9,15}$")]
 
 
 class LoginRequest(BaseModel):

@@ -37,9 +37,9 @@ class FacilityPublic(BaseModel):
 class CardValidityRequest(BaseModel):
     """A card and its holder, as printed."""
 
-    card_number: str = Field(pattern=r"^\d{10}$")
+    card_number: str = Field(pattern=r"^[0-9]{10}$")
     full_name: str = Field(min_length=1, max_length=120)
-    date_of_birth: str = Field(pattern=r"^\d{4}(-\d{2}-\d{2})?$")
+    date_of_birth: str = Field(pattern=r"^[0-9]{4}(-[0-9]{2}-[0-9]{2})?$")
 
 
 class CardValidity(BaseModel):
