@@ -46,6 +46,14 @@ async def test_validation_error_is_a_400_problem_naming_the_field(error_client: 
     assert any(error["key"] == "months" for error in body["errors"])
 
 
+@pytest.mark.parametrize("body", [b'{"months": "\xff"}', b"\xfe\xff{}"])
+async def test_a_body_that_is_not_utf8_is_a_400_problem(error_client: AsyncTestClient, body: bytes) -> None:
+    response = await error_client.post("/things", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
+    assert response.json()["type"].endswith("/invalid-request")
+
+
 async def test_detail_is_vietnamese_when_the_caller_prefers_it(error_client: AsyncTestClient) -> None:
     vi = await error_client.get("/missing", headers={"Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"})
     en = await error_client.get("/missing", headers={"Accept-Language": "en-US,en;q=0.9,vi;q=0.3"})
