@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.settings import Settings
 from ansinh.core.time import add_months
+from ansinh.records.schemas import ContributionsPublic
 from tests.identity.conftest import Citizen
 from tests.records.conftest import make_employer, make_period, token_for
 
@@ -65,6 +66,20 @@ async def test_summary_of_a_known_history(client: AsyncTestClient, history: Citi
     assert periods[3]["scheme"] == "voluntary"
     assert periods[2]["employer_amount"] == 2_150_000
     assert periods[2]["arrears_months"] == 0
+
+
+async def test_the_answer_is_the_documented_model_and_gzipped_for_clients_that_accept_it(
+    client: AsyncTestClient, history: Citizen, auth: dict[str, str]
+) -> None:
+    plain = await client.get(URL, headers={**auth, "Accept-Encoding": "identity"})
+    gzipped = await client.get(URL, headers={**auth, "Accept-Encoding": "gzip"})
+    assert plain.headers["content-type"] == "application/json"
+    assert int(plain.headers["content-length"]) == len(plain.content) > 1024  # over the compression threshold
+    assert "content-encoding" not in plain.headers
+    assert gzipped.headers["content-encoding"] == "gzip"
+    assert int(gzipped.headers["content-length"]) < len(plain.content)
+    assert gzipped.json() == plain.json()  # httpx undid the gzip
+    assert ContributionsPublic.model_validate(plain.json()).model_dump(mode="json") == plain.json()
 
 
 async def test_another_citizen_sees_only_their_own(

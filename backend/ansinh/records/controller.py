@@ -8,7 +8,7 @@ from litestar.params import QueryParameter
 
 from ansinh.core.deps import Caller, DbSession
 from ansinh.core.pagination import Limit, Offset, Page
-from ansinh.core.routes import hot_get
+from ansinh.core.routes import EncodedJSON, hot_get
 from ansinh.core.time import today_vn
 from ansinh.identity.guards import requires_citizen, verified_caller
 from ansinh.records import service
@@ -59,7 +59,9 @@ class RecordsController(Controller):
                 media_type="text/csv",
                 headers={"Content-Disposition": 'attachment; filename="ansinh-contributions.csv"'},
             )
-        return history
+        # Encoded by pydantic-core in one pass (Rust), not dumped to Python objects and encoded again: a 40-year
+        # history is ~30 kB of JSON, and its encoding was a tenth of the endpoint's CPU.
+        return EncodedJSON(history.model_dump_json().encode())  # type: ignore[return-value]
 
     @get(
         "/contributions/months",
