@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.app import create_app
 from ansinh.cards.service import _OWN_LIVE_CARD
-from ansinh.clinics.card_reads import BY_SERIAL
+from ansinh.clinics.card_reads import BY_CITIZEN_ID, BY_SERIAL
 from ansinh.core.db import create_engine
 from ansinh.core.errors import ServiceUnavailable
 from ansinh.core.reads import AsyncpgReads, CoreReads, KeyedRead, ReadPool, ReadQuery, Reads, create_reads
@@ -80,6 +80,24 @@ async def test_keyed_reads_give_each_caller_the_row_of_its_key_even_when_they_sh
 
     assert [row["c_number"] if row else None for row in rows] == [card.number for card in cards] + [None]
     assert dict(rows[0]) == dict(await CoreReads(db_session.bind).one(BY_SERIAL.one, key=serials[0]))  # type: ignore[arg-type]
+
+
+async def test_a_key_of_several_rows_gives_its_first_in_order_even_in_a_shared_statement(
+    reads: Reads, db_session: AsyncSession
+) -> None:
+    # A reissued card: the person's old card is revoked, the new one live; look-ups by citizen ID want the live one.
+    facility = await make_facility(db_session)
+    _, reissued = await make_citizen(db_session)
+    old = await make_card(db_session, person=reissued, facility=facility, status="revoked", number="0000000001")
+    new = await make_card(db_session, person=reissued, facility=facility)
+    _, other = await make_citizen(db_session)
+    others_card = await make_card(db_session, person=other, facility=facility)
+    keys = [reissued.citizen_id, other.citizen_id, reissued.citizen_id, "000000000000"]
+
+    rows = await asyncio.gather(*(reads.keyed(BY_CITIZEN_ID, key) for key in keys))
+
+    assert [row["c_id"] if row else None for row in rows] == [new.id, others_card.id, new.id, None]
+    assert old.id not in {row["c_id"] for row in rows if row}
 
 
 def test_a_keyed_read_must_select_its_key() -> None:

@@ -3,11 +3,9 @@ and the hot reads that find it by serial, citizen ID, card number or legacy code
 
 from typing import Any
 
-from sqlalchemy import bindparam
-
 from ansinh.cards.models import CardStatus, HealthInsuranceCard
 from ansinh.cards.service import card_rows
-from ansinh.core.reads import KeyedRead, ReadQuery
+from ansinh.core.reads import KeyedRead
 from ansinh.identity.models import Person
 from ansinh.notifications.models import NotificationPreference
 
@@ -31,14 +29,20 @@ def card_and_notice_choice() -> Any:
 # Hot reads: prepared statements built once (core/reads.py).
 # By serial (unique): concurrent scans share one statement (Reads.keyed).
 BY_SERIAL = KeyedRead(card_and_notice_choice(), CARD_TABLE.c.serial, key_label="c_serial")
-# The live card first; a revoked one only tells "replaced", it is never shown.
+# By citizen ID, card number or legacy code: a person may have several cards (a reissue revokes the old one), so
+# the live card comes first; a revoked one only tells "replaced", it is never shown. Concurrent look-ups share a
+# statement too.
 _LOOKUP_ORDER = ((CARD_TABLE.c.status == CardStatus.REVOKED.value), CARD_TABLE.c.issued_at.desc())
-BY_CITIZEN_ID = ReadQuery(
-    card_and_notice_choice().where(PERSON_TABLE.c.citizen_id == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
+BY_CITIZEN_ID = KeyedRead(
+    card_and_notice_choice().add_columns(PERSON_TABLE.c.citizen_id.label("p_citizen_id")),
+    PERSON_TABLE.c.citizen_id,
+    key_label="p_citizen_id",
+    order=_LOOKUP_ORDER,
 )
-BY_NUMBER = ReadQuery(
-    card_and_notice_choice().where(CARD_TABLE.c.number == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
-)
-BY_LEGACY_CODE = ReadQuery(
-    card_and_notice_choice().where(CARD_TABLE.c.legacy_code == bindparam("value")).order_by(*_LOOKUP_ORDER).limit(1)
+BY_NUMBER = KeyedRead(card_and_notice_choice(), CARD_TABLE.c.number, key_label="c_number", order=_LOOKUP_ORDER)
+BY_LEGACY_CODE = KeyedRead(
+    card_and_notice_choice().add_columns(CARD_TABLE.c.legacy_code.label("c_legacy_code")),
+    CARD_TABLE.c.legacy_code,
+    key_label="c_legacy_code",
+    order=_LOOKUP_ORDER,
 )

@@ -254,7 +254,7 @@ async def judge_lookup(reads: Reads, *, request: LookupRequest, now: datetime) -
             query = BY_LEGACY_CODE
         else:
             return Verdict(CheckResult.MALFORMED_ID)
-    hit_row = _card_and_choice(await reads.one(query, value=identifier))
+    hit_row = _card_and_choice(await reads.keyed(query, identifier))
     if hit_row is None:
         return Verdict(CheckResult.NO_SUCH_CARD)
     found, wants_notice = hit_row

@@ -65,21 +65,33 @@ class ReadQuery:
 
 class KeyedRead:
     """A SELECT of at most one row per key, written once and built in two forms: for one key (``:key``), and for
-    many (``= ANY(:keys)``) so concurrent reads of different keys can share one statement (``Reads.keyed``)."""
+    many (``= ANY(:keys)``) so concurrent reads of different keys can share one statement (``Reads.keyed``).
+
+    When a key may match several rows, ``order`` says which one is the key's: the first in that order (the one-key
+    form takes it with LIMIT 1, the many-key form keeps each key's first row).
+    """
 
     __slots__ = ("key_label", "many", "one")
 
-    def __init__(self, statement: Select[Any], key: ColumnElement[Any], *, key_label: str) -> None:
-        """``key``: the (unique) key column; ``key_label``: its label among the selected columns."""
+    def __init__(
+        self, statement: Select[Any], key: ColumnElement[Any], *, key_label: str, order: Sequence[Any] = ()
+    ) -> None:
+        """``key``: the key column; ``key_label``: its label among the selected columns."""
         if key_label not in {column.name for column in statement.selected_columns}:
             raise ValueError(f"the key {key_label!r} must be selected, to tell the rows of a batch apart")
-        self.one = ReadQuery(statement.where(key == bindparam("key")))
-        self.many = ReadQuery(statement.where(key == any_(bindparam("keys", type_=ARRAY(key.type)))))
+        one = statement.where(key == bindparam("key"))
+        many = statement.where(key == any_(bindparam("keys", type_=ARRAY(key.type))))
+        if order:
+            one, many = one.order_by(*order).limit(1), many.order_by(*order)
+        self.one = ReadQuery(one)
+        self.many = ReadQuery(many)
         self.key_label = key_label
 
     def rows_by_key(self, rows: Sequence[Row], keys: Sequence[Any]) -> list[Row | None]:
-        """The row of each key (None when there is none), in the order of ``keys``."""
-        found = {row[self.key_label]: row for row in rows}
+        """The row of each key (its first, None when there is none), in the order of ``keys``."""
+        found: dict[Any, Row] = {}
+        for row in rows:
+            found.setdefault(row[self.key_label], row)
         return [found.get(key) for key in keys]
 
 
