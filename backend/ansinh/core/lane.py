@@ -68,11 +68,15 @@ class HotLane:
         if route is None:
             await self._router(scope, receive, send)
             return
+        # The caller first, as Litestar runs guards before reading a body: a refused caller's body is never read.
+        authorization = next((value for name, value in scope["headers"] if name == b"authorization"), b"")
+        principal = await self._known_principal(authorization, self._state)
+        if principal is None or principal.role != route.role:
+            await self._router(scope, receive, send)
+            return
         messages, body = await self._read_body(receive)
         data = self._decoded(key, body) if body is not None else None
-        authorization = next((value for name, value in scope["headers"] if name == b"authorization"), b"")
-        principal = await self._known_principal(authorization, self._state) if data is not None else None
-        if data is None or principal is None or principal.role != route.role:
+        if data is None:
             await self._router(scope, _replay(messages, receive), send)
             return
         scope["auth"] = principal
