@@ -21,10 +21,6 @@ from ansinh.core.settings import Settings
 from ansinh.core.time import today_vn
 from ansinh.notifications.models import Notification, NotificationPreference
 from tests.factories import make_card, make_clinic_client, make_facility, make_person
-from tests.support import databases
-
-if not databases.POSTGRES_URL:
-    pytest.skip("the one-statement scan is PostgreSQL's (TEST_DATABASE_URL)", allow_module_level=True)
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
