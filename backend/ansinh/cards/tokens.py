@@ -75,10 +75,11 @@ class _Header(msgspec.Struct):
 
 class _Payload(msgspec.Struct):
     iss: _Text
-    sub: Annotated[str, Meta(pattern=r"^[0-9]{10}\Z")]  # \Z: msgspec searches, and $ would allow a final newline
+    # The general rules' own patterns, anchored (\Z: msgspec searches, and $ would allow a final newline).
+    sub: Annotated[str, Meta(pattern=rf"^{_DIGITS10.pattern}\Z")]
     cid: _Text
     n: _Text
-    b: Annotated[str, Meta(pattern=r"^[0-9]{4}(-[0-9]{2}-[0-9]{2})?\Z")]
+    b: Annotated[str, Meta(pattern=rf"^{_BIRTH.pattern}\Z")]
     s: Literal["M", "F"]
     lvl: Annotated[int, Meta(ge=1, le=5)]
     fac: _Text

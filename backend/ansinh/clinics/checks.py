@@ -164,11 +164,10 @@ async def _token_check(
     return check_card_token(token, ring.public_keys, now=now)
 
 
-def _token_verdict(check: TokenCheck, row: Row | None, standing: CheckResult) -> Verdict:
-    """What a genuine token's card says, given the card's row (None: no card has the token's serial and number)
-    and its standing."""
+def _token_verdict(check: TokenCheck, hit_row: tuple[CardRow, bool] | None, standing: CheckResult) -> Verdict:
+    """What a genuine token's card says, given the card (None: no card has the token's serial and number) with its
+    holder's notice choice, and its standing."""
     assert check.claims is not None
-    hit_row = _card_and_choice(row)
     if hit_row is None:
         return Verdict(CheckResult.NO_SUCH_CARD, token_id=check.claims.token_id)
     found, wants_notice = hit_row
@@ -183,12 +182,9 @@ async def _judge_checked_token(reads: Reads, check: TokenCheck, now: datetime) -
     if check.claims is None:
         return Verdict(check.result)
     row = await reads.keyed(BY_SERIAL, check.claims.card_serial)
-    if row is None or row["c_number"] != check.claims.card_number:
-        return _token_verdict(check, None, CheckResult.NO_SUCH_CARD)
-    standing = card_standing(
-        status=row["c_status"], valid_from=row["c_valid_from"], valid_to=row["c_valid_to"], today=today_vn(now)
-    )
-    return _token_verdict(check, row, standing)
+    hit_row = _card_and_choice(row if row is not None and row["c_number"] == check.claims.card_number else None)
+    standing = _standing(hit_row[0][0], now) if hit_row is not None else CheckResult.NO_SUCH_CARD
+    return _token_verdict(check, hit_row, standing)
 
 
 async def judge_token(
@@ -228,7 +224,8 @@ def _token_judged_and_recorded(
                 facility_name=facility.name,
             )
         )
-        verdict = _token_verdict(check, row if row["c_id"] is not None else None, CheckResult(row["result"]))
+        hit_row = _card_and_choice(row if row["c_id"] is not None else None)
+        verdict = _token_verdict(check, hit_row, CheckResult(row["result"]))
         return verdict, row["check_id"]
 
     return judge_and_record

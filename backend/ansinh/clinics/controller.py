@@ -118,4 +118,4 @@ def verify_lane_route(headers: list[tuple[bytes, bytes]]) -> LaneRoute:
     async def answer(state: State, principal: Principal, data: VerifyScan) -> bytes:
         return await _checked(state, principal.subject, checks.verify, data)
 
-    return LaneRoute(role="clinic", body=VerifyScan, answer=answer, headers=tuple(headers))
+    return LaneRoute(role="clinic", body=VerifyScan, answer=answer, headers=headers)

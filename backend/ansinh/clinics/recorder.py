@@ -70,6 +70,7 @@ _ENCODE = msgspec.json.Encoder().encode
 # --- the one-statement QR scan (PostgreSQL) -----------------------------------------------------------------------
 
 CARD_CHECK_NOTICE_LINK = "#/card"
+CARD_CHECK_NOTICE_KEY = "card-check:"  # + the check's id: the notice's de-duplication key
 # What a token scan knows before its card is read: the record's columns but result, person_id and card_id, the
 # token's card and its own verdict, and what the holder's notice would say.
 _TOKEN_SCAN_COLUMNS = (
@@ -118,8 +119,8 @@ def _judge_and_insert() -> ReadQuery:
         ),
         noticed AS (
             INSERT INTO {Notification.__tablename__} (person_id, kind, dedupe_key, params, link, created_at, push_state)
-            SELECT p_id, '{NotificationKind.CARD_CHECKED.value}', 'card-check:' || check_id, {notice_params},
-                '{CARD_CHECK_NOTICE_LINK}', noticed_at, 'pending'
+            SELECT p_id, '{NotificationKind.CARD_CHECKED.value}', '{CARD_CHECK_NOTICE_KEY}' || check_id,
+                {notice_params}, '{CARD_CHECK_NOTICE_LINK}', noticed_at, 'pending'
             FROM judged
             WHERE wants_notice AND result = '{CheckResult.VALID.value}'
             ON CONFLICT (person_id, dedupe_key) DO NOTHING
@@ -236,9 +237,9 @@ class CheckRecorder:
                         db,  # type: ignore[arg-type]
                         person_id=scan.values["person_id"],
                         kind=NotificationKind.CARD_CHECKED,
-                        dedupe_key=f"card-check:{check_id}",
+                        dedupe_key=f"{CARD_CHECK_NOTICE_KEY}{check_id}",
                         params={"facility": scan.notice_facility, "checked_at": scan.values["checked_at"].isoformat()},
-                        link="#/card",
+                        link=CARD_CHECK_NOTICE_LINK,
                     )
             await db.commit()
         return ids

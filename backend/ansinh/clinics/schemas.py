@@ -8,18 +8,19 @@ from msgspec import Meta
 from pydantic import BaseModel, Field, model_validator
 
 CITIZEN_ID_PATTERN = r"^[0-9]{12}$"
+# No control characters: the name is logged with the scan, in one statement with other clinics' scans, and a NUL the
+# database refuses would fail them all (clinics/recorder.py).
+STAFF_NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 BIRTH_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}-[0-9]{2})?$"
 
 
 class CheckingStaff(BaseModel):
     """The staff member doing the check, as the national gateway requires since 06/2024."""
 
-    # No control characters: the name is logged with the scan, in one statement with other clinics' scans, and a
-    # NUL the database refuses would fail them all (clinics/recorder.py).
     staff_name: str = Field(
         min_length=2,
         max_length=120,
-        pattern=r"^[^\x00-\x1f\x7f]+$",
+        pattern=STAFF_NAME_PATTERN,
         description="Full name of the checking staff member",
     )
     staff_citizen_id: str = Field(pattern=CITIZEN_ID_PATTERN, description="Their 12-digit citizen ID (CCCD)")
@@ -31,14 +32,19 @@ class VerifyRequest(CheckingStaff):
     token: str = Field(min_length=1, max_length=4096, description="The QR text: AS1: + compact JWS")
 
 
+def _anchored(pattern: str) -> str:
+    """A ``^…$`` pattern for msgspec, which searches with Python's re: ``\\Z``, or ``$`` would allow a final newline."""
+    return pattern.removesuffix("$") + r"\Z"
+
+
 class VerifyScan(msgspec.Struct, frozen=True):
-    """``VerifyRequest`` as the hot lane decodes it (core/lane.py): the same fields, constraints never looser
-    (``\\Z``, not ``$``: msgspec searches with Python's re, where ``$`` also matches before a final newline). A body
-    this refuses goes to the Litestar route, which decides; tests/clinics/test_lane.py holds the two together."""
+    """``VerifyRequest`` as the hot lane decodes it (core/lane.py): the same fields and constraints, never looser
+    (``_anchored``). A body this refuses goes to the Litestar route, which decides; tests/clinics/test_lane.py holds
+    the two together."""
 
     token: Annotated[str, Meta(min_length=1, max_length=4096)]
-    staff_name: Annotated[str, Meta(min_length=2, max_length=120, pattern=r"^[^\x00-\x1f\x7f]+\Z")]
-    staff_citizen_id: Annotated[str, Meta(pattern=r"^[0-9]{12}\Z")]
+    staff_name: Annotated[str, Meta(min_length=2, max_length=120, pattern=_anchored(STAFF_NAME_PATTERN))]
+    staff_citizen_id: Annotated[str, Meta(pattern=_anchored(CITIZEN_ID_PATTERN))]
 
 
 class LookupRequest(CheckingStaff):

@@ -26,6 +26,7 @@ from litestar.datastructures import State
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from ansinh.core.errors import exception_handler_for
+from ansinh.core.routes import EncodedJSONResponse
 from ansinh.core.tokens import Principal
 
 
@@ -37,7 +38,7 @@ class LaneRoute:
     body: type[msgspec.Struct]
     # (app state, the caller, the decoded body) → the answer, already JSON (what the Litestar route returns)
     answer: Callable[[State, Principal, Any], Awaitable[bytes]]
-    headers: tuple[tuple[bytes, bytes], ...]  # the route's own response headers, as the Litestar route sends them
+    headers: list[tuple[bytes, bytes]]  # the route's own response headers but the length (HotRoute.json_headers)
 
 
 class HotLane:
@@ -86,9 +87,7 @@ class HotLane:
             await self._answer_error(scope, receive, send, exc)
             return
         self.served += 1
-        headers = [*route.headers, (b"content-length", str(len(answer)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": answer, "more_body": False})
+        await EncodedJSONResponse(200, route.headers, answer)(scope, receive, send)
 
     async def _read_body(self, receive: Receive) -> tuple[list[Message], bytes | None]:
         """The messages read, and the body when it is complete and within the size limit (else None: Litestar

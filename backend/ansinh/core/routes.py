@@ -20,8 +20,8 @@ class EncodedJSON(bytes):
     """An answer already encoded as JSON (of the type the handler is annotated with): a hot route sends it as is."""
 
 
-class _EncodedJSONResponse:
-    """The ASGI response of an ``EncodedJSON`` answer: the route's headers were worked out once, at its first call."""
+class EncodedJSONResponse:
+    """The ASGI response of an ``EncodedJSON`` answer, with the route's headers (worked out once) and its length."""
 
     __slots__ = ("body", "headers", "status")
 
@@ -55,7 +55,7 @@ class HotRoute(HTTPRouteHandler):
     async def to_response(self, app: Litestar, data: Any, request: Request[Any, Any, Any]) -> ASGIApp:
         if type(data) is not EncodedJSON:
             return await super().to_response(app, data, request)
-        return _EncodedJSONResponse(self.status_code, self.json_headers(), data)
+        return EncodedJSONResponse(self.status_code, self.json_headers(), data)
 
     def json_headers(self) -> list[tuple[bytes, bytes]]:
         """The headers of an ``EncodedJSON`` answer but its length: what Litestar's Response would send."""
