@@ -12,7 +12,8 @@ LINT_DIRS := backend tests $(wildcard bench)
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make run   - create .venv, install, migrate var/ansinh.db, load demo data, serve http://localhost:$(PORT)"
+	@echo "make run   - create .venv, install, start the embedded PostgreSQL (var/postgres), migrate, load demo data,"
+	@echo "             serve http://localhost:$(PORT); Ctrl-C stops the server and the database"
 	@echo "make test  - create .venv, install with test extras, run ruff and the whole pytest suite"
 	@echo "make lint  - ruff check"
 	@echo "make soak  - the slow reliability tests (PostgreSQL restarts, payment races, limits across workers)"
@@ -36,9 +37,15 @@ seed: migrate
 jobs: migrate
 	$(DEV_ENV) $(BIN)/ansinh jobs run-due
 
-# The due jobs run once at start so the demo inbox shows what is due today (cron runs them in production).
-run: seed jobs
-	@echo "AnSinh at http://localhost:$(PORT)  (API docs: http://localhost:$(PORT)/schema)"
+# Without ANSINH_DATABASE_URL every command below uses the embedded PostgreSQL server under var/ (the first one starts
+# it); the trap stops it when the recipe ends, Ctrl-C included. The due jobs run once at start so the demo inbox shows
+# what is due today (cron runs them in production).
+run: $(STAMP)
+	@trap '$(DEV_ENV) $(BIN)/ansinh db stop' EXIT; trap 'exit 130' INT TERM; \
+	$(DEV_ENV) $(BIN)/ansinh migrate && \
+	$(DEV_ENV) $(BIN)/ansinh seed && \
+	$(DEV_ENV) $(BIN)/ansinh jobs run-due && \
+	echo "AnSinh at http://localhost:$(PORT)  (API docs: http://localhost:$(PORT)/schema; Ctrl-C stops it)" && \
 	$(DEV_ENV) $(BIN)/ansinh run --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
@@ -49,13 +56,10 @@ fmt: $(STAMP)
 	$(BIN)/ruff format $(LINT_DIRS)
 	$(BIN)/ruff check --fix $(LINT_DIRS)
 
-# Every database test runs on SQLite and on PostgreSQL, and the reliability tests need PostgreSQL and Redis: unless
-# TEST_DATABASE_URL / TEST_REDIS_URL say otherwise, the local servers are used when they answer (database
-# ansinh_make_test, created if missing; Redis database 15).
+# The tests run on PostgreSQL: TEST_DATABASE_URL when set, else the local server on 127.0.0.1:5432 when it answers
+# (database ansinh_make_test), else the embedded one (tests/support/databases.py). The shared-state tests also run on
+# Redis: TEST_REDIS_URL, else the local Redis when it answers (database 15).
 WITH_LOCAL_SERVERS = \
-	if [ -z "$$TEST_DATABASE_URL" ] && pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
-		createdb -h 127.0.0.1 -U postgres ansinh_make_test 2>/dev/null || true; \
-		export TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/ansinh_make_test; fi; \
 	if [ -z "$$TEST_REDIS_URL" ] && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then \
 		export TEST_REDIS_URL=redis://127.0.0.1:6379/15; fi;
 
@@ -84,4 +88,6 @@ wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
 
 clean:
-	rm -rf $(VENV) dist build var/*.db var/*.db-wal var/*.db-shm .pytest_cache .ruff_cache
+	-[ -x $(BIN)/ansinh ] && $(DEV_ENV) $(BIN)/ansinh db stop
+	-[ -x $(BIN)/ansinh ] && ANSINH_DATA_DIR=var/test $(DEV_ENV) $(BIN)/ansinh db stop
+	rm -rf $(VENV) dist build var .pytest_cache .ruff_cache

@@ -338,7 +338,7 @@ def _check_dependencies(checks: Any, sessions: Any, reads: Any) -> dict[str, Any
         return {}
     from ansinh.clinics.recorder import CheckRecorder
 
-    # As create_app builds it for PostgreSQL: a batch of scan records without notices is one statement.
+    # As create_app builds it: a batch of scan records without notices is one statement.
     recorder = CheckRecorder(sessions, statements=reads)
     return {"services": checks.CheckServices(recorder=recorder, sessions=sessions)}
 
@@ -359,7 +359,7 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
     from ansinh.clinics.schemas import LookupRequest, VerifyRequest
     from ansinh.core.context import RequestContext
     from ansinh.core.passwords import hash_password_sync
-    from ansinh.core.reads import CoreReads
+    from ansinh.core.reads import SessionReads
     from ansinh.core.settings import Settings
     from ansinh.core.store import MemoryStore
     from ansinh.demo.personas import CLINIC_CLIENT_ID
@@ -380,9 +380,9 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
         bind=conn, class_=AsyncSession, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     db = sessions()
-    # The hot reads (core/reads.py) run on PostgreSQL as asyncpg prepared statements; here they go through SQLAlchemy on
+    # The hot reads (core/reads.py) run as asyncpg prepared statements; here they go through SQLAlchemy on
     # the same connection, so they are recorded and see the rows this transaction changes.
-    reads = CoreReads(conn)
+    reads = SessionReads(conn)
     check = _check_dependencies(checks, sessions, reads)
     store = MemoryStore()
     sender = _KeepCodes()

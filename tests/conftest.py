@@ -1,10 +1,9 @@
-"""Fixtures shared by every domain's tests: databases on each backend, settings, the app and clients."""
+"""Fixtures shared by every domain's tests: the database, settings, the app and clients."""
 
 import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from litestar import Litestar
@@ -21,30 +20,26 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return databases.make_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
-
-
-@pytest.fixture(scope="session")
 def postgres_ready() -> str:
-    assert databases.POSTGRES_URL
+    """The tests' PostgreSQL (tests/support/databases.py), migrated from an empty schema once per run."""
     databases.reset_postgres_schema(databases.POSTGRES_URL)
     return databases.POSTGRES_URL
 
 
-def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated, empty database of the backend ``request.param`` names (a SQLite copy, or PostgreSQL truncated)."""
-    if request.param == "sqlite":
-        return databases.copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
-    url = request.getfixturevalue("postgres_ready")
-    asyncio.run(databases.truncate_postgres(url))
-    return url
+def fresh_database(postgres_url: str) -> str:
+    """The migrated database, emptied."""
+    asyncio.run(databases.truncate_postgres(postgres_url))
+    return postgres_url
 
 
-@pytest.fixture(params=databases.BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated, empty database: a SQLite copy, and PostgreSQL when TEST_DATABASE_URL is set."""
-    return fresh_database(request, tmp_path)
+@pytest.fixture
+def database_url(postgres_ready: str) -> str:
+    """A migrated, empty database."""
+    return fresh_database(postgres_ready)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    databases.stop_embedded()
 
 
 STORE_KINDS = ["memory", *(["redis"] if os.environ.get("TEST_REDIS_URL") else [])]

@@ -1,6 +1,7 @@
 """The `ansinh` command: run the server, migrate the database, seed demo data, manage keys and cards."""
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -8,7 +9,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from ansinh.core.settings import get_settings
+from ansinh.core import dbserver
+from ansinh.core.settings import InsecureSettingsError, MissingDatabaseError, get_settings
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,9 +21,61 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+# Commands that never open the application database.
+_NO_DATABASE = {"db", "chip-id"}
+
+
 @click.group()
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """AnSinh: citizen self-service for social and health insurance."""
+    if ctx.invoked_subcommand in _NO_DATABASE or ctx.resilient_parsing:
+        return
+    settings = get_settings()
+    if settings.database_url is None:
+        # Dev without a URL: the embedded server. The URL goes into the environment so that everything this command
+        # starts (uvicorn's workers, Alembic) reads the same settings.
+        os.environ["ANSINH_DATABASE_URL"] = dbserver.with_database(settings).database
+        get_settings.cache_clear()
+
+
+@cli.group()
+def db() -> None:
+    """The embedded PostgreSQL server of development (its files in ANSINH_DATA_DIR/postgres)."""
+
+
+@db.command("start")
+def db_start() -> None:
+    """Start the embedded server (once; safe to run again) and print its URL."""
+    click.echo(dbserver.start(get_settings().data_dir))
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the embedded server."""
+    data_dir = get_settings().data_dir
+    stopped = dbserver.stop(data_dir)
+    click.echo(f"stopped the server in {dbserver.server_dir(data_dir)}" if stopped else "no server was running")
+
+
+@db.command("status")
+def db_status() -> None:
+    """Say whether the embedded server runs (exit code 3 when it does not, as pg_ctl's)."""
+    data_dir = get_settings().data_dir
+    info = dbserver.running(data_dir)
+    if info is None:
+        click.echo(f"stopped (data in {dbserver.server_dir(data_dir)})")
+        raise SystemExit(3)
+    click.echo(f"running: pid {info.pid}, data in {dbserver.server_dir(data_dir)}, socket in {info.socket_dir}")
+
+
+@db.command("url")
+def db_url() -> None:
+    """Print the running server's connection URL for libpq tools: psql "$(ansinh db url)"."""
+    info = dbserver.running(get_settings().data_dir)
+    if info is None:
+        raise click.ClickException("the embedded server is not running: ansinh db start")
+    click.echo(dbserver.url_of(info).replace("postgresql+asyncpg://", "postgresql://", 1))
 
 
 @cli.command()
@@ -30,7 +84,7 @@ def migrate() -> None:
     from ansinh.core.migrate import upgrade
 
     settings = get_settings()
-    upgrade(settings.database_url)
+    upgrade(settings.database)
     click.echo("database is at the latest schema")
 
 
@@ -388,7 +442,10 @@ def chip_id_list_csca() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    cli()
+    try:
+        cli()
+    except (MissingDatabaseError, InsecureSettingsError) as error:
+        raise SystemExit(f"ansinh: {error}") from None
 
 
 if __name__ == "__main__":

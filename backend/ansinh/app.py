@@ -29,6 +29,7 @@ from ansinh.clinics.controller import VERIFY_ROUTE, ClinicAuthController, Clinic
 from ansinh.clinics.recorder import CheckRecorder
 from ansinh.core.context import provide_request_context
 from ansinh.core.db import create_engine, read_session_factory, session_factory
+from ansinh.core.dbserver import with_database
 from ansinh.core.edge import Edge
 from ansinh.core.errors import EXCEPTION_HANDLERS
 from ansinh.core.lane import HotLane, LaneRoute
@@ -119,7 +120,7 @@ def _otp_sender(settings: Settings) -> Any:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application for ``settings`` (the environment's by default)."""
-    settings = settings or get_settings()
+    settings = with_database(settings or get_settings())
     configure_logging(settings.log_level, json_lines=settings.log_json)
     engine = create_engine(settings)
 
@@ -127,10 +128,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sessions = session_factory(engine)
     otp_sender = _otp_sender(settings)
     key_rings = KeyRingCache()
-    reads = create_reads(settings, engine.execution_options(isolation_level="AUTOCOMMIT"))
+    reads = create_reads(settings)
     read_sessions = read_session_factory(engine)
-    # On PostgreSQL a batch of scan records without notices is one statement on the hot connections.
-    recorder = CheckRecorder(sessions, statements=None if settings.is_sqlite else reads)
+    recorder = CheckRecorder(sessions, statements=reads)
     check_services = CheckServices(recorder=recorder, sessions=read_sessions, key_rings=key_rings)
     state: dict[str, Any] = {
         "settings": settings,

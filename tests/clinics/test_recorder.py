@@ -45,9 +45,9 @@ async def stored(db: AsyncSession) -> int:
 
 @pytest.fixture
 async def new_recorder(engine: AsyncEngine, settings: Settings) -> AsyncIterator[Callable[[], CheckRecorder]]:
-    """Recorders built as the app builds them: on PostgreSQL a batch without notices is one statement."""
-    reads = create_reads(settings, engine)
-    yield lambda: CheckRecorder(session_factory(engine), statements=None if settings.is_sqlite else reads)
+    """Recorders built as the app builds them: a batch without notices is one statement."""
+    reads = create_reads(settings)
+    yield lambda: CheckRecorder(session_factory(engine), statements=reads)
     await reads.close()
 
 

@@ -22,17 +22,14 @@ from ansinh.core.time import today_vn
 from ansinh.notifications.models import Notification, NotificationPreference
 from tests.factories import make_card, make_clinic_client, make_facility, make_person
 
-pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
 TODAY = today_vn(NOW)
 
 
 @pytest.fixture
 async def recorder(engine: AsyncEngine, settings: Settings) -> AsyncIterator[CheckRecorder]:
-    reads = create_reads(settings, engine)
+    reads = create_reads(settings)
     recorder = CheckRecorder(session_factory(engine), statements=reads)
-    assert recorder.judges_tokens
     yield recorder
     await recorder.drain()
     await reads.close()

@@ -1,8 +1,8 @@
-"""Schema changes go through Alembic: the migrations build exactly the models, both ways, on each backend."""
+"""Schema changes go through Alembic: the migrations build exactly the models, both ways, on PostgreSQL."""
 
 import asyncio
+import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -17,13 +17,11 @@ from tests.support import databases
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(params=databases.BACKENDS)
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield databases.sqlite_url(tmp_path / "empty.db")
-        return
-    assert databases.POSTGRES_URL
-    name = "ansinh_migration_test"
+@pytest.fixture
+def empty_database_url() -> Iterator[str]:
+    """An empty database of its own beside TEST_DATABASE_URL's (the shared one stays migrated for other tests)."""
+    assert databases.POSTGRES_URL, "TEST_DATABASE_URL must point at a PostgreSQL server"
+    name = f"ansinh_migration_test_{uuid.uuid4().hex[:8]}"  # parallel runs on one server do not collide
     yield databases.create_postgres_database(databases.POSTGRES_URL, name)
     databases.drop_postgres_database(databases.POSTGRES_URL, name)
 

@@ -16,7 +16,7 @@ from ansinh.cards.service import _OWN_LIVE_CARD
 from ansinh.clinics.card_reads import BY_CITIZEN_ID, BY_SERIAL
 from ansinh.core.db import create_engine
 from ansinh.core.errors import ServiceUnavailable
-from ansinh.core.reads import AsyncpgReads, CoreReads, KeyedRead, ReadPool, ReadQuery, Reads, create_reads
+from ansinh.core.reads import AsyncpgReads, KeyedRead, ReadPool, ReadQuery, Reads, SessionReads, create_reads
 from ansinh.core.settings import Settings
 from ansinh.identity.models import Account, AccountRole, AccountStatus
 from ansinh.records.service import _PERIODS_IN_WINDOW
@@ -26,18 +26,11 @@ from tests.support import databases
 
 
 @pytest.fixture
-async def reads(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Reads]:
-    """The hot reads the app would build for this database (asyncpg on PostgreSQL)."""
-    built = create_reads(settings, engine)
+async def reads(settings: Settings) -> AsyncIterator[Reads]:
+    """The hot reads the app builds (asyncpg)."""
+    built = create_reads(settings)
     yield built
     await built.close()
-
-
-async def test_the_app_reads_postgresql_on_asyncpg_and_anything_else_through_sqlalchemy(
-    reads: Reads, settings: Settings
-) -> None:
-    expected = AsyncpgReads if settings.database_url.startswith("postgresql+asyncpg") else CoreReads
-    assert isinstance(reads, expected)
 
 
 async def test_a_hot_read_answers_what_sqlalchemy_answers(
@@ -48,7 +41,7 @@ async def test_a_hot_read_answers_what_sqlalchemy_answers(
     await make_card(db_session, person=person, facility=facility)
 
     hot = await reads.one(_OWN_LIVE_CARD, account_id=account.id)
-    through_sqlalchemy = await CoreReads(engine).one(_OWN_LIVE_CARD, account_id=account.id)
+    through_sqlalchemy = await SessionReads(await db_session.connection()).one(_OWN_LIVE_CARD, account_id=account.id)
 
     assert hot is not None
     assert through_sqlalchemy is not None
@@ -79,7 +72,7 @@ async def test_keyed_reads_give_each_caller_the_row_of_its_key_even_when_they_sh
     rows = await asyncio.gather(*(reads.keyed(BY_SERIAL, serial) for serial in serials))
 
     assert [row["c_number"] if row else None for row in rows] == [card.number for card in cards] + [None]
-    assert dict(rows[0]) == dict(await CoreReads(db_session.bind).one(BY_SERIAL.one, key=serials[0]))  # type: ignore[arg-type]
+    assert dict(rows[0]) == dict(await SessionReads(await db_session.connection()).one(BY_SERIAL.one, key=serials[0]))  # type: ignore[arg-type]
 
 
 async def test_a_key_of_several_rows_gives_its_first_in_order_even_in_a_shared_statement(
@@ -123,127 +116,134 @@ def test_a_column_that_would_read_back_differently_on_asyncpg_is_refused_when_th
         ReadQuery(select(table.c.body).where(table.c.body.is_not(None), bindparam("x") == 1))
 
 
-# --- a database that is gone (asyncpg's own connections exist on PostgreSQL only) -------------------------------------
+# --- a database that is gone --------------------------------------------------------------------------------------
 
-if databases.POSTGRES_URL:
 
-    async def test_a_read_on_a_database_that_is_down_is_refused_with_a_retryable_503(postgres_ready: str) -> None:
-        down = make_url(postgres_ready).set(port=1).render_as_string(hide_password=False)  # nothing listens there
-        settings = Settings(env="dev", database_url=down, secret_key=TEST_SECRET, log_level="WARNING")
-        citizen = Account(id=1, username="0100000001", role=AccountRole.CITIZEN)
-        async with AsyncTestClient(app=create_app(settings)) as client:
-            answer = await client.get("/api/v1/me/card", headers=bearer_for(settings, citizen))
-        assert answer.status_code == 503
-        assert answer.headers["content-type"].startswith("application/problem+json")
-        assert answer.headers["retry-after"] == "5"
+async def test_a_read_on_a_database_that_is_down_is_refused_with_a_retryable_503(postgres_ready: str) -> None:
+    down = make_url(postgres_ready).set(port=1).render_as_string(hide_password=False)  # nothing listens there
+    settings = Settings(env="dev", database_url=down, secret_key=TEST_SECRET, log_level="WARNING")
+    citizen = Account(id=1, username="0100000001", role=AccountRole.CITIZEN)
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        answer = await client.get("/api/v1/me/card", headers=bearer_for(settings, citizen))
+    assert answer.status_code == 503
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.headers["retry-after"] == "5"
 
-    # A read that takes a while, so the link can be cut while it runs.
-    SLOW_READ = ReadQuery(select(literal(1, Integer).label("one")).where(func.pg_sleep(1).is_not(None)))
 
-    async def test_a_read_cut_off_mid_query_is_a_503_and_the_next_read_reconnects(
-        postgres_ready: str,
-    ) -> None:
-        settings = Settings(env="dev", database_url=postgres_ready, secret_key=TEST_SECRET)
-        engine = create_engine(settings)
-        reads = create_reads(settings, engine)
-        assert isinstance(reads, AsyncpgReads)
+# A read that takes a while, so the link can be cut while it runs.
+SLOW_READ = ReadQuery(select(literal(1, Integer).label("one")).where(func.pg_sleep(1).is_not(None)))
+
+
+async def test_a_read_cut_off_mid_query_is_a_503_and_the_next_read_reconnects(
+    postgres_ready: str,
+) -> None:
+    settings = Settings(env="dev", database_url=postgres_ready, secret_key=TEST_SECRET)
+    engine = create_engine(settings)
+    reads = create_reads(settings)
+    assert isinstance(reads, AsyncpgReads)
+    try:
+        running = asyncio.create_task(reads.one(SLOW_READ))
+        await asyncio.sleep(0.3)
+        name = make_url(postgres_ready).database
+        await databases.admin_execute(
+            postgres_ready,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            f" WHERE datname = '{name}' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()",
+        )
+        with pytest.raises(ServiceUnavailable):
+            await running
+        assert await reads.all(_PERIODS_IN_WINDOW[False, False], person_id=1) == []
+    finally:
+        await reads.close()
+        await engine.dispose()
+
+
+async def test_concurrent_keyed_reads_on_the_hot_connections_share_statements(
+    reads: Reads, db_session: AsyncSession
+) -> None:
+    facility = await make_facility(db_session)
+    _, person = await make_citizen(db_session)
+    card = await make_card(db_session, person=person, facility=facility)
+    assert isinstance(reads, AsyncpgReads)
+
+    rows = await asyncio.gather(*(reads.keyed(BY_SERIAL, key) for key in [card.serial, "X1", "X2", "X3"] * 5))
+
+    assert [row is not None for row in rows] == [True, False, False, False] * 5
+    assert reads.statements == 1  # all twenty were waiting when the first batch went out: one statement
+
+
+# --- the pool of the hot connections ---------------------------------------------------------------------------
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def test_reads_beyond_the_pool_size_wait_for_a_connection_and_all_are_answered(postgres_ready: str) -> None:
+    pool = ReadPool(_dsn(postgres_ready), size=2)
+    most_open = 0
+
+    async def read() -> int:
+        nonlocal most_open
+        connection = await pool.acquire()
+        most_open = max(most_open, pool.open_connections)
         try:
-            running = asyncio.create_task(reads.one(SLOW_READ))
-            await asyncio.sleep(0.3)
-            name = make_url(postgres_ready).database
-            await databases.admin_execute(
-                postgres_ready,
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                f" WHERE datname = '{name}' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()",
-            )
-            with pytest.raises(ServiceUnavailable):
-                await running
-            assert await reads.all(_PERIODS_IN_WINDOW[False, False], person_id=1) == []
+            return await connection.fetchval("SELECT 1 FROM pg_sleep(0.05)")  # type: ignore[no-any-return]
         finally:
-            await reads.close()
-            await engine.dispose()
+            pool.release(connection)
 
-    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-    async def test_concurrent_keyed_reads_on_the_hot_connections_share_statements(
-        reads: Reads, db_session: AsyncSession
-    ) -> None:
-        facility = await make_facility(db_session)
-        _, person = await make_citizen(db_session)
-        card = await make_card(db_session, person=person, facility=facility)
-        assert isinstance(reads, AsyncpgReads)
-
-        rows = await asyncio.gather(*(reads.keyed(BY_SERIAL, key) for key in [card.serial, "X1", "X2", "X3"] * 5))
-
-        assert [row is not None for row in rows] == [True, False, False, False] * 5
-        assert reads.statements == 1  # all twenty were waiting when the first batch went out: one statement
-
-    # --- the pool of the hot connections ---------------------------------------------------------------------------
-
-    def _dsn(url: str) -> str:
-        return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def test_reads_beyond_the_pool_size_wait_for_a_connection_and_all_are_answered(postgres_ready: str) -> None:
-        pool = ReadPool(_dsn(postgres_ready), size=2)
-        most_open = 0
-
-        async def read() -> int:
-            nonlocal most_open
-            connection = await pool.acquire()
-            most_open = max(most_open, pool.open_connections)
-            try:
-                return await connection.fetchval("SELECT 1 FROM pg_sleep(0.05)")  # type: ignore[no-any-return]
-            finally:
-                pool.release(connection)
-
-        try:
-            assert await asyncio.gather(*(read() for _ in range(6))) == [1] * 6
-            assert most_open == 2
-        finally:
-            await pool.close()
-
-    async def test_a_connection_that_saw_an_error_is_closed_not_reused(postgres_ready: str) -> None:
-        pool = ReadPool(_dsn(postgres_ready), size=1)
-        first = await pool.acquire()
-        pool.release(first, healthy=False)
-        assert first.is_closed()
-        second = await pool.acquire()
-        assert second is not first
-        assert not second.is_closed()
-        pool.release(second)
-        assert await pool.acquire() is second  # a healthy one is reused
-        pool.release(second)
-        await pool.close()
-        assert second.is_closed()
-
-    async def test_expiring_closes_idle_connections_at_once_and_busy_ones_when_given_back(postgres_ready: str) -> None:
-        pool = ReadPool(_dsn(postgres_ready), size=2)
-        idle, busy = await pool.acquire(), await pool.acquire()
-        pool.release(idle)
-        pool.expire()
-        assert idle.is_closed()
-        assert not busy.is_closed()
-        pool.release(busy)
-        assert busy.is_closed()
-        fresh = await pool.acquire()
-        assert fresh not in (idle, busy)
-        pool.release(fresh)
+    try:
+        assert await asyncio.gather(*(read() for _ in range(6))) == [1] * 6
+        assert most_open == 2
+    finally:
         await pool.close()
 
-    @pytest.mark.parametrize("gives_up", ["before a connection is free", "as one is handed to it"])
-    async def test_a_waiter_that_gives_up_passes_its_turn_on(postgres_ready: str, gives_up: str) -> None:
-        pool = ReadPool(_dsn(postgres_ready), size=1)
-        held = await pool.acquire()
-        impatient = asyncio.create_task(pool.acquire())
-        patient = asyncio.create_task(pool.acquire())
-        await asyncio.sleep(0)  # both are queued, the impatient one first
-        if gives_up == "before a connection is free":
-            impatient.cancel()
-            pool.release(held)
-        else:
-            pool.release(held)  # handed to the impatient one, which then gives up
-            impatient.cancel()
-        assert await patient is held
-        with pytest.raises(asyncio.CancelledError):
-            await impatient
+
+async def test_a_connection_that_saw_an_error_is_closed_not_reused(postgres_ready: str) -> None:
+    pool = ReadPool(_dsn(postgres_ready), size=1)
+    first = await pool.acquire()
+    pool.release(first, healthy=False)
+    assert first.is_closed()
+    second = await pool.acquire()
+    assert second is not first
+    assert not second.is_closed()
+    pool.release(second)
+    assert await pool.acquire() is second  # a healthy one is reused
+    pool.release(second)
+    await pool.close()
+    assert second.is_closed()
+
+
+async def test_expiring_closes_idle_connections_at_once_and_busy_ones_when_given_back(postgres_ready: str) -> None:
+    pool = ReadPool(_dsn(postgres_ready), size=2)
+    idle, busy = await pool.acquire(), await pool.acquire()
+    pool.release(idle)
+    pool.expire()
+    assert idle.is_closed()
+    assert not busy.is_closed()
+    pool.release(busy)
+    assert busy.is_closed()
+    fresh = await pool.acquire()
+    assert fresh not in (idle, busy)
+    pool.release(fresh)
+    await pool.close()
+
+
+@pytest.mark.parametrize("gives_up", ["before a connection is free", "as one is handed to it"])
+async def test_a_waiter_that_gives_up_passes_its_turn_on(postgres_ready: str, gives_up: str) -> None:
+    pool = ReadPool(_dsn(postgres_ready), size=1)
+    held = await pool.acquire()
+    impatient = asyncio.create_task(pool.acquire())
+    patient = asyncio.create_task(pool.acquire())
+    await asyncio.sleep(0)  # both are queued, the impatient one first
+    if gives_up == "before a connection is free":
+        impatient.cancel()
         pool.release(held)
-        await pool.close()
+    else:
+        pool.release(held)  # handed to the impatient one, which then gives up
+        impatient.cancel()
+    assert await patient is held
+    with pytest.raises(asyncio.CancelledError):
+        await impatient
+    pool.release(held)
+    await pool.close()

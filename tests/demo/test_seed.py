@@ -1,9 +1,10 @@
-"""The demo-data generator: personas, determinism, idempotency and the invariants the app relies on."""
+"""The demo-data generator: personas, dates that follow the seed's day, determinism, idempotency, statistics."""
 
 import asyncio
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
-from datetime import date
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,9 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 from tests.support import databases
 
+from ansinh.cards.results import CheckResult, card_standing
+from ansinh.core import time as vn_time
 from ansinh.core.db import create_engine, session_factory
 from ansinh.core.settings import Settings
+from ansinh.core.time import VN_TZ, add_months, month_of
 from ansinh.demo import personas as P
+from ansinh.demo.dates import demo_dates
 from ansinh.demo.generator import INSERT_ORDER, seed_demo
 from ansinh.demo.reference import (
     BASE_SALARIES,
@@ -32,40 +37,34 @@ from ansinh.identity.models import Person
 PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$ZGVtby1zYWx0$ZGVtby1wYXNzd29yZC1oYXNo"
 CLINIC_HASH = "$argon2id$v=19$m=65536,t=3,p=4$Y2xpbmljLXNhbHQ$Y2xpbmljLXNlY3JldC1oYXNo"
 PEOPLE = 300
+# Seed days: late in a year (the old fixed cards ran out on 31 December) and early in the next one.
+DAYS = (date(2026, 12, 7), date(2027, 3, 15))
+DAY = DAYS[0]
 
 
-async def _fresh_engine(url: str) -> AsyncEngine:
-    """An engine on an empty schema (create_all for now; the shared fixtures will move to Alembic)."""
-    engine = create_engine(Settings(env="dev", database_url=url))
-    async with engine.begin() as conn:
-        await conn.run_sync(SQLModel.metadata.drop_all)
-        await conn.run_sync(SQLModel.metadata.create_all)
-    return engine
+@asynccontextmanager
+async def _fresh_database(suffix: str) -> AsyncIterator[AsyncEngine]:
+    """An empty database of its own beside the tests' one, with the models' schema; dropped afterwards."""
+    url = databases.POSTGRES_URL
+    name = f"{make_url(url).database}_{suffix}"
+    await databases.admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    engine = create_engine(
+        Settings(env="dev", database_url=make_url(url).set(database=name).render_as_string(hide_password=False))
+    )
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all)
+        yield engine
+    finally:
+        await engine.dispose()
+        await databases.admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-async def sqlite_engine(tmp_path: Any) -> AsyncIterator[AsyncEngine]:
-    """A fresh SQLite database file."""
-    engine = await _fresh_engine(f"sqlite+aiosqlite:///{tmp_path}/t.db")
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture(params=databases.BACKENDS)
-async def fresh_engine(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[AsyncEngine]:
-    """An empty database of its own: a SQLite file, and PostgreSQL beside TEST_DATABASE_URL's when set."""
-    if request.param == "sqlite":
-        engine = await _fresh_engine(f"sqlite+aiosqlite:///{tmp_path}/fresh.db")
+async def fresh_engine() -> AsyncIterator[AsyncEngine]:
+    """An empty database that no other test has touched (its statistics start blank)."""
+    async with _fresh_database("demo_seed") as engine:
         yield engine
-        await engine.dispose()
-        return
-    url = databases.POSTGRES_URL or ""
-    name = f"{make_url(url).database}_demo_seed"
-    await databases.admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
-    engine = await _fresh_engine(make_url(url).set(database=name).render_as_string(hide_password=False))
-    yield engine
-    await engine.dispose()
-    await databases.admin_execute(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _rows(engine: AsyncEngine, sql: str, **params: Any) -> list[Any]:
@@ -77,24 +76,26 @@ async def _counts(engine: AsyncEngine) -> dict[str, int]:
     return {name: (await _rows(engine, f"SELECT count(*) FROM {name}"))[0][0] for name in INSERT_ORDER}
 
 
-async def _check_personas(engine: AsyncEngine) -> None:
-    """The documented facts of every persona, as README and tests rely on them."""
+async def _check_personas(engine: AsyncEngine, today: date) -> None:
+    """The documented facts of every persona on ``today``, as README and tests rely on them."""
+    this_month = month_of(today)
+    last_month = add_months(this_month, -1)
     people = {
         r.si_code: r
         for r in await _rows(engine, "SELECT id, si_code, citizen_id, full_name, date_of_birth, sex, email FROM person")
     }
     for persona in P.PERSONAS:
         row = people[persona.si_code]
-        assert (row.citizen_id, row.full_name, row.sex, row.email) == (
+        assert (row.citizen_id, row.full_name, row.sex, row.email, row.date_of_birth) == (
             persona.citizen_id,
             persona.full_name,
             persona.sex,
             persona.email,
+            persona.date_of_birth,
         )
-        assert str(row.date_of_birth) == persona.date_of_birth.isoformat()
     assert len({p.citizen_id for p in P.PERSONAS}) == len({p.phone for p in P.PERSONAS}) == len(P.PERSONAS)
 
-    # 0100000001: two employers, a gap, arrears in September-October 2026 at the current one.
+    # 0100000001: two employers, a gap, and the current one owes exactly the two months before this one.
     periods = await _rows(
         engine,
         "SELECT e.code, c.from_month, c.to_month, c.status, c.scheme, c.employer_amount, c.employee_amount, "
@@ -104,8 +105,10 @@ async def _check_personas(engine: AsyncEngine) -> None:
     )
     assert {p.code for p in periods} == {P.EMPLOYER_SONG_HONG, P.EMPLOYER_THANG_LONG}
     assert periods[0].from_month == "2013-03"
-    assert periods[-1].to_month == "2026-10"
-    assert [(p.from_month, p.to_month) for p in periods if p.status == "arrears"] == [("2026-09", "2026-10")]
+    assert [(p.from_month, p.to_month) for p in periods if p.status == "arrears"] == [
+        (add_months(this_month, -2), last_month)
+    ]
+    assert (periods[-2].to_month, periods[-2].status) == (add_months(this_month, -3), "paid")
     assert periods[-1].code == P.EMPLOYER_THANG_LONG
     assert all(p.scheme == "compulsory" for p in periods)
     last = periods[-1]
@@ -129,43 +132,41 @@ async def _check_personas(engine: AsyncEngine) -> None:
     assert [m.consent for m in members] == ["not_required", "given", "given", "not_required"]
     assert members[0].head_person_id == people[P.AN].id
 
-    # 0100000002 has compulsory contributions of her own up to now (covered by her employer).
+    # 0100000002 has compulsory contributions of her own up to last month; her 2016 maternity stays in 2016.
     lan = await _rows(
         engine,
         "SELECT max(to_month), min(scheme) FROM contribution_period WHERE person_id = :pid",
         pid=people[P.LAN].id,
     )
-    assert lan[0] == ("2026-10", "compulsory")
+    assert tuple(lan[0]) == (last_month, "compulsory")
+    maternity = await _rows(
+        engine, "SELECT type, period_from, amount FROM benefit WHERE person_id = :pid", pid=people[P.LAN].id
+    )
+    assert [tuple(m) for m in maternity] == [("maternity", date(2016, 2, 8), 44_300_000)]
 
-    # 0100000005: a monthly pension in payment; contributions ended the month before it started.
+    # 0100000005: a monthly pension in payment since 2021; contributions ended the month before it started.
     pension = await _rows(
         engine,
         "SELECT type, monthly, status, period_from, period_to, amount FROM benefit WHERE person_id = :pid",
         pid=people[P.HONG].id,
     )
-    assert len(pension) == 1
-    assert (pension[0].type, bool(pension[0].monthly), pension[0].status) == ("pension", True, "active")
-    assert str(pension[0].period_from) == "2021-09-01"
-    assert pension[0].period_to is None
-    assert pension[0].amount == 8_050_000
+    assert [tuple(b) for b in pension] == [("pension", True, "active", date(2021, 9, 1), None, 8_050_000)]
     hong = await _rows(
         engine,
         "SELECT max(to_month), count(DISTINCT employer_id) FROM contribution_period WHERE person_id = :pid",
         pid=people[P.HONG].id,
     )
-    assert hong[0] == ("2021-08", 2)
+    assert tuple(hong[0]) == ("2021-08", 2)
 
-    # 0100000006: voluntary contributor now, alone in a household.
+    # 0100000006: voluntary contributor up to last month, alone in a household.
     tuan = await _rows(
         engine,
         "SELECT scheme, employer_id, funds, employee_amount, employer_amount, salary_base, "
         "to_month FROM contribution_period WHERE person_id = :pid ORDER BY from_month",
         pid=people[P.TUAN].id,
     )
-    assert tuan[-1].scheme == "voluntary"
-    assert tuan[-1].employer_id is None
-    assert tuan[-1].funds == "RS"
-    assert tuan[-1].to_month == "2026-10"
+    assert (tuan[-1].scheme, tuan[-1].employer_id, tuan[-1].funds) == ("voluntary", None, "RS")
+    assert tuan[-1].to_month == last_month
     assert tuan[-1].employer_amount == 0
     assert tuan[-1].employee_amount == tuan[-1].salary_base * 22 // 100
     alone = await _rows(
@@ -175,7 +176,7 @@ async def _check_personas(engine: AsyncEngine) -> None:
     )
     assert alone[0][0] == 1
 
-    # Cards, sickness benefit and visits of the personas.
+    # Cards: valid from 1 January this year to the end of next, so in force today and after New Year.
     cards = {
         r.number: r
         for r in await _rows(
@@ -185,27 +186,39 @@ async def _check_personas(engine: AsyncEngine) -> None:
             "JOIN medical_facility f ON f.id = c.primary_facility_id",
         )
     }
-    for persona in P.PERSONAS:
+    for number, persona in enumerate(P.PERSONAS, start=1):
         card = cards[persona.si_code]
         assert (card.serial, card.beneficiary_group, card.benefit_level, card.facility, card.status) == (
-            persona.card.serial,
+            f"C{today.year % 100:02d}-{number:07d}",
             persona.card.group,
             persona.card.level,
             persona.card.facility_code,
             "active",
         )
         assert card.legacy_code == persona.legacy_code
-    an_card = cards[P.AN]
-    assert (an_card.legacy_code, str(an_card.valid_from), str(an_card.valid_to)) == (
-        "DN4010100000001",
-        "2026-01-01",
-        "2026-12-31",
-    )
+        assert (card.valid_from, card.valid_to) == (date(today.year, 1, 1), date(today.year + 1, 12, 31))
+        for day in (today, date(today.year + 1, 1, 1)):
+            standing = card_standing(status=card.status, valid_from=card.valid_from, valid_to=card.valid_to, today=day)
+            assert standing is CheckResult.VALID, (persona.si_code, day)
+    assert cards[P.AN].legacy_code == "DN4010100000001"
     assert cards[P.HONG].beneficiary_group == "HT"
-    sickness = await _rows(engine, "SELECT type, status FROM benefit WHERE person_id = :pid", pid=people[P.AN].id)
-    assert [tuple(s) for s in sickness] == [("sickness", "paid")]
-    visits = await _rows(engine, "SELECT count(*) FROM medical_visit WHERE person_id = :pid", pid=people[P.AN].id)
-    assert visits[0][0] == 4
+
+    # Recent events are recent: a Monday-to-Friday sick leave, and visits of the last five years, none ahead.
+    sickness = await _rows(
+        engine, "SELECT type, status, period_from, period_to FROM benefit WHERE person_id = :pid", pid=people[P.AN].id
+    )
+    assert [(s.type, s.status) for s in sickness] == [("sickness", "paid")]
+    assert (sickness[0].period_from.weekday(), sickness[0].period_to.weekday()) == (0, 4)
+    assert today - timedelta(days=700) < sickness[0].period_from < today - timedelta(days=600)
+    visits = await _rows(
+        engine,
+        "SELECT v.admission_date, v.discharge_date, p.si_code FROM medical_visit v JOIN person p ON p.id = v.person_id "
+        "WHERE p.si_code = ANY(:codes)",
+        codes=list(P.PERSONA_BY_SI),
+    )
+    assert Counter(v.si_code for v in visits)[P.AN] == 4
+    assert all(today - timedelta(days=5 * 365) < v.admission_date <= v.discharge_date < today for v in visits)
+    assert max(v.admission_date for v in visits if v.si_code == P.AN) > today - timedelta(days=110)
 
     # Accounts: personas active with the given hash; the staff account; the clinic client of 01001.
     accounts = {
@@ -237,7 +250,7 @@ async def _check_personas(engine: AsyncEngine) -> None:
 
 
 async def _check_later_inserts(engine: AsyncEngine) -> None:
-    """Explicit ids must not break ordinary inserts afterwards (PostgreSQL sequences were moved on)."""
+    """Explicit ids must not break ordinary inserts afterwards (the sequences were moved on)."""
     async with session_factory(engine)() as session:
         person = Person(
             si_code="0199999999",
@@ -253,86 +266,13 @@ async def _check_later_inserts(engine: AsyncEngine) -> None:
         assert person.id > PEOPLE
 
 
-async def test_personas_sqlite(sqlite_engine: AsyncEngine) -> None:
-    report = await seed_demo(sqlite_engine, people=PEOPLE, password_hash=PASSWORD_HASH, clinic_secret_hash=CLINIC_HASH)
-    assert not report.skipped
-    assert report.counts["person"] == PEOPLE
-    await _check_personas(sqlite_engine)
-    await _check_later_inserts(sqlite_engine)
-
-
-async def _seed_twice_at_once(engine: AsyncEngine) -> None:
-    """Two processes starting together (two engines, two connections): exactly one seeds."""
-    other = create_engine(Settings(env="dev", database_url=engine.url.render_as_string(hide_password=False)))
-    try:
-        reports = await asyncio.gather(
-            *(
-                seed_demo(target, people=PEOPLE, password_hash=PASSWORD_HASH, clinic_secret_hash=CLINIC_HASH)
-                for target in (engine, other)
-            )
-        )
-    finally:
-        await other.dispose()
-    assert sorted(r.skipped for r in reports) == [False, True]
-    seeded = next(r for r in reports if not r.skipped)
-    assert await _counts(engine) == seeded.counts
-
-
-async def test_concurrent_runs_seed_once(fresh_engine: AsyncEngine) -> None:
-    await _seed_twice_at_once(fresh_engine)
-    await _check_personas(fresh_engine)
-    await _check_invariants(fresh_engine)
-    await _check_later_inserts(fresh_engine)
-
-
-async def test_seed_on_migrated_schema(engine: AsyncEngine) -> None:
-    """The shared fixture's Alembic-migrated database (SQLite, and PostgreSQL when configured)."""
-    await seed_demo(engine, people=PEOPLE, password_hash=PASSWORD_HASH, clinic_secret_hash=CLINIC_HASH)
-    await _check_personas(engine)
-    await _check_later_inserts(engine)
-
-
-async def test_same_seed_same_data(tmp_path: Any) -> None:
-    first = await _fresh_engine(f"sqlite+aiosqlite:///{tmp_path}/a.db")
-    second = await _fresh_engine(f"sqlite+aiosqlite:///{tmp_path}/b.db")
-    other = await _fresh_engine(f"sqlite+aiosqlite:///{tmp_path}/c.db")
-    try:
-        for target in (first, second):
-            await seed_demo(target, people=PEOPLE, seed=7)
-        await seed_demo(other, people=PEOPLE, seed=8)
-        for name in INSERT_ORDER:
-            sql = f"SELECT * FROM {name} ORDER BY id"
-            assert await _rows(first, sql) == await _rows(second, sql), name
-        people_sql = "SELECT * FROM person ORDER BY id"
-        assert await _rows(first, people_sql) != await _rows(other, people_sql)
-    finally:
-        for target in (first, second, other):
-            await target.dispose()
-
-
-async def test_second_run_is_skipped(sqlite_engine: AsyncEngine) -> None:
-    first = await seed_demo(sqlite_engine, people=PEOPLE)
-    before = await _counts(sqlite_engine)
-    assert before == first.counts
-    second = await seed_demo(sqlite_engine, people=PEOPLE, seed=99)
-    assert second.skipped
-    assert second.total == 0
-    assert await _counts(sqlite_engine) == before
-
-
-async def test_without_hashes_accounts_stay_pending(sqlite_engine: AsyncEngine) -> None:
-    report = await seed_demo(sqlite_engine, people=50)
-    assert report.counts["clinic_client"] == 0
-    assert report.counts["person"] == 50
-    rows = await _rows(sqlite_engine, "SELECT status, count(*), count(password_hash) FROM account GROUP BY status")
-    assert [tuple(r) for r in rows] == [("pending", report.counts["account"], 0)]
-
-
-async def _check_invariants(engine: AsyncEngine) -> None:
-    """Rules the CHECK constraints cannot express."""
+async def _check_invariants(engine: AsyncEngine, today: date) -> None:
+    """Rules the CHECK constraints cannot express, judged on the seed's day."""
+    last_month = add_months(month_of(today), -1)
+    seeded_at = datetime(today.year, today.month, today.day, tzinfo=VN_TZ)
     # Reference tables are DESIGN.md's rows.
     salaries = await _rows(engine, "SELECT effective_from, amount FROM base_salary ORDER BY effective_from")
-    assert [(str(d), a) for d, a in salaries] == [(d.isoformat(), a) for d, a, _ in BASE_SALARIES]
+    assert [tuple(s) for s in salaries] == [(d, a) for d, a, _ in BASE_SALARIES]
     wages = await _rows(engine, "SELECT count(*) FROM regional_minimum_wage")
     assert wages[0][0] == 4 * len(REGIONAL_MINIMUM_WAGES)
 
@@ -342,26 +282,26 @@ async def _check_invariants(engine: AsyncEngine) -> None:
     )
     assert len(people) == PEOPLE
     for p in people:
-        born = date.fromisoformat(str(p.date_of_birth))
+        born = p.date_of_birth
         assert p.si_code[:2] == p.province_code
         century_sex = int(p.citizen_id[3])
         assert century_sex == (0 if p.sex == "M" else 1) + (2 if born.year >= 2000 else 0)
         assert p.citizen_id[0] == "0"
         assert p.citizen_id[4:6] == f"{born.year % 100:02d}"
-        assert date(1940, 1, 1) <= born <= date(2025, 12, 31)
+        assert date(1940, 1, 1) <= born < date(today.year, 1, 1)
         if p.birth_date_precision == "year":
             assert (born.month, born.day) == (1, 1)
         assert p.phone is None or (len(p.phone) == 10 and p.phone.startswith("0") and p.phone.isdigit())
 
-    # Contributions: cap, amounts, months.
+    # Contributions: nothing after last month, the cap, the amounts.
     periods = await _rows(
         engine,
         "SELECT from_month, to_month, scheme, salary_base, employer_amount, employee_amount, "
         "funds FROM contribution_period",
     )
     assert periods
+    assert max(c.to_month for c in periods) == last_month
     for c in periods:
-        assert c.to_month <= "2026-11"
         year, month = map(int, c.from_month.split("-"))
         assert 0 < c.salary_base <= salary_cap_in(month_index(year, month)), c  # the cap only rises over time
         if c.scheme == "compulsory":
@@ -375,23 +315,30 @@ async def _check_invariants(engine: AsyncEngine) -> None:
         engine,
         "SELECT c.salary_base, b.amount FROM contribution_period c JOIN base_salary b "
         "ON b.effective_from = (SELECT max(effective_from) FROM base_salary "
-        "WHERE CAST(effective_from AS TEXT) <= c.from_month || '-01')",
+        "WHERE effective_from <= CAST(c.from_month || '-01' AS date))",
     )
     assert in_force
     assert all(salary <= 20 * base for salary, base in in_force)
 
-    # Cards: at most one non-revoked card per number; group and level agree; the legacy code is consistent.
+    # Cards: at most one non-revoked card per number; group and level agree; the legacy code is consistent;
+    # almost every live card is in force today (the few others: not renewed, or suspended).
     cards = await _rows(
         engine,
-        "SELECT c.number, c.status, c.beneficiary_group, c.benefit_level, c.legacy_code, "
-        "p.province_code FROM health_insurance_card c JOIN person p ON p.id = c.person_id",
+        "SELECT c.number, c.status, c.beneficiary_group, c.benefit_level, c.legacy_code, c.valid_from, c.valid_to, "
+        "c.issued_at, c.revoked_at, p.province_code FROM health_insurance_card c JOIN person p ON p.id = c.person_id",
     )
-    live = Counter(c.number for c in cards if c.status != "revoked")
-    assert max(live.values()) == 1
+    live = [c for c in cards if c.status != "revoked"]
+    assert max(Counter(c.number for c in live).values()) == 1
     assert len(live) >= 0.95 * PEOPLE  # almost everyone is covered
+    standing = Counter(
+        card_standing(status=c.status, valid_from=c.valid_from, valid_to=c.valid_to, today=today) for c in live
+    )
+    assert standing[CheckResult.VALID] >= 0.9 * len(live)
+    assert set(standing) <= {CheckResult.VALID, CheckResult.CARD_EXPIRED, CheckResult.CARD_SUSPENDED}
     for c in cards:
         assert c.benefit_level == GROUP_LEVEL[c.beneficiary_group]
         assert c.legacy_code == f"{c.beneficiary_group}{c.benefit_level}{c.province_code}{c.number}"
+        assert c.revoked_at is None or c.issued_at <= c.revoked_at <= seeded_at
 
     # Households: orders 1..n, the head first with "head", children need no consent.
     members = await _rows(
@@ -413,22 +360,136 @@ async def _check_invariants(engine: AsyncEngine) -> None:
             if m.enrolment_order > 1
         )
 
-    # Visits: the split adds up (a CHECK too) and stays within the last five years.
+    # Visits: the split adds up (a CHECK too) and stays within the last five years, up to today.
     visits = await _rows(
         engine,
         "SELECT admission_date, discharge_date, visit_type, total_cost, hi_paid, patient_paid FROM medical_visit",
     )
+    five_years_ago = today.replace(year=today.year - 5)
     for v in visits:
         assert v.hi_paid + v.patient_paid == v.total_cost
-        assert "2021-11-15" < str(v.admission_date) <= str(v.discharge_date) <= "2026-11-15"
+        assert five_years_ago < v.admission_date <= v.discharge_date <= today
         if v.visit_type == "inpatient":
-            assert str(v.discharge_date) > str(v.admission_date)
+            assert v.discharge_date > v.admission_date
 
     # Generated accounts wait for activation.
     pending = await _rows(engine, "SELECT count(*) FROM account WHERE status = 'pending' AND password_hash IS NOT NULL")
     assert pending[0][0] == 0
 
 
-async def test_invariants(sqlite_engine: AsyncEngine) -> None:
-    await seed_demo(sqlite_engine, people=PEOPLE, password_hash=PASSWORD_HASH, clinic_secret_hash=CLINIC_HASH)
-    await _check_invariants(sqlite_engine)
+@pytest.mark.parametrize("today", DAYS, ids=str)
+async def test_the_demo_follows_the_day_it_is_seeded(engine: AsyncEngine, today: date) -> None:
+    """On the shared fixture's Alembic-migrated database."""
+    report = await seed_demo(
+        engine, people=PEOPLE, today=today, password_hash=PASSWORD_HASH, clinic_secret_hash=CLINIC_HASH
+    )
+    assert not report.skipped
+    assert report.counts["person"] == PEOPLE
+    await _check_personas(engine, today)
+    await _check_invariants(engine, today)
+    await _check_later_inserts(engine)
+
+
+async def test_without_a_day_the_seed_takes_vietnams_today(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 00:30 on 1 January 2027 in Hà Nội is still 31 December 2026 in UTC.
+    monkeypatch.setattr(vn_time, "utcnow", lambda: datetime(2026, 12, 31, 17, 30, tzinfo=UTC))
+    await seed_demo(engine, people=0)
+    card = await _rows(engine, "SELECT valid_from, valid_to FROM health_insurance_card WHERE number = :n", n=P.AN)
+    assert tuple(card[0]) == (date(2027, 1, 1), date(2028, 12, 31))
+    owed = await _rows(engine, "SELECT from_month, to_month FROM contribution_period WHERE status = 'arrears'")
+    assert [tuple(o) for o in owed] == [("2026-11", "2026-12")]
+
+
+def test_recent_persona_events_move_by_whole_weeks_and_history_stays() -> None:
+    on_reference_day = P.persona_records(demo_dates(P.REFERENCE_DAY))
+    later = P.persona_records(demo_dates(date(2027, 3, 15)))  # 120 days on: 17 weeks
+    an_then, an_later = on_reference_day[P.AN], later[P.AN]
+    assert [(p.from_month, p.to_month) for p in an_then.periods if p.status == "arrears"] == [("2026-09", "2026-10")]
+    assert [(p.from_month, p.to_month) for p in an_later.periods if p.status == "arrears"] == [("2027-01", "2027-02")]
+    assert an_then.visits[-1].admission == date(2026, 8, 14)
+    assert an_later.visits[-1].admission == date(2026, 8, 14) + timedelta(weeks=17)
+    assert an_later.benefits[0].period_from == date(2025, 3, 3) + timedelta(weeks=17)
+    assert later[P.LAN].benefits == on_reference_day[P.LAN].benefits  # the 2016 maternity
+    assert later[P.HONG].benefits == on_reference_day[P.HONG].benefits  # the 2021 pension
+    assert later[P.HONG].periods == on_reference_day[P.HONG].periods
+    with pytest.raises(ValueError, match="from 2026-01-01 on"):
+        demo_dates(date(2025, 12, 31))
+
+
+async def test_seeding_analyses_every_table_it_filled(fresh_engine: AsyncEngine) -> None:
+    """Bulk-loaded tables get planner statistics at once, whether or not autovacuum runs."""
+    statistics = (
+        "SELECT s.relname, s.last_analyze, c.reltuples FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid"
+    )
+    before = {r.relname: r for r in await _rows(fresh_engine, statistics)}
+    assert all(before[name].last_analyze is None for name in INSERT_ORDER)
+    report = await seed_demo(
+        fresh_engine, people=PEOPLE, today=DAY, password_hash=PASSWORD_HASH, clinic_secret_hash=CLINIC_HASH
+    )
+    assert all(report.counts[name] for name in INSERT_ORDER)
+    after = {r.relname: r for r in await _rows(fresh_engine, statistics)}
+    for name in INSERT_ORDER:
+        assert after[name].last_analyze is not None, name
+        assert after[name].reltuples == report.counts[name], name  # small tables are read whole
+    columns = await _rows(fresh_engine, "SELECT count(*) FROM pg_stats WHERE tablename = 'contribution_period'")
+    assert columns[0][0] > 0
+
+
+async def _seed_twice_at_once(engine: AsyncEngine) -> None:
+    """Two processes starting together (two engines, two connections): exactly one seeds."""
+    other = create_engine(Settings(env="dev", database_url=engine.url.render_as_string(hide_password=False)))
+    try:
+        reports = await asyncio.gather(
+            *(
+                seed_demo(target, people=PEOPLE, today=DAY, password_hash=PASSWORD_HASH, clinic_secret_hash=CLINIC_HASH)
+                for target in (engine, other)
+            )
+        )
+    finally:
+        await other.dispose()
+    assert sorted(r.skipped for r in reports) == [False, True]
+    seeded = next(r for r in reports if not r.skipped)
+    assert await _counts(engine) == seeded.counts
+
+
+async def test_concurrent_runs_seed_once(fresh_engine: AsyncEngine) -> None:
+    await _seed_twice_at_once(fresh_engine)
+    await _check_personas(fresh_engine, DAY)
+    await _check_invariants(fresh_engine, DAY)
+    await _check_later_inserts(fresh_engine)
+
+
+async def test_same_seed_and_day_same_data() -> None:
+    async with (
+        _fresh_database("demo_a") as first,
+        _fresh_database("demo_b") as second,
+        _fresh_database("demo_c") as other,
+    ):
+        for target in (first, second):
+            await seed_demo(target, people=PEOPLE, seed=7, today=DAY)
+        await seed_demo(other, people=PEOPLE, seed=8, today=DAY)
+        for name in INSERT_ORDER:
+            sql = f"SELECT * FROM {name} ORDER BY id"
+            assert await _rows(first, sql) == await _rows(second, sql), name
+        people_sql = "SELECT * FROM person ORDER BY id"
+        assert await _rows(first, people_sql) != await _rows(other, people_sql)
+
+
+async def test_second_run_is_skipped(engine: AsyncEngine) -> None:
+    first = await seed_demo(engine, people=PEOPLE, today=DAY)
+    before = await _counts(engine)
+    assert before == first.counts
+    second = await seed_demo(engine, people=PEOPLE, seed=99, today=DAYS[1])
+    assert second.skipped
+    assert second.total == 0
+    assert await _counts(engine) == before
+
+
+async def test_without_hashes_accounts_stay_pending(engine: AsyncEngine) -> None:
+    report = await seed_demo(engine, people=50, today=DAY)
+    assert report.counts["clinic_client"] == 0
+    assert report.counts["person"] == 50
+    rows = await _rows(engine, "SELECT status, count(*), count(password_hash) FROM account GROUP BY status")
+    assert [tuple(r) for r in rows] == [("pending", report.counts["account"], 0)]

@@ -7,6 +7,7 @@ Playwright's async API runs on the module's event loop, so every e2e test module
 ``pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]``.
 """
 
+import asyncio
 import json
 import os
 import re
@@ -16,21 +17,28 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, CDPSession, Page, async_playwright, expect
-from sqlalchemy import create_engine
-from sqlmodel import Session
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ansinh.core import migrate
 from ansinh.core.passwords import hash_password_sync
 from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
+from tests.support.databases import POSTGRES_URL, create_postgres_database, drop_postgres_database
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -43,6 +51,9 @@ CHROMIUM_ARGS = [
 REQUIRE_BROWSER = bool(os.environ.get("ANSINH_REQUIRE_BROWSER"))
 ANSINH_CLI = Path(sys.executable).with_name("ansinh")
 SERVER_START_TIMEOUT = 30.0
+T = TypeVar("T")
+# Each live server gets its own database beside the tests' one, named <that database>_e2e_<random>.
+E2E_DATABASE_PREFIX = f"{make_url(POSTGRES_URL).database}_e2e_"
 # CI runs the database suites alongside: give page assertions room on a loaded 2-core machine.
 expect.set_options(timeout=15_000)
 
@@ -83,9 +94,38 @@ class SeededCitizen:
     full_name: str
 
 
+def in_own_thread(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` called in a thread of its own, and waited for.
+
+    The database helpers here are synchronous and run coroutines with ``asyncio.run`` (as do the migrations and
+    tests/support/databases.py), which refuses to start inside the running loop of an async test: a thread of
+    their own gives them a loop of their own. Blocking the test's loop for a moment is what the tests want.
+    """
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(function, *args).result()
+
+
+def run_sql(db_url: str, statement: str, params: dict[str, Any] | list[dict[str, Any]] | None = None) -> list[Any]:
+    """Run one statement (``:name`` parameters; a list of dicts runs it for each) in its own transaction.
+
+    Returns the rows it produced, as tuples (none for a statement without RETURNING).
+    """
+
+    async def _run() -> list[Any]:
+        engine = create_async_engine(db_url)
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(text(statement), params)
+                return [tuple(row) for row in result] if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    return in_own_thread(asyncio.run, _run())
+
+
 @dataclass
 class LiveServer:
-    """A running `ansinh run` on its own SQLite database."""
+    """A running `ansinh run` on its own PostgreSQL database."""
 
     url: str
     db_url: str
@@ -93,6 +133,10 @@ class LiveServer:
     citizen: SeededCitizen
     log_path: Path
     process: subprocess.Popen[bytes]
+
+    def sql(self, statement: str, params: dict[str, Any] | list[dict[str, Any]] | None = None) -> list[Any]:
+        """Run one statement on the server's database (see `run_sql`): tests inspect or adjust what it stored."""
+        return run_sql(self.db_url, statement, params)
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of the server's output, for failure messages."""
@@ -117,11 +161,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _seed(db_path: Path, citizen: SeededCitizen) -> None:
+async def _seed(db_url: str, citizen: SeededCitizen) -> None:
     """Insert one active citizen straight into the migrated database (no dependence on the demo generator)."""
-    engine = create_engine(f"sqlite:///{db_path}")
+    engine = create_async_engine(db_url)
     try:
-        with Session(engine) as session:
+        async with AsyncSession(engine) as session:
             person = Person(
                 si_code=citizen.username,
                 citizen_id=citizen.citizen_id,
@@ -132,7 +176,7 @@ def _seed(db_path: Path, citizen: SeededCitizen) -> None:
                 phone=citizen.phone,
             )
             session.add(person)
-            session.flush()
+            await session.flush()
             session.add(
                 Account(
                     username=citizen.username,
@@ -142,9 +186,22 @@ def _seed(db_path: Path, citizen: SeededCitizen) -> None:
                     password_hash=hash_password_sync(citizen.password),
                 )
             )
-            session.commit()
+            await session.commit()
     finally:
-        engine.dispose()
+        await engine.dispose()
+
+
+@contextmanager
+def e2e_database() -> Iterator[str]:
+    """A new database for one live server, migrated and holding `E2E_CITIZEN`; dropped afterwards."""
+    name = f"{E2E_DATABASE_PREFIX}{uuid.uuid4().hex[:12]}"
+    db_url = in_own_thread(create_postgres_database, POSTGRES_URL, name)
+    try:
+        in_own_thread(migrate.upgrade, db_url)
+        in_own_thread(asyncio.run, _seed(db_url, E2E_CITIZEN))
+        yield db_url
+    finally:
+        in_own_thread(drop_postgres_database, POSTGRES_URL, name)
 
 
 def _server_env(db_url: str, public_url: str) -> dict[str, str]:
@@ -182,37 +239,34 @@ def live_server_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory, live_server_env: dict[str, str]) -> Iterator[LiveServer]:
-    """`ansinh migrate`, one seeded citizen, then `ansinh run` on a free port at http://localhost:PORT."""
+    """Its own migrated database with one seeded citizen, then `ansinh run` on a free port at http://localhost:PORT."""
     workdir = tmp_path_factory.mktemp("e2e")
-    db_path = workdir / "e2e.db"
-    db_url = f"sqlite+aiosqlite:///{db_path}"
     port = _free_port()
     # WebAuthn refuses 127.0.0.1 as an RP id: the browser must see the host name `localhost`.
     url = f"http://localhost:{port}"
-    env = _server_env(db_url, url) | live_server_env
-    # cwd is the temporary folder so a developer's .env is not read either.
-    subprocess.run([str(ANSINH_CLI), "migrate"], env=env, cwd=workdir, check=True, capture_output=True, timeout=120)
-    _seed(db_path, E2E_CITIZEN)
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(ANSINH_CLI), "run", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(url=url, db_url=db_url, port=port, citizen=E2E_CITIZEN, log_path=log_path, process=process)
-    try:
-        _wait_until_up(server)
-        yield server
-    finally:
-        process.terminate()
+    with e2e_database() as db_url:
+        env = _server_env(db_url, url) | live_server_env
+        log_path = workdir / "server.log"
+        # cwd is the temporary folder so a developer's .env is not read either.
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [str(ANSINH_CLI), "run", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                cwd=workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        server = LiveServer(url=url, db_url=db_url, port=port, citizen=E2E_CITIZEN, log_path=log_path, process=process)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+            _wait_until_up(server)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
 
 
 def api_sign_in(server: LiveServer, citizen: SeededCitizen | None = None) -> dict[str, Any]:

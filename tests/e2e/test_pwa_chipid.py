@@ -7,7 +7,6 @@ real API with a synthetic card, as the mobile app or a counter reader would.
 
 import base64
 import re
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
@@ -121,13 +120,11 @@ async def show_top_of(element: Locator) -> None:
 
 def backdate_passkeys(server: LiveServer, username: str, *, days: int) -> None:
     """Make the account's passkeys ``days`` older in the server's database (past the step-up cooling-off)."""
-    path = server.db_url.split(":///", 1)[1]
-    with sqlite3.connect(path) as db:
-        db.execute(
-            "UPDATE passkey SET created_at = datetime(created_at, ?) "
-            "WHERE account_id = (SELECT id FROM account WHERE username = ?)",
-            (f"-{days} days", username),
-        )
+    server.sql(
+        "UPDATE passkey SET created_at = created_at - make_interval(days => :days) "
+        "WHERE account_id = (SELECT id FROM account WHERE username = :u)",
+        {"days": days, "u": username},
+    )
 
 
 async def add_passkey(page: Page) -> None:

@@ -9,7 +9,6 @@ and a synthetic click on it brings the open window to the notification's screen.
 import base64
 import json
 import secrets
-import sqlite3
 import uuid
 from typing import Any
 
@@ -82,9 +81,7 @@ def push_stub(subscription: dict[str, Any]) -> str:
 
 def stored_subscriptions(server: LiveServer) -> list[tuple[str, str, str, str]]:
     """(endpoint, p256dh, auth, language) of every stored push subscription, read from the server's database."""
-    path = server.db_url.split(":///", 1)[1]
-    with sqlite3.connect(path) as db:
-        return list(db.execute("SELECT endpoint, p256dh, auth, language FROM push_subscription ORDER BY id"))
+    return server.sql("SELECT endpoint, p256dh, auth, language FROM push_subscription ORDER BY id")
 
 
 def get_json(url: str, access_token: str | None = None) -> Any:

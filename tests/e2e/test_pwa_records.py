@@ -14,8 +14,8 @@ import httpx
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page
-from sqlalchemy import create_engine, text
 
+from ansinh.core.time import today_vn
 from tests.e2e.conftest import (
     PERSONA_AN,
     PHONE,
@@ -78,37 +78,31 @@ def api_get(server: LiveServer, token: str, path: str, **params: str | int) -> h
 @pytest.fixture(scope="module")
 def an_visits(demo_server: LiveServer) -> int:
     """Older visits added for An so the visit list has more than one page; returns An's visit count."""
-    engine = create_engine(demo_server.db_url.replace("+aiosqlite", ""))
-    try:
-        with engine.begin() as db:
-            person_id = db.execute(
-                text("SELECT id FROM person WHERE si_code = :c"), {"c": PERSONA_AN.username}
-            ).scalar()
-            facility_id = db.execute(text("SELECT id FROM medical_facility ORDER BY code LIMIT 1")).scalar()
-            for n in range(EXTRA_VISITS):
-                day = date(2019, 12, 1) - timedelta(days=30 * n)
-                db.execute(
-                    text(
-                        "INSERT INTO medical_visit (person_id, facility_id, visit_type, admission_date, discharge_date,"
-                        " icd10_code, icd10_name, total_cost, hi_paid, patient_paid)"
-                        " VALUES (:p, :f, :t, :a, :d, 'J06.9', 'Nhiễm trùng hô hấp trên cấp', :total, :hi, :pp)"
-                    ),
-                    {
-                        "p": person_id,
-                        "f": facility_id,
-                        "t": "inpatient" if n % 3 == 0 else "outpatient",
-                        "a": day.isoformat(),
-                        "d": (day + timedelta(days=2 if n % 3 == 0 else 0)).isoformat(),
-                        "total": 300_000 + 1_000 * n,
-                        "hi": 240_000 + 800 * n,
-                        "pp": 60_000 + 200 * n,
-                    },
-                )
-            return int(
-                db.execute(text("SELECT count(*) FROM medical_visit WHERE person_id = :p"), {"p": person_id}).scalar()
-            )
-    finally:
-        engine.dispose()
+    [(person_id,)] = demo_server.sql("SELECT id FROM person WHERE si_code = :c", {"c": PERSONA_AN.username})
+    [(facility_id,)] = demo_server.sql("SELECT id FROM medical_facility ORDER BY code LIMIT 1")
+    visits: list[dict[str, Any]] = []
+    for n in range(EXTRA_VISITS):
+        day = date(2019, 12, 1) - timedelta(days=30 * n)
+        visits.append(
+            {
+                "p": person_id,
+                "f": facility_id,
+                "t": "inpatient" if n % 3 == 0 else "outpatient",
+                "a": day,
+                "d": day + timedelta(days=2 if n % 3 == 0 else 0),
+                "total": 300_000 + 1_000 * n,
+                "hi": 240_000 + 800 * n,
+                "pp": 60_000 + 200 * n,
+            }
+        )
+    demo_server.sql(
+        "INSERT INTO medical_visit (person_id, facility_id, visit_type, admission_date, discharge_date,"
+        " icd10_code, icd10_name, total_cost, hi_paid, patient_paid)"
+        " VALUES (:p, :f, :t, :a, :d, 'J06.9', 'Nhiễm trùng hô hấp trên cấp', :total, :hi, :pp)",
+        visits,
+    )
+    [(count,)] = demo_server.sql("SELECT count(*) FROM medical_visit WHERE person_id = :p", {"p": person_id})
+    return int(count)
 
 
 @pytest.fixture(scope="module")
@@ -334,10 +328,13 @@ async def test_benefits_show_ans_sickness_benefit_and_the_estimates(
         assert estimate["rule_version"] in rule
         assert "/".join(reversed(estimate["effective_from"].split("-"))) in rule
     pension = estimates["pension"]
-    assert pension["eligible"] is False  # An has 13 years 5 months: not yet 15
+    assert pension["eligible"] is False  # An has 13 years and some months: not yet 15
     reason = await page.locator("#estimate-pension .reason").inner_text()
     assert "15 năm" in reason
-    assert "13 năm 5 tháng" in reason
+    # Seeded on 2026-11-15, An had 13 years 5 months; his current employer declares one more month every month.
+    today = today_vn()
+    months = 13 * 12 + 5 + (today.year - 2026) * 12 + today.month - 11
+    assert f"{months // 12} năm {months % 12} tháng" in reason
     average = pension["inputs"]["average_salary"]
     assert await page.locator("#estimate-pension dd[data-input='average_salary']").inner_text() == vnd(average)
     one_time = estimates["one_time_allowance"]

@@ -9,7 +9,6 @@ import base64
 import io
 import json
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +82,7 @@ class Staff:
     """The demo staff account, acting through the staff API."""
 
     def __init__(self, server: LiveServer) -> None:
-        path = server.db_url.split(":///", 1)[1]
-        with sqlite3.connect(path) as db:
-            (account_id,) = db.execute("SELECT id FROM account WHERE username = ?", (STAFF_USERNAME,)).fetchone()
+        [(account_id,)] = server.sql("SELECT id FROM account WHERE username = :u", {"u": STAFF_USERNAME})
         self.server = server
         self.token, _ = issue_access_token(
             secret_key=DEV_SECRET_KEY, issuer=server.url, subject=str(account_id), role="staff"
@@ -411,14 +408,12 @@ def verify_api(server: LiveServer, token: str) -> dict[str, Any]:
 
 def employer_pays_arrears(server: LiveServer, si_code: str) -> None:
     """Settle a person's unpaid months straight in the server's database, as a late employer payment would."""
-    path = server.db_url.split(":///", 1)[1]
-    with sqlite3.connect(path) as db:
-        settled = db.execute(
-            "UPDATE contribution_period SET status = 'paid' WHERE status = 'arrears'"
-            " AND person_id = (SELECT id FROM person WHERE si_code = ?)",
-            (si_code,),
-        ).rowcount
-    assert settled > 0
+    settled = server.sql(
+        "UPDATE contribution_period SET status = 'paid' WHERE status = 'arrears'"
+        " AND person_id = (SELECT id FROM person WHERE si_code = :c) RETURNING id",
+        {"c": si_code},
+    )
+    assert len(settled) > 0
 
 
 def tampered(token: str) -> str:

@@ -168,7 +168,7 @@ async def test_enrol_then_sign_in_without_a_username(
     [listed] = mine.json()
     assert listed["id"] == passkey["id"]
     assert listed["last_used_at"] is not None
-    assert listed["last_used_at"].endswith(("+00:00", "Z"))  # UTC, on SQLite too
+    assert listed["last_used_at"].endswith(("+00:00", "Z"))  # UTC
 
     stored = (await db_session.exec(select(Passkey).where(Passkey.id == passkey["id"]))).one()
     assert stored.sign_count == 1
@@ -624,7 +624,7 @@ async def test_enrolling_needs_a_sign_in_from_the_last_15_minutes(
     assert options.status_code == 200
 
 
-# ---- the sign-in's writes (one statement on PostgreSQL, a transaction on SQLite) -----------------------------------
+# ---- the sign-in's writes (one statement) -----------------------------------------------------------------------
 
 
 async def test_a_passkey_sign_in_writes_its_session_refresh_token_and_event_together(

@@ -2,7 +2,6 @@
 
 import asyncio
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,7 +10,6 @@ from ansinh.core.db import session_factory
 from ansinh.notifications.models import Notification, NotificationKind, NotificationPreference
 from ansinh.notifications.service import notify
 from tests.notifications.conftest import Citizen
-from tests.support import databases
 
 PARAMS = {"reference": "HS-2026-000001", "kind": "facility_change", "status": "in_review", "reason": None}
 
@@ -67,30 +65,26 @@ async def test_notify_does_not_commit(engine: AsyncEngine, db_session: AsyncSess
     assert await rows(db_session) == 0
 
 
-# PostgreSQL only: SQLite lets one writer at a time, so the race cannot happen there (not collected without it).
-if databases.POSTGRES_URL:
-
-    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-    async def test_a_duplicate_racing_in_from_another_transaction_leaves_the_callers_transaction_usable(
-        engine: AsyncEngine, me: Citizen
-    ) -> None:
-        """The existence check misses a row another transaction has not committed yet: the savepoint catches it."""
-        person_id = me.person.id
-        assert person_id is not None
-        factory = session_factory(engine)
-        async with factory() as caller, factory() as racer:
-            await notify(racer, person_id=person_id, kind=NotificationKind.CARD_EXPIRING, dedupe_key="race", params={})
-            await racer.flush()  # holds the unique key, uncommitted
-            caller.add(NotificationPreference(person_id=person_id, card_checked=True))
-            await caller.flush()
-            pending = asyncio.create_task(
-                notify(caller, person_id=person_id, kind=NotificationKind.CARD_EXPIRING, dedupe_key="race", params={})
-            )
-            await asyncio.sleep(0.3)
-            assert not pending.done()  # waiting on the racer's uncommitted key
-            await racer.commit()
-            assert await pending is None
-            await caller.commit()  # would fail with "current transaction is aborted" without the savepoint
-        async with factory() as check:
-            assert await rows(check) == 1
-            assert (await check.get(NotificationPreference, person_id)) is not None
+async def test_a_duplicate_racing_in_from_another_transaction_leaves_the_callers_transaction_usable(
+    engine: AsyncEngine, me: Citizen
+) -> None:
+    """The existence check misses a row another transaction has not committed yet: the savepoint catches it."""
+    person_id = me.person.id
+    assert person_id is not None
+    factory = session_factory(engine)
+    async with factory() as caller, factory() as racer:
+        await notify(racer, person_id=person_id, kind=NotificationKind.CARD_EXPIRING, dedupe_key="race", params={})
+        await racer.flush()  # holds the unique key, uncommitted
+        caller.add(NotificationPreference(person_id=person_id, card_checked=True))
+        await caller.flush()
+        pending = asyncio.create_task(
+            notify(caller, person_id=person_id, kind=NotificationKind.CARD_EXPIRING, dedupe_key="race", params={})
+        )
+        await asyncio.sleep(0.3)
+        assert not pending.done()  # waiting on the racer's uncommitted key
+        await racer.commit()
+        assert await pending is None
+        await caller.commit()  # would fail with "current transaction is aborted" without the savepoint
+    async with factory() as check:
+        assert await rows(check) == 1
+        assert (await check.get(NotificationPreference, person_id)) is not None

@@ -69,7 +69,7 @@ def test_a_failing_query_is_still_our_fault(exc: Exception) -> None:
     ],
 )
 async def test_a_nul_byte_in_a_field_is_never_a_500(client, path: str, body: dict[str, str]) -> None:
-    """PostgreSQL cannot store NUL in text (found by Schemathesis on the password reset); SQLite can."""
+    """PostgreSQL cannot store NUL in text (found by Schemathesis on the password reset)."""
     response = await client.post(path, json=body)
     assert response.status_code < 500
     if response.status_code == 400:

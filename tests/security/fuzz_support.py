@@ -1,14 +1,11 @@
 """Schema fuzzing support: the app's OpenAPI operations, who calls each, and a seeded database restored per operation.
 
-The authorisation matrix's world (tests/security/conftest.py) is built once per backend and saved as a template;
-every operation then runs on a fresh copy of it, so what one operation's examples change (a revoked card, a
-signed-out session) never reaches the next operation or any other test.
+The authorisation matrix's world (tests/security/conftest.py) is built once and saved as a template database
+(CREATE DATABASE … TEMPLATE); every operation then runs on a fresh copy of it, so what one operation's examples
+change (a revoked card, a signed-out session) never reaches the next operation or any other test.
 """
 
-import asyncio
-import shutil
-import sqlite3
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -53,54 +50,30 @@ def caller_for(label: str) -> str:
 # --- one database per operation ------------------------------------------------------------------------------------
 
 
-def _sqlite_path(url: str) -> Path:
-    return Path(make_url(url).database or "")
+@dataclass(frozen=True)
+class FuzzDatabases:
+    """The fuzzing's databases on the tests' server, named after its database so that parallel runs never meet."""
 
+    server_url: str
+    template: str  # the seeded world, saved once
+    operation: str  # the copy the current operation runs on
 
-def snapshot_sqlite(url: str, folder: Path) -> Path:
-    """Copy the world's SQLite database through the backup API (it reads the WAL too, unlike a file copy)."""
-    target = folder / "fuzz-template.db"
-    with sqlite3.connect(_sqlite_path(url)) as source, sqlite3.connect(target) as copy:
-        source.backup(copy)
-    copy.close()
-    source.close()
-    return target
+    @classmethod
+    def beside(cls, server_url: str) -> "FuzzDatabases":
+        prefix = f"{make_url(server_url).database}_fuzz"
+        return cls(server_url, template=f"{prefix}_template", operation=f"{prefix}_op")
 
+    def save_template(self, world_url: str) -> None:
+        """Copy the world's database as the template; whoever was connected to it must have disconnected."""
+        databases.create_postgres_database(self.server_url, self.template, template=make_url(world_url).database)
 
-def fresh_sqlite(template: Path, folder: Path, name: str) -> str:
-    """A copy of the template for one operation."""
-    target = folder / f"{name}.db"
-    shutil.copyfile(template, target)
-    return databases.sqlite_url(target)
+    def fresh_copy(self) -> str:
+        """A copy of the template for one operation (the previous operation's copy is dropped); its URL."""
+        return databases.create_postgres_database(self.server_url, self.operation, template=self.template)
 
-
-def snapshot_postgres(url: str, template_name: str) -> None:
-    """Save the world's database as a template; its sessions are closed first (CREATE DATABASE needs it alone)."""
-    source = make_url(url).database
-    asyncio.run(
-        databases.admin_execute(
-            url,
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{source}'",
-            f'DROP DATABASE IF EXISTS "{template_name}" WITH (FORCE)',
-            f'CREATE DATABASE "{template_name}" TEMPLATE "{source}"',
-        )
-    )
-
-
-def fresh_postgres(url: str, template_name: str, name: str) -> str:
-    """A copy of the template for one operation (the previous operation's copy is dropped)."""
-    asyncio.run(
-        databases.admin_execute(
-            url,
-            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-            f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"',
-        )
-    )
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres(url: str, *names: str) -> None:
-    asyncio.run(databases.admin_execute(url, *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names)))
+    def drop(self) -> None:
+        for name in (self.operation, self.template):
+            databases.drop_postgres_database(self.server_url, name)
 
 
 # --- sending a case --------------------------------------------------------------------------------------------------

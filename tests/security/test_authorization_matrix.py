@@ -582,11 +582,12 @@ def _route_keys(app: Litestar) -> list[str]:
 
 
 def _collection_settings(env: str) -> Settings:
-    # Building the app opens no connection: any URL does for reading its route table.
+    # Building the app opens no connection: any URL does for reading its route table (one is needed, or dev would
+    # start the embedded server). A host under .invalid never resolves, so a request that reached it would fail.
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         env=env,
-        database_url="sqlite+aiosqlite:///:memory:",
+        database_url="postgresql+asyncpg://ansinh@route-table.invalid/ansinh",
         redis_url=None,
         secret_key=TEST_SECRET if env == "dev" else STRONG,
         payment_hmac_secret=STRONG,

@@ -1,20 +1,21 @@
 """Schemathesis against the served OpenAPI document: no 5xx, and every answer is what the document says.
 
 Each operation is fuzzed as the caller its authorisation-matrix rule allows (citizen A, the household head, the
-invitee, staff or the clinic; anonymous for public operations) on a fresh copy of the matrix's seeded world, with
-a bounded, derandomised number of Hypothesis examples. See docs/RELIABILITY.md, "Schema fuzzing".
+invitee, staff or the clinic; anonymous for public operations) on a fresh copy of the matrix's seeded world (a
+PostgreSQL database made from a template), with a bounded, derandomised number of Hypothesis examples. See
+docs/RELIABILITY.md, "Schema fuzzing".
 """
 
 import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies
-from litestar.testing import TestClient
+from litestar import Litestar
+from litestar.testing import AsyncTestClient, TestClient
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.schemas import APIOperation
@@ -25,14 +26,13 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.app import create_app
 from ansinh.core.settings import Settings
-from tests.conftest import fresh_database
 from tests.security import fuzz_support
 from tests.security.conftest import World
-from tests.support import databases
 
 # Examples per operation (positive and negative together). 89 operations × this many requests must stay within
 # about a minute of `make test` on a 2-core machine; raise it locally with ANSINH_FUZZ_EXAMPLES for a deeper run.
@@ -46,11 +46,6 @@ CHECKS = [
     negative_data_rejection,
 ]
 
-# PostgreSQL doubles the run (and copies a database per operation), past the time `make test` can give: it is
-# fuzzed there only on request, ANSINH_FUZZ_POSTGRES=1 with TEST_DATABASE_URL set.
-FUZZ_POSTGRES = bool(databases.POSTGRES_URL and os.environ.get("ANSINH_FUZZ_POSTGRES"))
-FUZZ_BACKENDS = ["sqlite", *(["postgresql"] if FUZZ_POSTGRES else [])]
-
 SCHEMA = fuzz_support.load_schema()
 OPERATIONS = {op.label: op for op in fuzz_support.operations(SCHEMA)}
 
@@ -59,63 +54,55 @@ def _cases() -> list[Any]:
     return [pytest.param(label, id=label) for label in OPERATIONS]
 
 
-@pytest.fixture(params=FUZZ_BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """tests/conftest.py's database, on the backends fuzzed here."""
-    return fresh_database(request, tmp_path)
-
-
 @dataclass
 class Template:
-    """The seeded world saved once per backend, and what the fuzzing needs to know about it."""
+    """The seeded world, saved once as a template database, and what the fuzzing needs to know about it."""
 
     world: World
     settings: Settings
-    sqlite: Path | None = None  # the template file on SQLite
-    postgres: str | None = None  # the template database's name on PostgreSQL
 
 
-_TEMPLATES: dict[str, Template] = {}  # by backend: the world is built once, then copied per operation
+@dataclass
+class Fuzzing:
+    """The run's fuzz databases, and the template once the first operation's test has built it."""
+
+    databases: fuzz_support.FuzzDatabases
+    template: Template | None = None
 
 
 @pytest.fixture(scope="session")
-def _fuzz_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("fuzz")
-
-
-@pytest.fixture(scope="session")
-def _drop_fuzz_databases() -> Iterator[None]:
-    yield
-    if databases.POSTGRES_URL and (names := [t.postgres for t in _TEMPLATES.values() if t.postgres]):
-        fuzz_support.drop_postgres(databases.POSTGRES_URL, *names, *(f"{n}_op" for n in names))
+def fuzzing(postgres_ready: str) -> Iterator[Fuzzing]:
+    """The template and per-operation databases beside the tests' own; dropped when the session ends."""
+    state = Fuzzing(fuzz_support.FuzzDatabases.beside(postgres_ready))
+    yield state
+    state.databases.drop()
 
 
 @pytest.fixture
-def template(
-    request: pytest.FixtureRequest, database_url: str, _fuzz_folder: Path, _drop_fuzz_databases: None
-) -> Template:
-    """The seeded world of this backend, built by the first operation's test and saved for the others."""
-    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    if backend not in _TEMPLATES:
+async def _world_disconnected(
+    world: World, db_session: AsyncSession, engine: AsyncEngine, app: Litestar, client: AsyncTestClient[Litestar]
+) -> None:
+    """Close every connection the world was built through, so its database can be copied (a template must be alone).
+
+    The fixtures' session and engine are on the test's event loop; the app's engine and hot-read pool on the test
+    client's portal. Each reconnects if used again, and is closed again at its own teardown.
+    """
+    await db_session.close()
+    await engine.dispose()
+    client.blocking_portal.call(app.state.reads.close)
+    client.blocking_portal.call(app.state.engine.dispose)
+
+
+@pytest.fixture
+def template(request: pytest.FixtureRequest, fuzzing: Fuzzing) -> Template:
+    """The seeded world, built by the first operation's test (on the tests' database) and saved for the others."""
+    if fuzzing.template is None:
         world: World = request.getfixturevalue("world")
         test_settings: Settings = request.getfixturevalue("settings")
-        if backend == "sqlite":
-            saved = Template(world, test_settings, sqlite=fuzz_support.snapshot_sqlite(database_url, _fuzz_folder))
-        else:
-            name = f"{make_url(database_url).database}_fuzz"
-            fuzz_support.snapshot_postgres(database_url, name)
-            saved = Template(world, test_settings, postgres=name)
-        _TEMPLATES[backend] = saved
-    return _TEMPLATES[backend]
-
-
-def _fresh_settings(saved: Template, database_url: str, folder: Path) -> Settings:
-    if saved.sqlite is not None:
-        url = fuzz_support.fresh_sqlite(saved.sqlite, folder, "fuzz-op")
-    else:
-        assert saved.postgres is not None
-        url = fuzz_support.fresh_postgres(database_url, saved.postgres, f"{saved.postgres}_op")
-    return saved.settings.model_copy(update={"database_url": url})
+        request.getfixturevalue("_world_disconnected")
+        fuzzing.databases.save_template(test_settings.database)
+        fuzzing.template = Template(world, test_settings)
+    return fuzzing.template
 
 
 def _strategy(operation: APIOperation, world: World) -> Any:
@@ -128,11 +115,11 @@ def _strategy(operation: APIOperation, world: World) -> Any:
 
 
 @pytest.mark.parametrize("label", _cases())
-def test_operation(label: str, template: Template, database_url: str, tmp_path: Path) -> None:
+def test_operation(label: str, template: Template, fuzzing: Fuzzing) -> None:
     """Generated requests never get a 5xx, and every answer matches the documented status, type and schema."""
     operation = OPERATIONS[label]
     headers = template.world.headers[fuzz_support.caller_for(label)]
-    app = create_app(_fresh_settings(template, database_url, tmp_path))
+    app = create_app(template.settings.model_copy(update={"database_url": fuzzing.databases.fresh_copy()}))
     started, sent = time.perf_counter(), 0
 
     with TestClient(app, base_url=fuzz_support.BASE_URL) as client:

@@ -41,7 +41,6 @@ class ServiceApplication(SQLModel, table=True):
             "person_id",
             "kind",
             unique=True,
-            sqlite_where=text("status IN ('submitted', 'in_review', 'approved')"),
             postgresql_where=text("status IN ('submitted', 'in_review', 'approved')"),
         ),
         Index("ix_service_application_status_created", "status", "created_at"),

@@ -37,7 +37,6 @@ from ansinh.cards.models import HealthInsuranceCard
 from ansinh.cards.service import live_card, reissue_card_in_transaction
 from ansinh.clinics.models import MedicalFacility
 from ansinh.core.context import RequestContext
-from ansinh.core.db import savepoint
 from ansinh.core.errors import Conflict, InvalidInput, NotFound
 from ansinh.core.pagination import fetch_page
 from ansinh.core.settings import Settings
@@ -231,7 +230,7 @@ async def file_application(
             updated_at=now,
         )
         try:
-            async with savepoint(db):
+            async with db.begin_nested():
                 db.add(application)
                 await db.flush()
         except IntegrityError as exc:

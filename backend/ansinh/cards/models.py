@@ -55,7 +55,6 @@ class HealthInsuranceCard(HealthInsuranceCardBase, table=True):
             "uq_health_insurance_card_live_number",
             "number",
             unique=True,
-            sqlite_where=text("status != 'revoked'"),
             postgresql_where=text("status != 'revoked'"),
         ),
         # Clinic look-ups by number or legacy code also find revoked cards (to answer "replaced"), which the
@@ -95,7 +94,6 @@ class CardSigningKey(SQLModel, table=True):
             "uq_card_signing_key_active_state",
             "state",
             unique=True,
-            sqlite_where=text("state IN ('current', 'next')"),
             postgresql_where=text("state IN ('current', 'next')"),
         ),
         CheckConstraint(in_check("state", [s.value for s in SigningKeyState]), name="state_value"),

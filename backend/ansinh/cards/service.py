@@ -23,7 +23,6 @@ from ansinh.cards.schemas import CardActionResult, CardPublic, CardTokenPublic
 from ansinh.cards.tokens import OFFLINE_TTL, ONLINE_TTL, card_payload, check_card_token, sign_card_token
 from ansinh.clinics.models import MedicalFacility
 from ansinh.core.context import RequestContext
-from ansinh.core.db import savepoint
 from ansinh.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ansinh.core.ratelimit import Limit, hit
 from ansinh.core.reads import ReadQuery, Reads, Row
@@ -405,7 +404,7 @@ async def reissue_card_in_transaction(
             issued_at=now,
         )
         try:
-            async with savepoint(db):  # a serial collision (1 in 10^7) undoes only this insert: draw again
+            async with db.begin_nested():  # a serial collision (1 in 10^7) undoes only this insert: draw again
                 db.add(fresh)
                 await db.flush()
         except IntegrityError:

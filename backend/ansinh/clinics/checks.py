@@ -204,12 +204,12 @@ async def judge_token(
 def _token_judged_and_recorded(
     reads: Reads, *, settings: Settings, services: CheckServices, token: str, asked_at: datetime | None
 ) -> JudgeAndRecord:
-    """A QR scan judged and logged. On PostgreSQL a genuine token's card is read, judged and the scan logged in one
-    statement (``CheckRecorder.record_token_scan``); otherwise the card is read, then the verdict logged."""
+    """A QR scan judged and logged: a genuine token's card is read, judged and the scan logged in one statement
+    (``CheckRecorder.record_token_scan``); a faulty token's verdict is logged as it is."""
 
     async def judge_and_record(values: dict[str, Any], facility: CallingFacility, now: datetime) -> tuple[Verdict, int]:
         check = await _token_check(services, settings=settings, token=token, now=now, asked_at=asked_at)
-        if check.claims is None or not services.recorder.judges_tokens:
+        if check.claims is None:
 
             async def judge(at: datetime) -> Verdict:
                 return await _judge_checked_token(reads, check, at)

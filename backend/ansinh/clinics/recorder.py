@@ -4,13 +4,12 @@ A check answers only once its record is committed, so no answered scan is ever l
 written the next requests queue up and go together in the following one (no timer, no added latency when idle).
 A failed batch fails every request in it (nothing of it was committed), and each client may retry.
 
-On PostgreSQL a batch without notices is one statement on the hot connections (core/reads.py): the rows go in as
-one JSON array, in one round trip with no BEGIN and COMMIT. A batch with a notice to write, and SQLite, take a
-session and its transaction.
+A batch without notices is one statement on the hot connections (core/reads.py): the rows go in as one JSON array,
+in one round trip with no BEGIN and COMMIT. A batch with a notice to write takes a session and its transaction.
 
-Scans of genuine card tokens go further on PostgreSQL (``record_token_scan``): one statement reads each card,
-judges its standing (``card_standing_sql``), logs the scan and writes the holder's notice when they asked for one,
-so a QR scan costs one round trip instead of two (docs/PERFORMANCE.md).
+Scans of genuine card tokens go further (``record_token_scan``): one statement reads each card, judges its standing
+(``card_standing_sql``), logs the scan and writes the holder's notice when they asked for one, so a QR scan costs one
+round trip instead of two (docs/PERFORMANCE.md).
 """
 
 from dataclasses import dataclass
@@ -159,9 +158,9 @@ class CheckRecorder:
     """Writes scan records in batches; ``record`` returns the committed row's id."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], max_batch: int = MAX_BATCH, *, statements: Reads | None = None
+        self, sessions: async_sessionmaker[AsyncSession], max_batch: int = MAX_BATCH, *, statements: Reads
     ) -> None:
-        """``statements``: the hot connections, where a batch without notices is one statement (PostgreSQL only)."""
+        """``statements``: the hot connections, where a batch without notices is one statement."""
         self._sessions = sessions
         self._statements = statements
         self._batcher: Batcher[ScanRecord, int] = Batcher(self._write, max_batch=max_batch, concurrency=2)
@@ -178,11 +177,6 @@ class CheckRecorder:
     def records(self) -> int:
         return self._batcher.items + self._token_batcher.items
 
-    @property
-    def judges_tokens(self) -> bool:
-        """Whether ``record_token_scan`` is available (PostgreSQL's hot connections)."""
-        return self._statements is not None
-
     async def record(self, scan: ScanRecord) -> int:
         """Queue the record and wait until it is committed; its id. A client that hangs up meanwhile does not take
         its record out of the batch: it is written all the same."""
@@ -191,7 +185,7 @@ class CheckRecorder:
     async def record_token_scan(self, scan: TokenScan) -> Row:
         """Judge the scanned card and log the scan in one statement, once committed: the row has ``check_id``,
         ``result`` (a ``CheckResult`` code) and the card's columns (all None when no card has the token's serial and
-        number). Only when ``judges_tokens``."""
+        number)."""
         return await self._token_batcher.submit(scan)
 
     async def drain(self) -> None:
@@ -200,8 +194,6 @@ class CheckRecorder:
         await self._token_batcher.drain()
 
     async def _judge_and_write(self, batch: list[TokenScan]) -> list[Row]:
-        if self._statements is None:
-            raise RuntimeError("token scans are judged in SQL only on PostgreSQL")
         noticed_at = utcnow()
         rows = []
         for scan in batch:
@@ -221,7 +213,7 @@ class CheckRecorder:
         return list(await self._statements.all(_JUDGE_AND_INSERT, rows=_ENCODE(rows).decode()))
 
     async def _write(self, batch: list[ScanRecord]) -> list[int]:
-        if self._statements is not None and all(scan.notice_facility is None for scan in batch):
+        if all(scan.notice_facility is None for scan in batch):
             rows = _ENCODE([scan.values for scan in batch]).decode()
             return sorted(row["id"] for row in await self._statements.all(_INSERT_BATCH, rows=rows))
         async with self._sessions() as db:

@@ -1,13 +1,10 @@
-"""Async engine, sessions and the SQLite pragmas that make it behave under concurrency."""
+"""Async engine and sessions on PostgreSQL (asyncpg)."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,55 +15,19 @@ from ansinh.core.settings import Settings
 Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
-def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers run beside a writer; busy_timeout waits for the lock instead of failing;
-    # SQLite ignores foreign keys unless told per connection.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
-def ensure_sqlite_dir(database_url: str) -> None:
-    """Create the folder of a file-backed SQLite database."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-
-
 def create_engine(settings: Settings) -> AsyncEngine:
     """Build the async engine for the configured database."""
-    kwargs: dict[str, Any] = {"echo": settings.db_echo}
-    if settings.is_sqlite:
-        ensure_sqlite_dir(settings.database_url)
-    else:
-        # No pre-ping: it cost a round trip per request (a fifth of the card screen's CPU). A connection found dead
-        # fails its request with a retryable 503 and SQLAlchemy then drops every connection older than the failure,
-        # so after a database restart each worker loses one request, not one per pooled connection. No overflow:
-        # connections opened and closed under bursts cost more than waiting a moment for a pooled one.
-        kwargs.update(pool_size=settings.db_pool_size, max_overflow=0, pool_pre_ping=False)
-    engine = create_async_engine(settings.database_url, **kwargs)
-    if settings.is_sqlite:
-        event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
-    return engine
-
-
-@asynccontextmanager
-async def savepoint(db: AsyncSession) -> AsyncIterator[None]:
-    """A SAVEPOINT inside the caller's transaction: an error in the block undoes only the block.
-
-    Python's sqlite3 opens a transaction only before the first INSERT/UPDATE/DELETE, so a SAVEPOINT issued
-    first would open its own and RELEASE would commit it; begin the outer transaction first so it does not.
-    """
-    connection = await db.connection()
-    if connection.dialect.name == "sqlite":
-        raw = await connection.get_raw_connection()
-        if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
-            await connection.exec_driver_sql("BEGIN")
-    async with db.begin_nested():
-        yield
+    # No pre-ping: it cost a round trip per request. A connection found dead fails its request with a retryable 503
+    # and SQLAlchemy then drops every connection older than the failure, so after a database restart each worker
+    # loses one request, not one per pooled connection. No overflow: connections opened and closed under bursts cost
+    # more than waiting a moment for a pooled one.
+    return create_async_engine(
+        settings.database,
+        echo=settings.db_echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=0,
+        pool_pre_ping=False,
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -5,8 +5,6 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from ansinh.core.db import ensure_sqlite_dir
-
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -21,7 +19,6 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` (idempotent at head)."""
-    ensure_sqlite_dir(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 

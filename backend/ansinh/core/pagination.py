@@ -8,9 +8,11 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MAX_LIMIT = 100
+# 10,000 full pages, far past any citizen's list or the facility registry: more is a probe (2^63 overflowed: a 500).
+MAX_OFFSET = 1_000_000
 
 Limit = Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT, description="Page size (1–100)")]
-Offset = Annotated[int, QueryParameter(name="offset", ge=0, description="Items to skip")]
+Offset = Annotated[int, QueryParameter(name="offset", ge=0, le=MAX_OFFSET, description="Items to skip (0–1,000,000)")]
 
 
 T = TypeVar("T")

@@ -1,10 +1,9 @@
-"""Hot reads: the few SELECTs nearly every request runs, as prepared statements straight on asyncpg.
+"""Hot statements: the few that nearly every request runs, as prepared statements straight on asyncpg.
 
-Each query is written once in SQLAlchemy Core. On PostgreSQL it is compiled once and run on a small asyncpg pool of
-its own, where asyncpg keeps it prepared per connection: a card read then costs ~0.3 ms of CPU instead of ~0.75 ms
-through a SQLAlchemy session (docs/PERFORMANCE.md). Elsewhere (SQLite in development and tests) the same statement runs
-through SQLAlchemy, so both paths answer alike and the test suite runs both. Only reads go this way: every write
-stays in a session and its transaction.
+Each query is written once in SQLAlchemy Core, compiled once and run on a small asyncpg pool of its own, where asyncpg
+keeps it prepared per connection (docs/PERFORMANCE.md has what that saves). A caller that already holds a session runs
+the same statement on the session's connection, inside its transaction (``session_reads``). Single-statement writes
+that need no transaction of their own (a batch of scan records, a passkey sign-in) run here too.
 """
 
 import asyncio
@@ -18,7 +17,7 @@ import asyncpg
 from sqlalchemy import ARRAY, BigInteger, Boolean, Date, Integer, LargeBinary, String, any_, bindparam
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import ColumnElement, Select
 
 from ansinh.core.batching import Batcher
@@ -115,17 +114,14 @@ class Reads(Protocol):
         ...
 
 
-class CoreReads:
-    """Hot reads through SQLAlchemy: an engine (a connection per read) or one connection (a transaction's)."""
+class SessionReads:
+    """Hot statements on one SQLAlchemy connection: a session's, inside its transaction."""
 
-    def __init__(self, bind: AsyncEngine | AsyncConnection) -> None:
-        self._bind = bind
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
     async def _execute(self, query: ReadQuery, params: Mapping[str, Any]) -> list[Row]:
-        if isinstance(self._bind, AsyncConnection):
-            return [row._mapping for row in await self._bind.execute(query.statement, params)]
-        async with self._bind.connect() as connection:
-            return [row._mapping for row in await connection.execute(query.statement, params)]
+        return [row._mapping for row in await self._connection.execute(query.statement, params)]
 
     async def one(self, query: ReadQuery, /, **params: Any) -> Row | None:
         rows = await self._execute(query, params)
@@ -135,9 +131,8 @@ class CoreReads:
         return await self._execute(query, params)
 
     async def keyed(self, query: KeyedRead, key: Any, /) -> Row | None:
-        if self._bind.dialect.name == "postgresql":  # the batch form, as the hot connections run it (and EXPLAIN it)
-            return query.rows_by_key(await self._execute(query.many, {"keys": [key]}), [key])[0]
-        return await self.one(query.one, key=key)
+        # The batch form, as the hot connections run it (and as bench.scale EXPLAINs it).
+        return query.rows_by_key(await self._execute(query.many, {"keys": [key]}), [key])[0]
 
     async def close(self) -> None:
         return None
@@ -320,13 +315,10 @@ class AsyncpgReads:
 
 async def session_reads(db: AsyncSession) -> Reads:
     """Hot reads on a session's own connection, inside its transaction (for callers that already hold a session)."""
-    return CoreReads(await db.connection())
+    return SessionReads(await db.connection())
 
 
-def create_reads(settings: Settings, engine: AsyncEngine) -> Reads:
-    """asyncpg for PostgreSQL; SQLAlchemy (the given autocommit engine) for anything else."""
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "postgresql" and url.get_driver_name() == "asyncpg":
-        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        return AsyncpgReads(dsn, pool_size=settings.db_read_pool_size)
-    return CoreReads(engine)
+def create_reads(settings: Settings) -> AsyncpgReads:
+    """The hot connections of the configured database."""
+    url = make_url(settings.database).set(drivername="postgresql")
+    return AsyncpgReads(url.render_as_string(hide_password=False), pool_size=settings.db_read_pool_size)

@@ -12,11 +12,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789"
 DEV_PAYMENT_HMAC_SECRET = "dev-insecure-payment-secret"
 
-DEFAULT_SQLITE_PATH = Path("var") / "ansinh.db"
-
 
 class InsecureSettingsError(RuntimeError):
     """Raised when a non-dev environment is configured with a development secret."""
+
+
+class MissingDatabaseError(RuntimeError):
+    """Raised when production is started without a database URL (only dev has an embedded server)."""
 
 
 class Settings(BaseSettings):
@@ -25,7 +27,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ANSINH_", env_file=".env", extra="ignore")
 
     env: Literal["dev", "prod"] = "prod"
-    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
+    # PostgreSQL through asyncpg. Unset in dev: the embedded server under data_dir (core/dbserver.py); unset in prod:
+    # the app refuses to start.
+    database_url: str | None = None
+    data_dir: Path = Path("var")  # the embedded server's files (dev), and anything else kept on the local disk
     secret_key: str = DEV_SECRET_KEY
     public_url: str = "http://localhost:8000"
     redis_url: str | None = None
@@ -70,6 +75,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> "Settings":
+        if self.env == "prod" and not self.database_url:
+            raise MissingDatabaseError(
+                "Refusing to start in prod without ANSINH_DATABASE_URL (postgresql+asyncpg://…): "
+                "the embedded database server is for ANSINH_ENV=dev only"
+            )
         if self.env == "prod":
             weak = [
                 name
@@ -111,8 +121,11 @@ class Settings(BaseSettings):
         return self.signing_key_encryption_key or self.secret_key
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
+    def database(self) -> str:
+        """The database URL; in dev without one, ``ansinh`` and ``create_app`` start the embedded server first."""
+        if not self.database_url:
+            raise MissingDatabaseError("no database URL: set ANSINH_DATABASE_URL, or start through `ansinh` in dev")
+        return self.database_url
 
 
 @lru_cache

@@ -3,13 +3,13 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Integer
+from sqlalchemy import BigInteger, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from ansinh.core.time import utcnow
 
-# Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+# Stable constraint names: migrations and error handling name constraints as the models do.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -18,14 +18,14 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-# 64-bit keys on PostgreSQL (visits and contribution rows outgrow 2^31); SQLite autoincrements INTEGER only.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
+# 64-bit keys: visits and contribution rows outgrow 2^31.
+BigId = BigInteger()
 # Money is integer VND; totals of a life's contributions or a hospital stay exceed 2^31.
 Money = BigInteger()
 
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps no offset of its own)."""
+    """A timestamp stored in UTC and read back timezone-aware; a naive one is refused, never guessed."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -76,12 +76,12 @@ def money_field(*, default: int | None = 0) -> Any:
 
 
 def digits_check(column: str, length: int) -> str:
-    """Portable CHECK text: ``column`` is exactly ``length`` ASCII digits (SQLite and PostgreSQL)."""
+    """CHECK text: ``column`` is exactly ``length`` ASCII digits."""
     return f"length({column}) = {length} AND ltrim({column}, '0123456789') = ''"
 
 
 def month_check(column: str) -> str:
-    """Portable CHECK text: ``column`` is a ``YYYY-MM`` month."""
+    """CHECK text: ``column`` is a ``YYYY-MM`` month."""
     return (
         f"length({column}) = 7 AND substr({column}, 5, 1) = '-' "
         f"AND ltrim(substr({column}, 1, 4) || substr({column}, 6, 2), '0123456789') = '' "

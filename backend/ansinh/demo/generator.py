@@ -1,8 +1,8 @@
-"""Deterministic synthetic demo data, bulk-inserted with SQLAlchemy Core.
+"""Deterministic synthetic demo data, written with PostgreSQL COPY.
 
 Everything is generated in Python (ids included, so children reference parents without round trips) from
-one ``random.Random(seed)`` and written in a single transaction: a failed or concurrent run leaves nothing
-half-seeded, and the persona marker appears only with the complete data set.
+one ``random.Random(seed)`` and the seed's day (``demo_dates``), and written in a single transaction: a failed or
+concurrent run leaves nothing half-seeded, and the persona marker appears only with the complete data set.
 """
 
 import logging
@@ -17,13 +17,14 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate, pairwise
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel
 
 from ansinh.core import registry  # noqa: F401  (every table is known to SQLModel.metadata)
-from ansinh.core.time import VN_TZ
+from ansinh.core.time import today_vn
 from ansinh.demo import names
+from ansinh.demo.dates import DemoDates, demo_dates, local_midnight, shift_years
 from ansinh.demo.names import DIAGNOSES, FACILITIES, PROVINCES, Diagnosis, Province
 from ansinh.demo.personas import (
     AN,
@@ -34,6 +35,7 @@ from ansinh.demo.personas import (
     PERSONAS,
     STAFF_DISPLAY_NAME,
     STAFF_USERNAME,
+    persona_records,
 )
 from ansinh.demo.reference import (
     BASE_SALARIES,
@@ -59,18 +61,10 @@ from ansinh.demo.reference import (
 
 logger = logging.getLogger(__name__)
 
-# The data describe the registry as of mid-November 2026; nothing reads the clock, so runs are identical.
-AS_OF = date(2026, 11, 15)
-SEED_TIME = datetime(2026, 11, 15, 1, 0, tzinfo=UTC)
-LAST_DECLARED = month_index(2026, 10)  # employers have declared up to October when the data are taken
 FIRST_RECORD = month_index(1976, 1)  # older service is not in the records
-VISIT_FROM = date(2021, 11, 16)  # medical visits of the last five years
-CARD_FROM = date(2026, 1, 1)
-CARD_TO = date(2026, 12, 31)
-LAST_BIRTH = date(2025, 12, 31)
 FIRST_BIRTH = date(1940, 1, 1)
 
-BATCH_ROWS = 5_000  # rows per executemany (SQLite) or COPY (PostgreSQL)
+BATCH_ROWS = 5_000  # rows per COPY
 CHUNK_PEOPLE = 5_000  # generated people held in memory before their rows are written
 
 # Tables with an integer id the generator assigns; PostgreSQL sequences are moved past them afterwards.
@@ -159,26 +153,34 @@ async def seed_demo(
     *,
     people: int = 1000,
     seed: int = 2026,
+    today: date | None = None,
     password_hash: str | None = None,
     clinic_secret_hash: str | None = None,
 ) -> SeedReport:
-    """Fill an empty database with the personas and ``people`` persons in all (personas included).
+    """Fill an empty database with the personas and ``people`` persons in all (personas included), as on ``today``.
 
+    ``today`` (default: Vietnam's today) dates everything recent: cards, last month's contributions, visits.
     Idempotent: when persona 0100000001 exists nothing is done and the report says ``skipped``.
     ``password_hash`` activates the persona and staff accounts; ``clinic_secret_hash`` adds the
     clinic client of facility 01001.
     """
     started = time.perf_counter()
+    dates = demo_dates(today or today_vn())
     try:
         async with engine.begin() as conn:
             if await _already_seeded(conn):
                 return SeedReport(skipped=True, seconds=time.perf_counter() - started)
             counts = await _seed(
-                conn, people=people, seed=seed, password_hash=password_hash, clinic_secret_hash=clinic_secret_hash
+                conn,
+                people=people,
+                seed=seed,
+                dates=dates,
+                password_hash=password_hash,
+                clinic_secret_hash=clinic_secret_hash,
             )
     except Exception:
-        # A concurrent run may have got there first: ours then fails on a unique key (PostgreSQL, whatever the
-        # driver calls it under COPY) or on a stale snapshot (SQLite), and was rolled back whole.
+        # A concurrent run may have got there first: ours then fails on a unique key (whatever asyncpg calls it
+        # under COPY) and was rolled back whole.
         async with engine.connect() as conn:
             if await _already_seeded(conn):
                 return SeedReport(skipped=True, seconds=time.perf_counter() - started)
@@ -201,7 +203,13 @@ async def _already_seeded(conn: AsyncConnection) -> bool:
 
 
 async def _seed(
-    conn: AsyncConnection, *, people: int, seed: int, password_hash: str | None, clinic_secret_hash: str | None
+    conn: AsyncConnection,
+    *,
+    people: int,
+    seed: int,
+    dates: DemoDates,
+    password_hash: str | None,
+    clinic_secret_hash: str | None,
 ) -> dict[str, int]:
     """Generate and write everything inside the caller's transaction; returns rows per table."""
     counts: dict[str, int] = dict.fromkeys(INSERT_ORDER, 0)
@@ -216,7 +224,7 @@ async def _seed(
 
     facility = _table("medical_facility")
     existing = {code: fid for code, fid in (await conn.execute(select(facility.c.code, facility.c.id))).all()}
-    builder = _Builder(random.Random(seed), next_ids, existing, password_hash)
+    builder = _Builder(random.Random(seed), dates, next_ids, existing, password_hash)
     builder.add_employers(max(30, people // 20))
     builder.add_personas()
     await writer.flush(builder.take())
@@ -227,12 +235,18 @@ async def _seed(
     builder.add_staff_and_clinic(clinic_secret_hash)
     await writer.flush(builder.take())
 
-    if conn.dialect.name == "postgresql":
-        # Explicit ids do not advance the sequences; later ORM inserts would collide without this.
-        for name in ID_TABLES:
-            table = _table(name)
-            max_id = select(func.max(table.c.id)).scalar_subquery()
-            await conn.execute(select(func.setval(func.pg_get_serial_sequence(name, "id"), max_id)))
+    # Explicit ids do not advance the sequences; later ORM inserts would collide without this.
+    for name in ID_TABLES:
+        table = _table(name)
+        max_id = select(func.max(table.c.id)).scalar_subquery()
+        await conn.execute(select(func.setval(func.pg_get_serial_sequence(name, "id"), max_id)))
+
+    # Fresh planner statistics: autovacuum may be off (or not yet around), and without them the planner takes the
+    # bulk-loaded tables for empty and picks plans that read all of them. ANALYZE may run in this transaction;
+    # it sees the rows written here, and its statistics are committed (or rolled back) with them.
+    filled = [name for name in INSERT_ORDER if counts[name]]
+    if filled:
+        await conn.execute(text(f"ANALYZE {', '.join(filled)}"))
     return counts
 
 
@@ -265,12 +279,7 @@ class _Writer:
             batch = rows.get(name)
             if not batch:
                 continue
-            if self.conn.dialect.name == "postgresql" and self.conn.dialect.driver == "asyncpg":
-                await self._copy(name, batch)
-            else:
-                statement = _table(name).insert()
-                for start in range(0, len(batch), BATCH_ROWS):
-                    await self.conn.execute(statement, batch[start : start + BATCH_ROWS])
+            await self._copy(name, batch)
             self.counts[name] += len(batch)
 
     async def _copy(self, name: str, batch: list[dict[str, Any]]) -> None:
@@ -366,19 +375,14 @@ def _wage_index(month: int) -> float:
     return _WAGE_ANCHORS[-1][1]
 
 
-def _age(birth: date) -> int:
-    """Age in full years on AS_OF."""
-    return AS_OF.year - birth.year - ((AS_OF.month, AS_OF.day) < (birth.month, birth.day))
+def _age(birth: date, today: date) -> int:
+    """Age in full years on ``today``."""
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def _years_later(day: date, years: int) -> date:
     """The same day ``years`` later (days past the 28th move to the 28th, so 29 February is safe)."""
     return date(day.year + years, day.month, min(day.day, 28))
-
-
-def _local_midnight(day: date) -> datetime:
-    """Midnight of a Vietnamese date, as a UTC timestamp."""
-    return datetime(day.year, day.month, day.day, tzinfo=VN_TZ).astimezone(UTC)
 
 
 def _funds(salary: int, voluntary: bool) -> tuple[str, int, int]:
@@ -396,9 +400,15 @@ class _Builder:
     """Generates rows into per-table lists; ids come from counters, randomness from one rng."""
 
     def __init__(
-        self, rng: random.Random, next_ids: dict[str, int], facilities: dict[str, int], password_hash: str | None
+        self,
+        rng: random.Random,
+        dates: DemoDates,
+        next_ids: dict[str, int],
+        facilities: dict[str, int],
+        password_hash: str | None,
     ) -> None:
         self.rng = rng
+        self.dates = dates
         self.next_ids = next_ids
         self.password_hash = password_hash
         self.rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -507,8 +517,9 @@ class _Builder:
     # ----- personas --------------------------------------------------------------------------------
 
     def add_personas(self) -> None:
-        """The documented personas, exactly as personas.py describes them."""
+        """The documented personas, exactly as personas.py describes them on the seed's day."""
         status = "active" if self.password_hash else "pending"
+        records = persona_records(self.dates)
         for persona in PERSONAS:
             pid = self._id("person")
             self.person_ids[persona.si_code] = pid
@@ -525,10 +536,10 @@ class _Builder:
                     "address": persona.address,
                     "phone": persona.phone,
                     "email": persona.email,
-                    "created_at": SEED_TIME,
+                    "created_at": self.dates.seed_time,
                 }
             )
-            for period in persona.periods:
+            for period in records[persona.si_code].periods:
                 voluntary = period.employer_code is None
                 funds, employer_amount, employee_amount = _funds(period.salary_base, voluntary)
                 self.rows["contribution_period"].append(
@@ -546,7 +557,7 @@ class _Builder:
                         "status": period.status,
                     }
                 )
-            for benefit in persona.benefits:
+            for benefit in records[persona.si_code].benefits:
                 self._benefit(
                     pid,
                     benefit.type,
@@ -565,13 +576,13 @@ class _Builder:
                 persona.province_code,
                 card.group,
                 self.facility_ids[card.facility_code],
-                card.valid_from,
-                card.valid_to,
+                self.dates.card_from,
+                self.dates.card_to,
                 card.five_year_date,
                 card.status,
-                serial=card.serial,
+                serial=card.serial(self.dates.card_from),
             )
-            for visit in persona.visits:
+            for visit in records[persona.si_code].visits:
                 diagnosis = names.DIAGNOSIS_BY_CODE[visit.icd10_code]
                 self.rows["medical_visit"].append(
                     {
@@ -626,8 +637,8 @@ class _Builder:
                 "display_name": STAFF_DISPLAY_NAME,
                 "person_id": None,
                 "password_hash": self.password_hash,
-                "password_changed_at": SEED_TIME if self.password_hash else None,
-                "created_at": SEED_TIME,
+                "password_changed_at": self.dates.seed_time if self.password_hash else None,
+                "created_at": self.dates.seed_time,
             }
         )
         if clinic_secret_hash:
@@ -640,7 +651,7 @@ class _Builder:
                     "facility_id": self.facility_ids[CLINIC_FACILITY_CODE],
                     "name": facility.name,
                     "active": True,
-                    "created_at": SEED_TIME,
+                    "created_at": self.dates.seed_time,
                 }
             )
 
@@ -665,22 +676,23 @@ class _Builder:
         return self.rng.choices(self.surnames, cum_weights=self.surname_cum)[0]
 
     def _birth_for_age(self, age: int) -> date:
-        """A birth date giving exactly ``age`` on AS_OF, within 1940–2025."""
-        latest = min(date(AS_OF.year - age, AS_OF.month, AS_OF.day), LAST_BIRTH)
-        earliest = max(date(AS_OF.year - age - 1, AS_OF.month, AS_OF.day) + timedelta(days=1), FIRST_BIRTH)
+        """A birth date giving exactly ``age`` today, from FIRST_BIRTH to the end of last year."""
+        today = self.dates.today
+        latest = min(shift_years(today, -age), self.dates.last_birth)
+        earliest = max(shift_years(today, -age - 1) + timedelta(days=1), FIRST_BIRTH)
         return date.fromordinal(self.rng.randint(earliest.toordinal(), latest.toordinal()))
 
     def _birth_in_year(self, year: int) -> date:
-        """A birth date in ``year`` (clamped to 1940–2025)."""
-        year = min(max(year, FIRST_BIRTH.year), LAST_BIRTH.year)
+        """A birth date in ``year`` (clamped to FIRST_BIRTH and the end of last year)."""
+        year = min(max(year, FIRST_BIRTH.year), self.dates.last_birth.year)
         first = max(date(year, 1, 1), FIRST_BIRTH).toordinal()
-        last = min(date(year, 12, 31), LAST_BIRTH).toordinal()
+        last = min(date(year, 12, 31), self.dates.last_birth).toordinal()
         return date.fromordinal(self.rng.randint(first, last))
 
     def _children(self, mother_birth: date, count: int, earliest_age: int = 20, latest_age: int = 40) -> list[date]:
         """Birth dates of up to ``count`` children, at most one a year, born to a mother of the given ages."""
         first = mother_birth.year + earliest_age
-        last = min(mother_birth.year + latest_age, LAST_BIRTH.year)
+        last = min(mother_birth.year + latest_age, self.dates.last_birth.year)
         years = list(range(first, last + 1))
         if not years or count <= 0:
             return []
@@ -702,7 +714,7 @@ class _Builder:
         if kind == "couple" or rng.random() < 0.9:
             gap = rng.randint(-2, 6)  # the husband is usually a few years older
             spouse_year = head.birth.year + (gap if head_male else -gap)
-            spouse_year = min(max(spouse_year, FIRST_BIRTH.year), 2006)
+            spouse_year = min(max(spouse_year, FIRST_BIRTH.year), self.dates.today.year - 20)  # an adult
             spouse_birth = self._birth_in_year(spouse_year)
             family.append(_Member("F" if head_male else "M", spouse_birth, self._surname(), "spouse"))
         if kind == "couple":
@@ -737,10 +749,11 @@ class _Builder:
         elder_mother = next((m for m in family if m.sex == "F"), head)
         elder_father_surname = next((m.surname for m in family if m.sex == "M"), self._surname())
         births = self._children(elder_mother.birth, 1, 20, 35)
-        adult_birth = births[0] if births and births[0].year <= 2004 else self._birth_in_year(2000)
+        this_year = self.dates.today.year
+        adult_birth = births[0] if births and births[0].year <= this_year - 22 else self._birth_in_year(this_year - 26)
         son = rng.random() < 0.7
         family.append(_Member("M" if son else "F", adult_birth, elder_father_surname, "child"))
-        in_law_year = min(adult_birth.year + (rng.randint(0, 5) if son else -rng.randint(0, 5)), 2004)
+        in_law_year = min(adult_birth.year + (rng.randint(0, 5) if son else -rng.randint(0, 5)), this_year - 22)
         family.append(_Member("F" if son else "M", self._birth_in_year(in_law_year), self._surname(), "other"))
         mother_index = len(family) - 1 if son else len(family) - 2
         grandchild_surname = family[-2].surname if son else family[-1].surname
@@ -808,7 +821,7 @@ class _Builder:
         province = self._pick_province()
         address = self._address(province)
         hid = self._id("household")
-        created = SEED_TIME - timedelta(minutes=rng.randint(30 * 24 * 60, 3 * 365 * 24 * 60))
+        created = self.dates.seed_time - timedelta(minutes=rng.randint(30 * 24 * 60, 3 * 365 * 24 * 60))
         given_names: set[str] = set()
         careers: list[_Career | None] = []
         pids: list[int] = []
@@ -818,7 +831,7 @@ class _Builder:
             head_si_code = head_si_code or si_code
             pids.append(pid)
             careers.append(career)
-            age = _age(member.birth)
+            age = _age(member.birth, self.dates.today)
             consent = "not_required" if order == 1 or age < 18 else ("given" if rng.random() < 0.8 else "pending")
             consent_at = created + timedelta(hours=rng.randint(2, 400)) if consent == "given" else None
             self._member_row(hid, pid, member.relation, order, consent, created, consent_at)
@@ -832,9 +845,9 @@ class _Builder:
                 "created_at": created,
             }
         )
-        # Maternity needs the mother's history, so it is decided once the whole family exists.
+        # Maternity needs the mother's history, so it is decided once the whole family exists (recent births only).
         for member in family:
-            if member.mother is None or member.birth < date(2020, 1, 1):
+            if member.mother is None or member.birth.year < self.dates.today.year - 6:
                 continue
             career = careers[member.mother]
             salary = career.salary_in(month_index(member.birth.year, member.birth.month)) if career else None
@@ -848,8 +861,8 @@ class _Builder:
                     start,
                     start + timedelta(days=181),
                     amount,
-                    "paid" if decided <= AS_OF else "pending",
-                    decided if decided <= AS_OF else None,
+                    "paid" if decided <= self.dates.today else "pending",
+                    decided if decided <= self.dates.today else None,
                 )
         return len(family)
 
@@ -882,7 +895,7 @@ class _Builder:
         precision = "day"
         if birth.year < 1990 and rng.random() < (0.12 if birth.year < 1970 else 0.02):
             precision, birth = "year", date(birth.year, 1, 1)  # older records often keep only the year
-        age = _age(birth)
+        age = _age(birth, self.dates.today)
         # Most were born where they live; city dwellers often elsewhere (the ID carries the birth province).
         birth_province = province.code if rng.random() < 0.8 else self._pick_province().code
         citizen_id = self._citizen_id(birth_province, member.sex, birth.year)
@@ -906,7 +919,7 @@ class _Builder:
                 "address": address,
                 "phone": phone,
                 "email": email,
-                "created_at": SEED_TIME,
+                "created_at": self.dates.seed_time,
             }
         )
 
@@ -931,13 +944,14 @@ class _Builder:
             start = month_index(birth.year, birth.month) + 12 * rng.randint(18, 24) + rng.randint(0, 11)
             if start < FIRST_RECORD:
                 start = FIRST_RECORD + rng.randint(0, 36)
-            end = min(career.retirement, LAST_DECLARED)
+            last_declared = self.dates.last_declared
+            end = min(career.retirement, last_declared)
             if end - start > 14 and rng.random() < 0.22:
                 career.left_early = True
                 end = rng.randint(start + 12, end - 1)
             if end >= start:
-                career.current = not career.left_early and end == LAST_DECLARED
-                career.retired = not career.left_early and career.retirement <= LAST_DECLARED
+                career.current = not career.left_early and end == last_declared
+                career.retired = not career.left_early and career.retirement <= last_declared
                 self._employment(career, start, end, province)
         if career.retired and career.periods:
             self._retirement_benefit(pid, sex, career)
@@ -1022,15 +1036,16 @@ class _Builder:
     def _voluntary(self, career: _Career, start: int) -> None:
         """Voluntary-scheme periods from ``start`` to the last declared month."""
         rng = self.rng
-        if start > LAST_DECLARED - 3:
+        last_declared = self.dates.last_declared
+        if start > last_declared - 3:
             return
         income = rng.choice(_VOLUNTARY_INCOMES)
-        if LAST_DECLARED - start > 30 and rng.random() < 0.5:
-            switch = start + rng.randint(12, LAST_DECLARED - start - 12)
+        if last_declared - start > 30 and rng.random() < 0.5:
+            switch = start + rng.randint(12, last_declared - start - 12)
             career.periods.append(_Period(start, switch - 1, income, None, "", False))
             income = min(income + 1_000_000, 6_000_000)
             start = switch
-        career.periods.append(_Period(start, LAST_DECLARED, income, None, "", False))
+        career.periods.append(_Period(start, last_declared, income, None, "", False))
 
     def _retirement_benefit(self, pid: int, sex: str, career: _Career) -> None:
         """A pension when enough months were paid, else sometimes the one-time allowance."""
@@ -1042,9 +1057,9 @@ class _Builder:
             career.pension = True
             rate = pension_rate_percent(paid, sex, starts)
             # Pensions are raised over the years; following the wage index keeps old pensions plausible.
-            uplift = _wage_index(LAST_DECLARED) / _wage_index(career.retirement) * 0.8
+            uplift = _wage_index(self.dates.last_declared) / _wage_index(career.retirement) * 0.8
             amount = int(round(career.recent_average(60) * rate / 100 * max(1.0, uplift), -3))
-            amount = max(amount, base_salary_in(LAST_DECLARED))
+            amount = max(amount, base_salary_in(self.dates.last_declared))
             channel = "post" if rng.random() < 0.25 else "bank"
             self._benefit(
                 pid,
@@ -1064,10 +1079,12 @@ class _Builder:
         """What may follow leaving work early: unemployment benefit, one-time allowance or voluntary SI."""
         rng = self.rng
         end = career.periods[-1].end
+        last_declared = self.dates.last_declared
         compulsory_months = sum(p.end - p.start + 1 for p in career.compulsory())
-        if month_index(2023, 6) <= end <= month_index(2026, 8) and compulsory_months >= 12 and rng.random() < 0.5:
+        # Unemployment benefit after a job that ended in the last three years or so, at least two months ago.
+        if last_declared - 40 <= end <= last_declared - 2 and compulsory_months >= 12 and rng.random() < 0.5:
             self._unemployment(pid, career, end, compulsory_months)
-        elif end <= month_index(2025, 9) and career.paid_months() < 180 and rng.random() < 0.3:
+        elif end <= last_declared - 13 and career.paid_months() < 180 and rng.random() < 0.3:
             self._one_time(pid, career, month_start(end + 13))  # after a year without contributions
         elif 28 <= age < 60 and rng.random() < 0.2:
             self._voluntary(career, max(end + rng.randint(3, 36), month_index(2018, 1)))
@@ -1081,14 +1098,14 @@ class _Builder:
         region = career.periods[-1].region
         cap = 5 * (minimum_wage_in(region, end + 1) or minimum_wage_in(region, month_index(2022, 7)) or 0)
         amount = min(round_half_up(career.recent_average(6, compulsory_only=True) * 60, 100), cap)
-        career.unemployment_active = finishes >= AS_OF
+        career.unemployment_active = finishes >= self.dates.today
         status = "active" if career.unemployment_active else "ended"
         decided = starts - timedelta(days=rng.randint(5, 12))
         self._benefit(pid, "unemployment", starts, finishes, amount, status, decided, monthly=True)
 
     def _one_time(self, pid: int, career: _Career, starts: date) -> None:
         """One-time SI allowance, paid once."""
-        if starts > AS_OF:
+        if starts > self.dates.today:
             return
         last_2013 = month_index(2013, 12)
         before = sum(max(0, min(p.end, last_2013) - p.start + 1) for p in career.periods if p.status == "paid")
@@ -1100,7 +1117,7 @@ class _Builder:
     def _sickness(self, pid: int, career: _Career) -> None:
         """A short sickness leave in the last three years of compulsory work."""
         rng = self.rng
-        window_start, window_end = month_index(2023, 6), month_index(2026, 9)
+        window_start, window_end = self.dates.last_declared - 40, self.dates.last_declared - 1
         eligible = [
             p for p in career.compulsory() if p.status == "paid" and p.end >= window_start and p.start <= window_end
         ]
@@ -1113,7 +1130,7 @@ class _Builder:
         # 75% of the month's SI salary per day, 24 working days a month: salary x days / 32.
         amount = round_half_up(period.salary * days, 32)
         decided = starts + timedelta(days=days + rng.randint(15, 45))
-        paid = decided <= AS_OF
+        paid = decided <= self.dates.today
         self._benefit(
             pid,
             "sickness",
@@ -1138,7 +1155,7 @@ class _Builder:
         channel: str = "bank",
     ) -> None:
         """Add a benefit row."""
-        created = _local_midnight(decided or AS_OF)
+        created = local_midnight(decided or self.dates.today)
         self.rows["benefit"].append(
             {
                 "id": self._id("benefit"),
@@ -1192,27 +1209,30 @@ class _Builder:
     def _card(
         self, pid: int, si_code: str, province: str, group: str, facility_id: int, birth: date, career: _Career | None
     ) -> None:
-        """The person's current card: mostly valid for 2026; a few expired, suspended or reissued."""
-        rng = self.rng
+        """The person's current card: mostly valid this year and next; a few expired, suspended or reissued."""
+        rng, dates = self.rng, self.dates
         if group in ("TE", "HS", "SV"):
             covered_since = birth
         elif career is not None and career.first_month is not None and group in ("DN", "HC", "HT", "TN"):
             covered_since = month_start(career.first_month)
         else:
-            covered_since = month_start(month_index(rng.randint(2008, 2025), rng.randint(1, 12)))
-        five_year = _years_later(covered_since, 5)
-        valid_from, valid_to, status = CARD_FROM, CARD_TO, "active"
+            covered_since = month_start(month_index(rng.randint(2008, dates.today.year - 1), rng.randint(1, 12)))
+        five_year: date | None = _years_later(covered_since, 5)
+        if five_year > dates.today:
+            five_year = None
+        valid_from, valid_to, status = dates.card_from, dates.card_to, "active"
         if group == "TE":
-            valid_from = max(CARD_FROM, birth)
-            valid_to = min(CARD_TO, _years_later(birth, 6) - timedelta(days=1))
+            valid_from = max(dates.card_from, birth)
+            valid_to = min(dates.card_to, shift_years(birth, 6) - timedelta(days=1))  # up to the 6th birthday
         roll = rng.random()
         if group != "TE" and roll < 0.02:
-            valid_from, valid_to = date(2025, 7, 1), date(2026, 6, 30)  # not renewed: expired, still "active"
+            # Not renewed: the previous two-year card ended on 31 December last year; still "active".
+            valid_from, valid_to = date(dates.today.year - 2, 1, 1), date(dates.today.year - 1, 12, 31)
         elif roll < 0.03:
             status = "suspended"
         elif roll < 0.04:
             # Reissued this year (lost card): the old serial is revoked, the new one carries on.
-            revoked = SEED_TIME - timedelta(days=rng.randint(30, 250))
+            revoked = dates.seed_time - timedelta(days=rng.randint(0, (dates.today - valid_from).days))
             self._card_row(
                 pid,
                 si_code,
@@ -1221,7 +1241,7 @@ class _Builder:
                 facility_id,
                 valid_from,
                 valid_to,
-                five_year if five_year <= AS_OF else None,
+                five_year,
                 "revoked",
                 revoked_at=revoked,
             )
@@ -1233,7 +1253,7 @@ class _Builder:
                 facility_id,
                 valid_from,
                 valid_to,
-                five_year if five_year <= AS_OF else None,
+                five_year,
                 status,
                 issued_at=revoked,
             )
@@ -1246,7 +1266,7 @@ class _Builder:
             facility_id,
             valid_from,
             valid_to,
-            five_year if five_year <= AS_OF else None,
+            five_year,
             status,
         )
 
@@ -1284,7 +1304,7 @@ class _Builder:
                 "valid_to": valid_to,
                 "five_year_date": five_year,
                 "status": status,
-                "issued_at": issued_at or _local_midnight(valid_from),
+                "issued_at": issued_at or local_midnight(valid_from),
                 "revoked_at": revoked_at,
             }
         )
@@ -1298,8 +1318,9 @@ class _Builder:
             return
         fitting, cum = self.diagnosis_table[(min(age, 120), sex)]
         local_ids, local_cum = self.facilities_by_province[province]
-        first = max(VISIT_FROM, birth).toordinal()
-        last = AS_OF.toordinal() - 1
+        today = self.dates.today
+        first = max(self.dates.visit_from, birth).toordinal()
+        last = today.toordinal() - 1
         if first > last:
             return
         for _ in range(count):
@@ -1318,8 +1339,8 @@ class _Builder:
                 visit_type = "inpatient"
                 days = rng.randint(*diagnosis.stay_days)
                 discharged = admitted + timedelta(days=days)
-                if discharged > AS_OF:
-                    admitted, discharged = AS_OF - timedelta(days=days), AS_OF
+                if discharged > today:
+                    admitted, discharged = today - timedelta(days=days), today
                     admitted = max(admitted, date.fromordinal(first))
                 total = days * rng.randint(*diagnosis.cost_per_day)
                 if facility_id != primary and facility_level == "central":
@@ -1359,7 +1380,7 @@ class _Builder:
                 "display_name": display_name,
                 "person_id": pid,
                 "password_hash": password_hash,
-                "password_changed_at": SEED_TIME if password_hash else None,
-                "created_at": SEED_TIME,
+                "password_changed_at": self.dates.seed_time if password_hash else None,
+                "created_at": self.dates.seed_time,
             }
         )

@@ -1,9 +1,10 @@
 """The fixed demo personas: documented people whose records tests, the README and demos rely on."""
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from ansinh.demo.reference import GROUP_LEVEL
+from ansinh.demo.dates import DemoDates
+from ansinh.demo.reference import GROUP_LEVEL, month_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +57,11 @@ class PersonaVisit:
 
 @dataclass(frozen=True, slots=True)
 class PersonaCard:
-    """The persona's health-insurance card."""
+    """The persona's health-insurance card; its dates follow the seed's day (``DemoDates.card_from/card_to``)."""
 
-    serial: str
+    serial_number: int  # the serial is C<YY>-<7 digits>, YY the year the card is valid from
     group: str
     facility_code: str
-    valid_from: date
-    valid_to: date
     five_year_date: date | None
     status: str = "active"
 
@@ -70,10 +69,14 @@ class PersonaCard:
     def level(self) -> int:
         return GROUP_LEVEL[self.group]
 
+    def serial(self, valid_from: date) -> str:
+        """The card's serial for a card valid from ``valid_from``."""
+        return f"C{valid_from.year % 100:02d}-{self.serial_number:07d}"
+
 
 @dataclass(frozen=True, slots=True)
 class Persona:
-    """A fixed person of the demo registry."""
+    """A fixed person of the demo registry; their dated records come from ``persona_records``."""
 
     si_code: str
     citizen_id: str
@@ -85,14 +88,20 @@ class Persona:
     phone: str
     email: str
     card: PersonaCard
-    periods: tuple[PersonaPeriod, ...] = ()
-    benefits: tuple[PersonaBenefit, ...] = ()
-    visits: tuple[PersonaVisit, ...] = field(default=())
 
     @property
     def legacy_code(self) -> str:
         """The pre-2021 15-character card code: group, level, province, SI code."""
         return f"{self.card.group}{self.card.level}{self.province_code}{self.si_code}"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonaRecords:
+    """A persona's contribution periods, benefits and medical visits as the registry holds them on one day."""
+
+    periods: tuple[PersonaPeriod, ...] = ()
+    benefits: tuple[PersonaBenefit, ...] = ()
+    visits: tuple[PersonaVisit, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +125,8 @@ class PersonaHousehold:
 
 AN = "0100000001"  # employed, two employers, arrears, head of a 4-member household
 LAN = "0100000002"  # An's spouse, employed elsewhere (covered by her employer)
-MINH = "0100000003"  # An's son, 19, household-enrolled (GD card), consent given
-HAN = "0100000004"  # An's daughter, 10, pupil (HS card), consent not required
+MINH = "0100000003"  # An's son, born 2007, household-enrolled (GD card), consent given
+HAN = "0100000004"  # An's daughter, born 2016, pupil (HS card), consent not required (under 18)
 HONG = "0100000005"  # retired in 2021, receiving a pension
 TUAN = "0100000006"  # voluntary SI contributor, household of one
 
@@ -138,8 +147,6 @@ PERSONA_EMPLOYERS: tuple[PersonaEmployer, ...] = (
 )
 
 AN_ADDRESS = "Số 12 ngõ 45 phố Trần Duy Hưng, Cầu Giấy, Hà Nội"
-CARD_YEAR_FROM = date(2026, 1, 1)
-CARD_YEAR_TO = date(2026, 12, 31)
 
 PERSONAS: tuple[Persona, ...] = (
     Persona(
@@ -152,26 +159,7 @@ PERSONAS: tuple[Persona, ...] = (
         address=AN_ADDRESS,
         phone="0901000001",
         email="an.nguyen@example.com",
-        card=PersonaCard("C26-0000001", "DN", "01001", CARD_YEAR_FROM, CARD_YEAR_TO, date(2018, 3, 1)),
-        periods=(
-            PersonaPeriod(EMPLOYER_SONG_HONG, "2013-03", "2015-12", 6_500_000),
-            PersonaPeriod(EMPLOYER_SONG_HONG, "2016-01", "2018-08", 8_800_000),
-            PersonaPeriod(EMPLOYER_THANG_LONG, "2018-10", "2020-12", 12_000_000),
-            PersonaPeriod(EMPLOYER_THANG_LONG, "2021-01", "2023-12", 15_000_000),
-            PersonaPeriod(EMPLOYER_THANG_LONG, "2024-01", "2026-08", 18_500_000),
-            # The employer declared September and October 2026 but has not paid them.
-            PersonaPeriod(EMPLOYER_THANG_LONG, "2026-09", "2026-10", 18_500_000, status="arrears"),
-        ),
-        benefits=(
-            # Sickness: 75% x 18,500,000 / 24 working days x 5 days.
-            PersonaBenefit("sickness", date(2025, 3, 3), date(2025, 3, 7), 2_890_625, "paid", date(2025, 3, 28)),
-        ),
-        visits=(
-            PersonaVisit("01002", "K35.8", date(2024, 6, 12), date(2024, 6, 16), 11_840_000, 2_960_000, "inpatient"),
-            PersonaVisit("01001", "J20.9", date(2025, 3, 3), date(2025, 3, 3), 496_000, 124_000),
-            PersonaVisit("01001", "K29.7", date(2025, 11, 20), date(2025, 11, 20), 304_000, 76_000),
-            PersonaVisit("01001", "M54.5", date(2026, 8, 14), date(2026, 8, 14), 416_000, 104_000),
-        ),
+        card=PersonaCard(1, "DN", "01001", date(2018, 3, 1)),
     ),
     Persona(
         si_code=LAN,
@@ -183,17 +171,7 @@ PERSONAS: tuple[Persona, ...] = (
         address=AN_ADDRESS,
         phone="0901000002",
         email="lan.tran@example.com",
-        card=PersonaCard("C26-0000002", "DN", "01003", CARD_YEAR_FROM, CARD_YEAR_TO, date(2014, 8, 1)),
-        periods=(
-            PersonaPeriod(EMPLOYER_HA_THANH, "2009-08", "2014-12", 4_200_000),
-            PersonaPeriod(EMPLOYER_HA_THANH, "2015-01", "2019-12", 7_000_000),
-            PersonaPeriod(EMPLOYER_HA_THANH, "2020-01", "2026-10", 11_000_000),
-        ),
-        benefits=(
-            # Maternity for Hân: 6 x 7,000,000 + 2 x base salary 1,150,000.
-            PersonaBenefit("maternity", date(2016, 2, 8), date(2016, 8, 7), 44_300_000, "paid", date(2016, 3, 15)),
-        ),
-        visits=(PersonaVisit("01003", "J02.9", date(2026, 4, 2), date(2026, 4, 2), 224_000, 56_000),),
+        card=PersonaCard(2, "DN", "01003", date(2014, 8, 1)),
     ),
     Persona(
         si_code=MINH,
@@ -205,8 +183,7 @@ PERSONAS: tuple[Persona, ...] = (
         address=AN_ADDRESS,
         phone="0901000003",
         email="minh.nguyen@example.com",
-        card=PersonaCard("C26-0000003", "GD", "01001", CARD_YEAR_FROM, CARD_YEAR_TO, date(2012, 6, 1)),
-        visits=(PersonaVisit("01003", "A91", date(2025, 9, 8), date(2025, 9, 13), 5_120_000, 1_280_000, "inpatient"),),
+        card=PersonaCard(3, "GD", "01001", date(2012, 6, 1)),
     ),
     Persona(
         si_code=HAN,
@@ -218,11 +195,7 @@ PERSONAS: tuple[Persona, ...] = (
         address=AN_ADDRESS,
         phone="0901000004",
         email="han.nguyen@example.com",
-        card=PersonaCard("C26-0000004", "HS", "01012", CARD_YEAR_FROM, CARD_YEAR_TO, date(2021, 2, 14)),
-        visits=(
-            PersonaVisit("01006", "B01.9", date(2022, 4, 11), date(2022, 4, 11), 280_000, 70_000),
-            PersonaVisit("01012", "J06.9", date(2024, 12, 5), date(2024, 12, 5), 144_000, 36_000),
-        ),
+        card=PersonaCard(4, "HS", "01012", date(2021, 2, 14)),
     ),
     Persona(
         si_code=HONG,
@@ -234,26 +207,7 @@ PERSONAS: tuple[Persona, ...] = (
         address="Số 8 ngõ 120 phố Khâm Thiên, Đống Đa, Hà Nội",
         phone="0901000005",
         email="hong.le@example.com",
-        card=PersonaCard("C26-0000005", "HT", "01004", CARD_YEAR_FROM, CARD_YEAR_TO, date(1997, 1, 1)),
-        periods=(
-            PersonaPeriod(EMPLOYER_DET_MAY, "1990-09", "1994-12", 180_000),
-            PersonaPeriod(EMPLOYER_DET_MAY, "1995-01", "1999-12", 450_000),
-            PersonaPeriod(EMPLOYER_DET_MAY, "2000-01", "2003-12", 900_000),
-            PersonaPeriod(EMPLOYER_HONG_HA, "2004-02", "2008-12", 1_600_000),
-            PersonaPeriod(EMPLOYER_HONG_HA, "2009-01", "2013-12", 3_200_000),
-            PersonaPeriod(EMPLOYER_HONG_HA, "2014-01", "2018-12", 5_800_000),
-            PersonaPeriod(EMPLOYER_HONG_HA, "2019-01", "2021-08", 8_600_000),
-        ),
-        benefits=(
-            # She reached 55 y 4 m in 08/2021 (Decree 135/2020): pension from 01/09/2021, 30 y 11 m paid -> 75%.
-            PersonaBenefit("pension", date(2021, 9, 1), None, 8_050_000, "active", date(2021, 8, 20), monthly=True),
-        ),
-        visits=(
-            PersonaVisit("01004", "I10", date(2023, 5, 10), date(2023, 5, 10), 617_500, 32_500),
-            PersonaVisit("01004", "I10", date(2024, 5, 14), date(2024, 5, 14), 617_500, 32_500),
-            PersonaVisit("01004", "I10", date(2025, 5, 12), date(2025, 5, 12), 617_500, 32_500),
-            PersonaVisit("01004", "E78.5", date(2026, 2, 20), date(2026, 2, 20), 399_000, 21_000),
-        ),
+        card=PersonaCard(5, "HT", "01004", date(1997, 1, 1)),
     ),
     Persona(
         si_code=TUAN,
@@ -265,17 +219,131 @@ PERSONAS: tuple[Persona, ...] = (
         address="Số 27 ngõ 6 phố Nguyễn Trãi, Thanh Xuân, Hà Nội",
         phone="0901000006",
         email="tuan.hoang@example.com",
-        card=PersonaCard("C26-0000006", "GD", "01008", CARD_YEAR_FROM, CARD_YEAR_TO, date(2024, 1, 1)),
-        periods=(
-            PersonaPeriod(EMPLOYER_TRUONG_SON, "2003-05", "2007-12", 1_800_000),
-            PersonaPeriod(EMPLOYER_TRUONG_SON, "2008-01", "2012-12", 3_500_000),
-            PersonaPeriod(None, "2020-01", "2023-06", 3_000_000),
-            PersonaPeriod(None, "2023-07", "2026-10", 4_500_000),
-        ),
-        visits=(PersonaVisit("01008", "H10.9", date(2026, 6, 3), date(2026, 6, 3), 152_000, 38_000),),
+        card=PersonaCard(6, "GD", "01008", date(2024, 1, 1)),
     ),
 )
 PERSONA_BY_SI: dict[str, Persona] = {p.si_code: p for p in PERSONAS}
+
+# The recent dates in persona_records are written as seen on this day; a seed on another day moves them by the
+# whole weeks in between, so a Monday-to-Friday sick leave stays one. Older history (a 2016 maternity, a 2021
+# pension, jobs that ended) is tied to birth dates and salaries of its time and stays where it is.
+REFERENCE_DAY = date(2026, 11, 15)
+
+
+def persona_records(dates: DemoDates) -> dict[str, PersonaRecords]:
+    """Each persona's periods, benefits and visits on ``dates.today``, by SI code; ongoing periods end last month."""
+    last_month = month_text(dates.last_declared)
+    shift = timedelta(weeks=(dates.today - REFERENCE_DAY).days // 7)
+    return {
+        AN: PersonaRecords(
+            periods=(
+                PersonaPeriod(EMPLOYER_SONG_HONG, "2013-03", "2015-12", 6_500_000),
+                PersonaPeriod(EMPLOYER_SONG_HONG, "2016-01", "2018-08", 8_800_000),
+                PersonaPeriod(EMPLOYER_THANG_LONG, "2018-10", "2020-12", 12_000_000),
+                PersonaPeriod(EMPLOYER_THANG_LONG, "2021-01", "2023-12", 15_000_000),
+                PersonaPeriod(EMPLOYER_THANG_LONG, "2024-01", month_text(dates.last_declared - 2), 18_500_000),
+                # The employer declared the last two months but has not paid them.
+                PersonaPeriod(
+                    EMPLOYER_THANG_LONG,
+                    month_text(dates.last_declared - 1),
+                    last_month,
+                    18_500_000,
+                    status="arrears",
+                ),
+            ),
+            benefits=(
+                # Sickness: 75% x 18,500,000 / 24 working days x 5 days.
+                PersonaBenefit(
+                    "sickness",
+                    date(2025, 3, 3) + shift,
+                    date(2025, 3, 7) + shift,
+                    2_890_625,
+                    "paid",
+                    date(2025, 3, 28) + shift,
+                ),
+            ),
+            visits=(
+                PersonaVisit(
+                    "01002",
+                    "K35.8",
+                    date(2024, 6, 12) + shift,
+                    date(2024, 6, 16) + shift,
+                    11_840_000,
+                    2_960_000,
+                    "inpatient",
+                ),
+                PersonaVisit("01001", "J20.9", date(2025, 3, 3) + shift, date(2025, 3, 3) + shift, 496_000, 124_000),
+                PersonaVisit("01001", "K29.7", date(2025, 11, 20) + shift, date(2025, 11, 20) + shift, 304_000, 76_000),
+                PersonaVisit("01001", "M54.5", date(2026, 8, 14) + shift, date(2026, 8, 14) + shift, 416_000, 104_000),
+            ),
+        ),
+        LAN: PersonaRecords(
+            periods=(
+                PersonaPeriod(EMPLOYER_HA_THANH, "2009-08", "2014-12", 4_200_000),
+                PersonaPeriod(EMPLOYER_HA_THANH, "2015-01", "2019-12", 7_000_000),
+                PersonaPeriod(EMPLOYER_HA_THANH, "2020-01", last_month, 11_000_000),
+            ),
+            benefits=(
+                # Maternity for Hân: 6 x 7,000,000 + 2 x base salary 1,150,000.
+                PersonaBenefit("maternity", date(2016, 2, 8), date(2016, 8, 7), 44_300_000, "paid", date(2016, 3, 15)),
+            ),
+            visits=(
+                PersonaVisit("01003", "J02.9", date(2026, 4, 2) + shift, date(2026, 4, 2) + shift, 224_000, 56_000),
+            ),
+        ),
+        MINH: PersonaRecords(
+            visits=(
+                PersonaVisit(
+                    "01003",
+                    "A91",
+                    date(2025, 9, 8) + shift,
+                    date(2025, 9, 13) + shift,
+                    5_120_000,
+                    1_280_000,
+                    "inpatient",
+                ),
+            ),
+        ),
+        HAN: PersonaRecords(
+            visits=(
+                PersonaVisit("01006", "B01.9", date(2022, 4, 11) + shift, date(2022, 4, 11) + shift, 280_000, 70_000),
+                PersonaVisit("01012", "J06.9", date(2024, 12, 5) + shift, date(2024, 12, 5) + shift, 144_000, 36_000),
+            ),
+        ),
+        HONG: PersonaRecords(
+            periods=(
+                PersonaPeriod(EMPLOYER_DET_MAY, "1990-09", "1994-12", 180_000),
+                PersonaPeriod(EMPLOYER_DET_MAY, "1995-01", "1999-12", 450_000),
+                PersonaPeriod(EMPLOYER_DET_MAY, "2000-01", "2003-12", 900_000),
+                PersonaPeriod(EMPLOYER_HONG_HA, "2004-02", "2008-12", 1_600_000),
+                PersonaPeriod(EMPLOYER_HONG_HA, "2009-01", "2013-12", 3_200_000),
+                PersonaPeriod(EMPLOYER_HONG_HA, "2014-01", "2018-12", 5_800_000),
+                PersonaPeriod(EMPLOYER_HONG_HA, "2019-01", "2021-08", 8_600_000),
+            ),
+            benefits=(
+                # She reached 55 y 4 m in 08/2021 (Decree 135/2020): pension from 01/09/2021, 30 y 11 m paid -> 75%.
+                PersonaBenefit("pension", date(2021, 9, 1), None, 8_050_000, "active", date(2021, 8, 20), monthly=True),
+            ),
+            visits=(
+                PersonaVisit("01004", "I10", date(2023, 5, 10) + shift, date(2023, 5, 10) + shift, 617_500, 32_500),
+                PersonaVisit("01004", "I10", date(2024, 5, 14) + shift, date(2024, 5, 14) + shift, 617_500, 32_500),
+                PersonaVisit("01004", "I10", date(2025, 5, 12) + shift, date(2025, 5, 12) + shift, 617_500, 32_500),
+                PersonaVisit("01004", "E78.5", date(2026, 2, 20) + shift, date(2026, 2, 20) + shift, 399_000, 21_000),
+            ),
+        ),
+        TUAN: PersonaRecords(
+            periods=(
+                PersonaPeriod(EMPLOYER_TRUONG_SON, "2003-05", "2007-12", 1_800_000),
+                PersonaPeriod(EMPLOYER_TRUONG_SON, "2008-01", "2012-12", 3_500_000),
+                PersonaPeriod(None, "2020-01", "2023-06", 3_000_000),
+                PersonaPeriod(None, "2023-07", last_month, 4_500_000),
+            ),
+            visits=(
+                PersonaVisit("01008", "H10.9", date(2026, 6, 3) + shift, date(2026, 6, 3) + shift, 152_000, 38_000),
+            ),
+        ),
+    }
+
 
 PERSONA_HOUSEHOLDS: tuple[PersonaHousehold, ...] = (
     PersonaHousehold(

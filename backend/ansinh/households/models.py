@@ -122,7 +122,6 @@ class HouseholdPaymentLine(SQLModel, table=True):
             "uq_household_payment_line_pending_person",
             "person_id",
             unique=True,
-            sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
         CheckConstraint(in_check("status", [s.value for s in PaymentStatus]), name="status_value"),

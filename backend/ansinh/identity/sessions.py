@@ -6,7 +6,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, bindparam, insert, text, update
 from sqlmodel import col, select
@@ -25,7 +25,6 @@ from ansinh.identity.guards import REVOKED_SESSION_KEY
 from ansinh.identity.models import (
     Account,
     AuthSession,
-    Passkey,
     RefreshToken,
     SecurityEvent,
     SecurityEventKind,
@@ -149,7 +148,7 @@ class SignedInAccount:
 # refresh token and the sign-in event are written with it, or nothing is (a raced counter updates no row, so the
 # INSERTs that select from it write nothing): one round trip, no BEGIN and COMMIT. It also asks the new-device notice's
 # two questions, of the sessions before this one (every part of the statement sees the same snapshot, without the new
-# session). SQLite has no data-modifying CTEs and takes the session path (start_session), which writes the same rows.
+# session).
 _PASSKEY_SIGN_IN_WRITE_SQL = """
 WITH advanced AS (
     UPDATE passkey SET sign_count = :new_count, backed_up = :backed_up_now, last_used_at = :now
@@ -194,21 +193,6 @@ _PASSKEY_SIGN_IN_WRITE = {
     True: _passkey_sign_in_write("sign_count = 0"),
     False: _passkey_sign_in_write("sign_count < :new_count"),
 }
-_PASSKEY_TABLE = Passkey.__table__  # type: ignore[attr-defined]
-
-
-def _advance_counter(still_behind: Any) -> Any:
-    return (
-        update(_PASSKEY_TABLE)
-        .where(_PASSKEY_TABLE.c.id == bindparam("passkey_id"), still_behind)
-        .values(sign_count=bindparam("new_count"), backed_up=bindparam("backed_up_now"), last_used_at=bindparam("now"))
-    )
-
-
-_ADVANCE_COUNTER = {
-    True: _advance_counter(_PASSKEY_TABLE.c.sign_count == 0),
-    False: _advance_counter(_PASSKEY_TABLE.c.sign_count < bindparam("new_count")),
-}
 
 
 async def start_passkey_session(
@@ -225,14 +209,6 @@ async def start_passkey_session(
     """Move the passkey's counter forward and open the session; None (nothing written) when the counter raced."""
     now = utcnow()
     counter = {"passkey_id": passkey_id, "new_count": new_count, "backed_up_now": backed_up, "now": now}
-    if settings.is_sqlite:
-        async with sessions() as db:
-            advanced = await (await db.connection()).execute(_ADVANCE_COUNTER[new_count == 0], counter)
-            if advanced.rowcount != 1:  # type: ignore[attr-defined]
-                return None  # rolled back as the session closes
-            return await start_session(
-                db, settings=settings, account=account, amr=SignInMethod.PASSKEY, context=context
-            )
     session_id, refresh = uuid.uuid4().hex, secrets.token_urlsafe(32)
     written = await reads.one(
         _PASSKEY_SIGN_IN_WRITE[new_count == 0],

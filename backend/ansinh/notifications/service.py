@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.core.db import savepoint
 from ansinh.core.errors import DomainError, NotFound
 from ansinh.core.settings import Settings
 from ansinh.core.signing import b64url_decode
@@ -81,7 +80,7 @@ async def notify(
     try:
         # A concurrent writer may insert the same key between the check and here: the savepoint confines the
         # unique violation, so the caller's transaction stays usable on PostgreSQL.
-        async with savepoint(db):
+        async with db.begin_nested():
             db.add(notification)
     except IntegrityError:
         return None
