@@ -16,7 +16,7 @@ import threading
 import time
 
 from ansinh.core.settings import Settings
-from bench import fixtures, run, signin
+from bench import fixtures, run, scale, signin
 from bench.otp_sink import OtpSink
 from bench.results import Result
 
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     port = run.free_port()
     settings = Settings(
         env="prod",
-        database_url=run.PG.format(database=args.database),
+        database_url=scale.database_url(args.database),
         secret_key=secrets.token_urlsafe(48),
         payment_hmac_secret=secrets.token_urlsafe(48),
         public_url=f"http://localhost:{port}",

