@@ -1,6 +1,7 @@
 """Response bodies of the records API: contributions, the monthly ledger, benefits, estimates and visits."""
 
 from datetime import date
+from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
@@ -129,7 +130,8 @@ class EstimateBase(BaseModel):
 
 
 class PensionEstimate(EstimateBase):
-    rate_percent: float
+    rate_bp: int = Field(description="Benefit rate in basis points (1% = 100)")
+    rate_percent: Decimal = Field(description="The same rate as an exact decimal percent")
     monthly_amount: int
     retirement_date: date | None
 
