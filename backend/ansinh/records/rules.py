@@ -946,6 +946,11 @@ def _revalue(
     return total, used
 
 
+def _years(first: str, last: str) -> range:
+    """The calendar years from ``first``'s to ``last``'s."""
+    return range(parse_month(first)[0], parse_month(last)[0] + 1)
+
+
 def _rebase(items: Sequence[tuple[str, int]], reference: int) -> tuple[Decimal, list[StateRebase]]:
     """Sum of state-scale salaries carried to the reference level (salary / base salary of its month × reference)."""
     total = Decimal(0)
@@ -1002,7 +1007,9 @@ def career_average(
     not_revalued = {
         "salary": tuple(y.year for y in market_years if not y.published),
         "income": tuple(y.year for y in income_years if not y.published),
-        "state": tuple(sorted({parse_month(r.from_month)[0] for r in rebases if r.base_salary is None})),
+        "state": tuple(
+            sorted({year for r in rebases if r.base_salary is None for year in _years(r.from_month, r.to_month)})
+        ),
     }
     return CareerAverage(
         on=on,
