@@ -45,7 +45,7 @@ class EmployerArrears(BaseModel):
 
 
 class SalaryAverage(BaseModel):
-    """The salary average estimates use: the last paid months' SI salaries, revalued."""
+    """The last six paid months' SI salaries averaged as paid (the base of sickness, maternity and UI benefits)."""
 
     months: int
     first_month: str | None

@@ -238,8 +238,13 @@ def monthly_salaries(periods: list[PeriodRow], fund: str = RS, *, last: int | No
     return [(m.month, m.salary) for m in salary_months(periods, fund, last=last)]
 
 
+# The six-month average of sickness, maternity and unemployment benefits is of salaries as paid: only the averages
+# of pensions and one-time allowances are revalued (Luật BHXH 41/2024/QH15 Điều 72).
+SIX_MONTH_NOTE = "salaries as paid: short-term benefits are not revalued"
+
+
 def salary_average(periods: list[PeriodRow]) -> SalaryAverage | None:
-    """The average of the last six paid months' SI salaries (revaluation 1.0 until a table is loaded)."""
+    """The average of the last six paid months' SI salaries, as paid."""
     last = monthly_salaries(periods, last=SALARY_AVERAGE_MONTHS)
     if not last:
         return None
@@ -249,7 +254,7 @@ def salary_average(periods: list[PeriodRow]) -> SalaryAverage | None:
         first_month=last[0][0],
         last_month=last[-1][0],
         average=result.average,
-        revaluation_note=result.note,
+        revaluation_note=SIX_MONTH_NOTE,
     )
 
 
