@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -101,7 +102,7 @@ async def test_estimates_for_a_short_history(
     one_time = body["one_time_allowance"]
     inputs = one_time["inputs"]
     assert inputs["average_salary"] == 9_128_571
-    assert inputs["revaluation"] == "Công văn 340/BHXH-CSXH ngày 03/02/2026; Công văn 340/BHXH-CSXH ngày 03/02/2026"
+    assert inputs["revaluation"] == "Công văn 340/BHXH-CSXH ngày 03/02/2026"
     assert [(t["table"], t["effective_from"]) for t in inputs["revaluation_tables"]] == [
         ("salary", "2026-01-01"),
         ("income", "2026-01-01"),
@@ -232,3 +233,55 @@ async def test_staff_clinic_and_anonymous_are_refused(
             assert response.status_code == 403, (url, response.text)
             assert response.json()["status"] == 403
         assert (await client.get(url)).status_code == 401
+
+
+async def test_an_estimate_dated_before_any_table_names_every_year_not_revalued(
+    client: AsyncTestClient, history: Citizen, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On 2024-12-31 no loaded table is in force: the average is of amounts as paid, and every year is named."""
+    monkeypatch.setattr("ansinh.records.controller.today_vn", lambda: date(2024, 12, 31))
+    inputs = (await client.get(ESTIMATES, headers=auth)).json()["pension"]["inputs"]
+    assert inputs["revaluation"] == "revaluation coefficients not loaded; 1.0 used"
+    assert inputs["revaluation_tables"] == []
+    assert inputs["years_not_revalued"] == {"salary": [2024, 2025], "income": [2023]}
+    assert {(c["year"], c["coefficient"], c["published"]) for c in inputs["revaluation_coefficients"]} == {
+        (2023, "1", False),
+        (2024, "1", False),
+        (2025, "1", False),
+    }
+    # (6 × 5,000,000 + 12 × 10,000,000 + 3 × 12,000,000) / 21 = 186,000,000 / 21 = 8,857,142.86 → 8,857,143.
+    assert inputs["average_salary"] == 8_857_143
+
+
+async def test_state_scale_months_are_carried_to_the_reference_level(
+    client: AsyncTestClient, db_session: AsyncSession, citizen: Citizen, auth: dict[str, str], estimate_date: date
+) -> None:
+    """Pay coefficient 3.00 × 2,340,000 from 2024-07 to 2025-06 on the State scale: 3.00 × 2,530,000 = 7,590,000."""
+    employer = await make_employer(db_session)
+    await make_period(
+        db_session,
+        citizen.person.id,
+        employer_id=employer.id,
+        from_month="2024-07",
+        to_month="2025-06",
+        salary_base=7_020_000,
+        salary_scale="state",
+    )
+    inputs = (await client.get(ESTIMATES, headers=auth)).json()["pension"]["inputs"]
+    assert inputs["average_salary"] == 7_590_000
+    assert (inputs["state_scale_months"], inputs["market_salary_months"]) == (12, 0)
+    assert inputs["revaluation_coefficients"] == []
+    assert inputs["state_scale"] == {
+        "averaged_months": 12,
+        "average": 7_590_000,
+        "reference_level": 2_530_000,
+        "base_salaries": [
+            {
+                "from_month": "2024-07",
+                "to_month": "2025-06",
+                "months": 12,
+                "base_salary": 2_340_000,
+                "factor": "1.0812",
+            }
+        ],
+    }

@@ -487,7 +487,7 @@ def average_inputs(average: rules.CareerAverage | None) -> dict[str, object]:
         "state_scale_months": average.state_months,
         "voluntary_months": average.voluntary_months,
         # The one-line summary earlier clients show; the tables and coefficients follow in full.
-        "revaluation": "; ".join(t.version for t in tables) if tables else rules.REVALUATION_NOT_LOADED,
+        "revaluation": "; ".join(dict.fromkeys(t.version for t in tables)) if tables else rules.REVALUATION_NOT_LOADED,
         "revaluation_tables": [_table_input(t) for t in tables],
         "revaluation_coefficients": [
             {

@@ -27,7 +27,7 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TT_01_2025 = "Thông tư 01/2025/TT-BLĐTBXH (quyết toán từ 01/01/2025 đến 31/12/2025)"
+TT_01_2025 = "Thông tư 01/2025/TT-BLĐTBXH (giải quyết chế độ từ 01/01/2025 đến 31/12/2025)"
 TT_01_2025_SOURCE = (
     "Values of the circular as quoted alike by independent public calculators (code index ids 68933945885, "
     "61928447374, 45794937911); other copies disagree and were not used. The circular's own text was not consulted."
