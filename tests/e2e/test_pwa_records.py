@@ -348,6 +348,7 @@ async def test_benefits_show_ans_sickness_benefit_and_the_estimates(
     assert cells[0] == str(first["year"])
     assert cells[3] == (first["coefficient"].replace(".", ",") if first["published"] else vi["not_published"])
     tables = await page.locator("#estimate-pension dd[data-input='revaluation_tables']").inner_text()
+    assert pension["inputs"]["revaluation_tables"], "the migrations load the published tables"
     for table in pension["inputs"]["revaluation_tables"]:
         assert table["legal_basis"] in tables
         assert table["source"] in tables
