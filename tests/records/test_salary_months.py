@@ -27,8 +27,8 @@ def period(
 
 
 def test_a_month_of_two_contracts_counts_once_with_the_first_contracts_salary() -> None:
-    """Two contracts at once: SI is due on the one signed first (Nghị định 115/2015/NĐ-CP Điều 5), so a month counts
-    once, with that contract's salary — never the sum of both."""
+    """Two contracts at once: SI and UI are paid on the one signed first (Luật BHXH 58/2014/QH13 Điều 85 khoản 4;
+    Quyết định 595/QĐ-BHXH Điều 42 khoản 1), so a month counts once, with that contract's salary, never the sum."""
     history = [period("2019-09", 4, 2_000_000), period("1990-01", 360, 5_000_000), period("2020-03", 12, 1, "arrears")]
     assert monthly_salaries(history, last=6) == [
         ("2019-07", 5_000_000),

@@ -201,8 +201,8 @@ class SalaryMonth:
 def salary_months(periods: list[PeriodRow], fund: str = RS, *, last: int | None = None) -> list[SalaryMonth]:
     """Every paid month covering ``fund``, oldest first, with one salary each: that of the contract signed first.
 
-    With two contracts in the same month contributions are due on the first one only (Nghị định 115/2015/NĐ-CP
-    Điều 5 for SI, Luật Việc làm 38/2013/QH13 Điều 43 for UI), so a month counts once, with the salary of the
+    With two contracts in the same month SI and UI are paid on the one signed first only (Luật BHXH 58/2014/QH13
+    Điều 85 khoản 4; Quyết định 595/QĐ-BHXH Điều 42 khoản 1), so a month counts once, with the salary of the
     period that started first. With ``last``, only the latest that many months.
     """
     # (first month index, order seen) decides which period a month belongs to: the earliest start wins.
