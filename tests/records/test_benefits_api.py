@@ -256,15 +256,15 @@ async def test_an_estimate_dated_before_any_table_names_every_year_not_revalued(
 async def test_state_scale_months_are_carried_to_the_reference_level(
     client: AsyncTestClient, db_session: AsyncSession, citizen: Citizen, auth: dict[str, str], estimate_date: date
 ) -> None:
-    """Pay coefficient 3.00 × 2,340,000 from 2024-07 to 2025-06 on the State scale: 3.00 × 2,530,000 = 7,590,000."""
+    """Pay coefficient 3.00 × 1,150,000 through 2015 on the State scale, joined before 2016: 3.00 × 2,530,000."""
     employer = await make_employer(db_session)
     await make_period(
         db_session,
         citizen.person.id,
         employer_id=employer.id,
-        from_month="2024-07",
-        to_month="2025-06",
-        salary_base=7_020_000,
+        from_month="2015-01",
+        to_month="2015-12",
+        salary_base=3_450_000,
         salary_scale="state",
     )
     inputs = (await client.get(ESTIMATES, headers=auth)).json()["pension"]["inputs"]
@@ -277,11 +277,11 @@ async def test_state_scale_months_are_carried_to_the_reference_level(
         "reference_level": 2_530_000,
         "base_salaries": [
             {
-                "from_month": "2024-07",
-                "to_month": "2025-06",
+                "from_month": "2015-01",
+                "to_month": "2015-12",
                 "months": 12,
-                "base_salary": 2_340_000,
-                "factor": "1.0812",
+                "base_salary": 1_150_000,
+                "factor": "2.2000",
             }
         ],
     }

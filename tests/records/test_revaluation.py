@@ -169,6 +169,27 @@ async def test_a_state_scale_salary_then_a_private_employer(db_session: AsyncSes
     assert rules.apply_bp(mixed.average, rate.rate_bp) == 3_972_837
 
 
+async def test_a_state_scale_salary_from_2017_is_revalued_by_the_salary_table(db_session: AsyncSession) -> None:
+    """Joined in 2017 on the State scale: revalued like a market-set salary (Luật BHXH 58/2014/QH13 Điều 63).
+
+    Began 2016–2019: the last 15 years = 180 months, here all 114 months 2017-01–2026-06 at 4,000,000:
+    12 × (1.28 + 1.23 + 1.20 + 1.16 + 1.14 + 1.11 + 1.07 + 1.03 + 1.00 = 10.22) + 6 × 1.00 = 128.64;
+    4,000,000 × 128.64 / 114 = 514,560,000 / 114 = 4,513,684.21 → 4,513,684.
+    """
+    salaries, incomes = await tables(db_session)
+    average = rules.career_average(
+        compulsory("2017-01", "2026-06", 4_000_000, state=True),
+        [],
+        first_month="2017-01",
+        on=ON,
+        salaries=salaries,
+        incomes=incomes,
+    )
+    assert (average.state_window, average.reference_level, average.state_rebases) == (180, None, ())
+    assert average.average == 4_513_684
+    assert [(c.table, c.year, c.coefficient) for c in average.coefficients][:1] == [("salary", 2017, Decimal("1.28"))]
+
+
 async def test_a_voluntary_contributor(db_session: AsyncSession) -> None:
     """Voluntary incomes 2012–2025, revalued by the 2026 income table (Nghị định 159/2025/NĐ-CP Điều 10).
 

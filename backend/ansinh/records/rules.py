@@ -8,7 +8,7 @@ inputs used, ``rule_version`` and ``effective_from`` (the latest start date amon
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
@@ -876,6 +876,9 @@ def average_salary(
 # --- the career average of pension and one-time allowance --------------------------------------------------------
 
 
+STATE_SCALE_REBASED_BEFORE = (2016, 1)  # (year, month) participation must begin before for state-scale rebasing
+
+
 def state_scale_window(first_month: str) -> int | None:
     """Months of state-scale salary averaged, by the month SI participation began; None = the whole time."""
     year, _ = parse_month(first_month)
@@ -946,6 +949,15 @@ def _revalue(
     return total, used
 
 
+def _merge(years: list[YearCoefficient]) -> list[YearCoefficient]:
+    """One entry per year of a table: market and state-scale months of a year under one coefficient."""
+    merged: dict[int, YearCoefficient] = {}
+    for entry in years:
+        held = merged.get(entry.year)
+        merged[entry.year] = entry if held is None else replace(held, months=held.months + entry.months)
+    return [merged[year] for year in sorted(merged)]
+
+
 def _years(first: str, last: str) -> range:
     """The calendar years from ``first``'s to ``last``'s."""
     return range(parse_month(first)[0], parse_month(last)[0] + 1)
@@ -983,8 +995,9 @@ def career_average(
     """The revalued average of a career: (month, salary, state scale?) compulsory months and (month, income) voluntary.
 
     Market-set salaries count over the whole career, each × its year's coefficient; state-scale salaries over their
-    last months (the window set by when participation began), carried to the reference level of ``on``; the two
-    are weighted by their months (Luật BHXH 41/2024/QH15 Điều 72). Voluntary incomes × the income table's
+    last months (the window set by when participation began), carried to the reference level of ``on`` when
+    participation began before 2016, else × the salary table too (Luật BHXH 58/2014/QH13 Điều 63); the two are
+    weighted by their months (Luật BHXH 41/2024/QH15 Điều 72). Voluntary incomes × the income table's
     coefficient join by months (Nghị định 159/2025/NĐ-CP Điều 11). Rounded half up once, at the end.
     """
     state = sorted((month, amount) for month, amount, is_state in compulsory if is_state)
@@ -996,16 +1009,23 @@ def career_average(
     market_total, market_years = _revalue(market, salaries, "salary")
     income_total, income_years = _revalue(own, incomes, "income")
     window = state_scale_window(first_month) if state else None
-    reference = in_force(BASE_SALARY, on).amount if state else None
+    # State-scale salaries of those who joined before 2016 are carried to the reference level of the benefit date;
+    # of those who joined later they are revalued by the salary table, as market-set salaries are.
+    rebased = bool(state) and parse_month(first_month) < STATE_SCALE_REBASED_BEFORE
+    reference = in_force(BASE_SALARY, on).amount if rebased else None
     state_exact: Decimal | None = None
     rebases: list[StateRebase] = []
+    state_years: list[YearCoefficient] = []
     if state:
         averaged = state if window is None else state[-window:]
-        rebased_total, rebases = _rebase(averaged, reference or 0)
-        state_exact = rebased_total / len(averaged)
+        if rebased:
+            state_total, rebases = _rebase(averaged, reference or 0)
+        else:
+            state_total, state_years = _revalue(averaged, salaries, "salary")
+        state_exact = state_total / len(averaged)
     total = market_total + income_total + (state_exact * len(state) if state_exact is not None else 0)
     not_revalued = {
-        "salary": tuple(y.year for y in market_years if not y.published),
+        "salary": tuple(sorted({y.year for y in market_years + state_years if not y.published})),
         "income": tuple(y.year for y in income_years if not y.published),
         "state": tuple(
             sorted({year for r in rebases if r.base_salary is None for year in _years(r.from_month, r.to_month)})
@@ -1021,7 +1041,7 @@ def career_average(
         state_window=window,
         state_average=None if state_exact is None else round_half_up(state_exact),
         reference_level=reference,
-        coefficients=tuple(market_years + income_years),
+        coefficients=tuple(_merge(market_years + state_years) + income_years),
         state_rebases=tuple(rebases),
         not_revalued=MappingProxyType({k: v for k, v in not_revalued.items() if v}),
         salary_table=salaries,
