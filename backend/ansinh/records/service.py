@@ -501,7 +501,7 @@ def average_inputs(average: rules.CareerAverage | None) -> dict[str, object]:
         ],
         "years_not_revalued": {table: list(years) for table, years in average.not_revalued.items()},
     }
-    if average.state_months:
+    if average.state_rebases:  # state-scale months carried to the reference level (joined before 2016)
         inputs["state_scale"] = {
             "averaged_months": min(average.state_window or average.state_months, average.state_months),
             "average": average.state_average,
