@@ -148,6 +148,8 @@ async def test_estimates_for_a_long_history(
     # Average: 10,000,000 × 12 × (4.07 + 4.09 + … + 1.07 + 1.03 = 52.81) / 300 = 6,337,200,000 / 300 = 21,124,000.
     assert pension["inputs"]["average_salary"] == 21_124_000
     assert len(pension["inputs"]["revaluation_coefficients"]) == 25
+    # Only the table the career was looked up in is named: no voluntary months, no income table.
+    assert [t["table"] for t in pension["inputs"]["revaluation_tables"]] == ["salary"]
     # 45% for 20 years + 2% × 5 further years = 55% of 21,124,000 = 11,618,200.
     assert pension["eligible"] is True
     assert pension["reason"] is None

@@ -478,7 +478,8 @@ def average_inputs(average: rules.CareerAverage | None) -> dict[str, object]:
     """How the average was computed: months by kind, the tables and the coefficient used for each year."""
     if average is None:
         return {"average_salary": None, "revaluation": rules.REVALUATION_NOT_LOADED}
-    tables = [t for t in (average.salary_table, average.income_table) if t.coefficients_loaded]
+    used = {c.table for c in average.coefficients}  # the tables some month of this career was looked up in
+    tables = [t for t in (average.salary_table, average.income_table) if t.coefficients_loaded and t.kind in used]
     inputs: dict[str, object] = {
         "average_salary": average.average,
         "average_salary_months": average.months,
