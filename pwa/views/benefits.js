@@ -215,8 +215,91 @@ function number(value) {
   );
 }
 
+// The revaluation behind an average: the tables and their source, the coefficient of each year, the years no
+// table establishes (taken as paid) and the state-scale months carried to the reference level.
+function revaluationTables(tables) {
+  if (!tables.length) return t("benefits.revaluation_not_loaded");
+  return h(
+    "ul",
+    { class: "revaluation-tables" },
+    tables.map((table) =>
+      h(
+        "li",
+        { dataset: { table: table.table } },
+        t("benefits.revaluation_table", {
+          table: t(`benefits.revaluation_kind.${table.table}`),
+          basis: table.legal_basis,
+          date: formatDate(table.effective_from),
+        }),
+        h("br"),
+        h("small", { class: "muted" }, t("benefits.revaluation_source", { source: table.source })),
+      ),
+    ),
+  );
+}
+
+function revaluationCoefficients(rows) {
+  if (!rows.length) return "–";
+  return h(
+    "table",
+    { class: "revaluation-coefficients" },
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ["year", "kind", "months", "coefficient"].map((column) =>
+          h("th", { scope: "col" }, t(`benefits.revaluation_column.${column}`)),
+        ),
+      ),
+    ),
+    h(
+      "tbody",
+      {},
+      rows.map((row) =>
+        h(
+          "tr",
+          { dataset: { year: row.year, table: row.table, published: row.published } },
+          h("td", {}, String(row.year)),
+          h("td", {}, t(`benefits.revaluation_kind.${row.table}`)),
+          h("td", {}, number(row.months)),
+          h("td", {}, row.published ? decimal(row.coefficient) : t("benefits.not_published")),
+        ),
+      ),
+    ),
+  );
+}
+
+function yearsNotRevalued(byTable) {
+  const entries = Object.entries(byTable);
+  if (!entries.length) return t("benefits.all_years_revalued");
+  return entries
+    .map(([table, years]) =>
+      t("benefits.years_not_revalued", { table: t(`benefits.revaluation_kind.${table}`), years: years.join(", ") }),
+    )
+    .join("; ");
+}
+
+function stateScale(value) {
+  return t("benefits.state_scale_value", {
+    months: number(value.averaged_months),
+    reference: formatMoney(value.reference_level),
+    average: formatMoney(value.average),
+  });
+}
+
+// An exact decimal as published (two places kept: "1.00" stays 1,00), in the language's separator.
+function decimal(text) {
+  return currentLanguage() === "vi" ? String(text).replace(".", ",") : String(text);
+}
+
 function inputValue(key, value) {
   if (value === null || value === undefined) return "–";
+  if (key === "revaluation_tables" && Array.isArray(value)) return revaluationTables(value);
+  if (key === "revaluation_coefficients" && Array.isArray(value)) return revaluationCoefficients(value);
+  if (key === "years_not_revalued" && typeof value === "object") return yearsNotRevalued(value);
+  if (key === "state_scale" && typeof value === "object") return stateScale(value);
   if (MONEY_INPUTS.has(key)) return formatMoney(value);
   if (DATE_INPUTS.has(key)) return formatDate(value);
   if (key === "last_six_salaries" && Array.isArray(value)) return value.map(formatMoney).join("; ");

@@ -337,6 +337,21 @@ async def test_benefits_show_ans_sickness_benefit_and_the_estimates(
     assert f"{months // 12} năm {months % 12} tháng" in reason
     average = pension["inputs"]["average_salary"]
     assert await page.locator("#estimate-pension dd[data-input='average_salary']").inner_text() == vnd(average)
+    # How the average was computed: each year's coefficient, and the tables named with their legal basis and source.
+    coefficients = pension["inputs"]["revaluation_coefficients"]
+    assert coefficients, "the demo history has paid months to revalue"
+    rows = page.locator("#estimate-pension dd[data-input='revaluation_coefficients'] tbody tr")
+    assert await rows.count() == len(coefficients)
+    first = coefficients[0]
+    assert await rows.first.get_attribute("data-year") == str(first["year"])
+    cells = await rows.first.locator("td").all_inner_texts()
+    assert cells[0] == str(first["year"])
+    assert cells[3] == (first["coefficient"].replace(".", ",") if first["published"] else vi["not_published"])
+    tables = await page.locator("#estimate-pension dd[data-input='revaluation_tables']").inner_text()
+    assert pension["inputs"]["revaluation_tables"], "the migrations load the published tables"
+    for table in pension["inputs"]["revaluation_tables"]:
+        assert table["legal_basis"] in tables
+        assert table["source"] in tables
     one_time = estimates["one_time_allowance"]
     assert vnd(one_time["amount"]) in await page.locator("#estimate-one-time").inner_text()
     unemployment = estimates["unemployment"]

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,7 +77,10 @@ async def test_no_benefits(client: AsyncTestClient, citizen: Citizen, auth: dict
     assert body == {"items": [], "total": 0, "limit": 50, "offset": 0, "pension": None}
 
 
-async def test_estimates_for_a_short_history(client: AsyncTestClient, history: Citizen, auth: dict[str, str]) -> None:
+async def test_estimates_for_a_short_history(
+    client: AsyncTestClient, history: Citizen, auth: dict[str, str], estimate_date: date
+) -> None:
+    """On 2026-12-07 the tables of Công văn 340/BHXH-CSXH (2026) revalue the average; the UI benefit is not revalued."""
     response = await client.get(ESTIMATES, headers=auth)
     assert response.status_code == 200, response.text
     body = response.json()
@@ -91,15 +95,31 @@ async def test_estimates_for_a_short_history(client: AsyncTestClient, history: C
     assert pension["effective_from"] == "2025-07-01"
     assert pension["inputs"]["paid_si_months"] == 21
     assert pension["inputs"]["retirement_age"] == {"years": 60, "months": 0}
-    # Average over every paid month: (6 × 5,000,000 + 12 × 10,000,000 + 3 × 12,000,000) / 21 = 8,857,142.86 → 8,857,143.
+    assert pension["inputs"]["average_salary"] == 9_128_571
+    # Every paid month, revalued: voluntary 2023 income × 1.07 (income table), salaries 2024 × 1.03, 2025 × 1.00
+    # (salary table): (6 × 5,000,000 × 1.07 + 12 × 10,000,000 × 1.03 + 3 × 12,000,000 × 1.00) / 21
+    # = (32,100,000 + 123,600,000 + 36,000,000) / 21 = 191,700,000 / 21 = 9,128,571.43 → 9,128,571.
     one_time = body["one_time_allowance"]
-    assert one_time["inputs"]["average_salary"] == 8_857_143
-    assert one_time["inputs"]["revaluation"] == "revaluation coefficients not loaded; 1.0 used"
+    inputs = one_time["inputs"]
+    assert inputs["average_salary"] == 9_128_571
+    assert inputs["revaluation"] == "Công văn 340/BHXH-CSXH ngày 03/02/2026"
+    assert [(t["table"], t["effective_from"]) for t in inputs["revaluation_tables"]] == [
+        ("salary", "2026-01-01"),
+        ("income", "2026-01-01"),
+    ]
+    assert all("Nghị định 15" in t["legal_basis"] and t["source"] for t in inputs["revaluation_tables"])
+    assert inputs["revaluation_coefficients"] == [
+        {"table": "salary", "year": 2024, "months": 12, "coefficient": "1.03", "published": True},
+        {"table": "salary", "year": 2025, "months": 3, "coefficient": "1.00", "published": True},
+        {"table": "income", "year": 2023, "months": 6, "coefficient": "1.07", "published": True},
+    ]
+    assert inputs["years_not_revalued"] == {}
+    assert (inputs["market_salary_months"], inputs["state_scale_months"], inputs["voluntary_months"]) == (15, 0, 6)
     # 21 months from 2014 = 1 year 9 months → counted as 2 years × 2 months = 4 months of the average.
-    assert one_time["inputs"]["months_before_2014"] == 0
-    assert one_time["inputs"]["months_from_2014"] == 21
+    assert inputs["months_before_2014"] == 0
+    assert inputs["months_from_2014"] == 21
     assert one_time["eligible"] is True
-    assert one_time["amount"] == 35_428_572
+    assert one_time["amount"] == 36_514_284
     # UI: 15 paid months (the 3 owed do not count); last six 3 × 10,000,000 + 3 × 12,000,000 → 60% of 11,000,000.
     unemployment = body["unemployment"]
     assert unemployment["eligible"] is True
@@ -112,8 +132,9 @@ async def test_estimates_for_a_short_history(client: AsyncTestClient, history: C
 
 
 async def test_estimates_for_a_long_history(
-    client: AsyncTestClient, db_session: AsyncSession, settings: Settings, other_citizen: Citizen
+    client: AsyncTestClient, db_session: AsyncSession, settings: Settings, other_citizen: Citizen, estimate_date: date
 ) -> None:
+    """25 years at 10,000,000, revalued by the 2026 salary table: the sum of its 2000–2024 coefficients is 52.81."""
     employer = await make_employer(db_session, wage_region="I")
     # A man born 1970-02-01: 2000-01..2024-12 paid at 10,000,000 = 300 months = 25 years.
     await make_period(
@@ -124,13 +145,19 @@ async def test_estimates_for_a_long_history(
     pension = body["pension"]
     # Men reach 62 from 2028 on (Decree 135/2020): born 1970-02 → 2032-02, pension from 2032-03-01.
     assert pension["retirement_date"] == "2032-03-01"
-    # 45% for 20 years + 2% × 5 further years = 55% of 10,000,000.
+    # Average: 10,000,000 × 12 × (4.07 + 4.09 + … + 1.07 + 1.03 = 52.81) / 300 = 6,337,200,000 / 300 = 21,124,000.
+    assert pension["inputs"]["average_salary"] == 21_124_000
+    assert len(pension["inputs"]["revaluation_coefficients"]) == 25
+    # Only the table the career was looked up in is named: no voluntary months, no income table.
+    assert [t["table"] for t in pension["inputs"]["revaluation_tables"]] == ["salary"]
+    # 45% for 20 years + 2% × 5 further years = 55% of 21,124,000 = 11,618,200.
     assert pension["eligible"] is True
     assert pension["reason"] is None
-    assert pension["rate_percent"] == 55.0
-    assert pension["monthly_amount"] == 5_500_000
-    # 14 years before 2014 × 1.5 + 11 years from 2014 × 2 = 43 months × 10,000,000.
-    assert body["one_time_allowance"]["amount"] == 430_000_000
+    assert pension["rate_bp"] == 5500
+    assert pension["rate_percent"] == "55"
+    assert pension["monthly_amount"] == 11_618_200
+    # 14 years before 2014 × 1.5 + 11 years from 2014 × 2 = 43 months × 21,124,000.
+    assert body["one_time_allowance"]["amount"] == 908_332_000
     assert body["one_time_allowance"]["inputs"]["months_before_2014"] == 168
     unemployment = body["unemployment"]
     # 300 UI months: 3 + (300 − 36) // 12 = 25 → at most 12 months of 6,000,000.
@@ -208,3 +235,55 @@ async def test_staff_clinic_and_anonymous_are_refused(
             assert response.status_code == 403, (url, response.text)
             assert response.json()["status"] == 403
         assert (await client.get(url)).status_code == 401
+
+
+async def test_an_estimate_dated_before_any_table_names_every_year_not_revalued(
+    client: AsyncTestClient, history: Citizen, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On 2024-12-31 no loaded table is in force: the average is of amounts as paid, and every year is named."""
+    monkeypatch.setattr("ansinh.records.controller.today_vn", lambda: date(2024, 12, 31))
+    inputs = (await client.get(ESTIMATES, headers=auth)).json()["pension"]["inputs"]
+    assert inputs["revaluation"] == "revaluation coefficients not loaded; 1.0 used"
+    assert inputs["revaluation_tables"] == []
+    assert inputs["years_not_revalued"] == {"salary": [2024, 2025], "income": [2023]}
+    assert {(c["year"], c["coefficient"], c["published"]) for c in inputs["revaluation_coefficients"]} == {
+        (2023, "1", False),
+        (2024, "1", False),
+        (2025, "1", False),
+    }
+    # (6 × 5,000,000 + 12 × 10,000,000 + 3 × 12,000,000) / 21 = 186,000,000 / 21 = 8,857,142.86 → 8,857,143.
+    assert inputs["average_salary"] == 8_857_143
+
+
+async def test_state_scale_months_are_carried_to_the_reference_level(
+    client: AsyncTestClient, db_session: AsyncSession, citizen: Citizen, auth: dict[str, str], estimate_date: date
+) -> None:
+    """Pay coefficient 3.00 × 1,150,000 through 2015 on the State scale, joined before 2016: 3.00 × 2,530,000."""
+    employer = await make_employer(db_session)
+    await make_period(
+        db_session,
+        citizen.person.id,
+        employer_id=employer.id,
+        from_month="2015-01",
+        to_month="2015-12",
+        salary_base=3_450_000,
+        salary_scale="state",
+    )
+    inputs = (await client.get(ESTIMATES, headers=auth)).json()["pension"]["inputs"]
+    assert inputs["average_salary"] == 7_590_000
+    assert (inputs["state_scale_months"], inputs["market_salary_months"]) == (12, 0)
+    assert inputs["revaluation_coefficients"] == []
+    assert inputs["state_scale"] == {
+        "averaged_months": 12,
+        "average": 7_590_000,
+        "reference_level": 2_530_000,
+        "base_salaries": [
+            {
+                "from_month": "2015-01",
+                "to_month": "2015-12",
+                "months": 12,
+                "base_salary": 1_150_000,
+                "factor": "2.2000",
+            }
+        ],
+    }

@@ -40,7 +40,7 @@ async def test_summary_of_a_known_history(client: AsyncTestClient, history: Citi
         "first_month": "2024-10",
         "last_month": "2025-06",
         "average": 11_000_000,
-        "revaluation_note": "revaluation coefficients not loaded; 1.0 used",
+        "revaluation_note": "salaries as paid: short-term benefits are not revalued",
     }
     periods = body["periods"]
     assert [(p["from_month"], p["status"]) for p in periods] == [

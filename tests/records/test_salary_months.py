@@ -26,16 +26,21 @@ def period(
     )
 
 
-def test_concurrent_jobs_add_up_in_the_latest_months() -> None:
-    history = [period("1990-01", 360, 5_000_000), period("2019-09", 4, 2_000_000), period("2020-03", 12, 1, "arrears")]
+def test_a_month_of_two_contracts_counts_once_with_the_first_contracts_salary() -> None:
+    """Two contracts at once: SI and UI are paid on the one signed first (Luật BHXH 58/2014/QH13 Điều 85 khoản 4;
+    Quyết định 595/QĐ-BHXH Điều 42 khoản 1), so a month counts once, with that contract's salary, never the sum."""
+    history = [period("2019-09", 4, 2_000_000), period("1990-01", 360, 5_000_000), period("2020-03", 12, 1, "arrears")]
     assert monthly_salaries(history, last=6) == [
         ("2019-07", 5_000_000),
         ("2019-08", 5_000_000),
-        ("2019-09", 7_000_000),
-        ("2019-10", 7_000_000),
-        ("2019-11", 7_000_000),
-        ("2019-12", 7_000_000),
+        ("2019-09", 5_000_000),
+        ("2019-10", 5_000_000),
+        ("2019-11", 5_000_000),
+        ("2019-12", 5_000_000),
     ]
+    # The later contract outlasting the first one counts from the month after the first one ended.
+    history = [period("2019-10", 6, 9_000_000), period("2019-01", 10, 4_000_000)]
+    assert monthly_salaries(history)[8:11] == [("2019-09", 4_000_000), ("2019-10", 4_000_000), ("2019-11", 9_000_000)]
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -1,9 +1,10 @@
 """Employers, contribution periods, benefits, medical visits and the dated legal tables."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, Numeric, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ansinh.core.sql import (
@@ -29,6 +30,20 @@ class WageRegion(StrEnum):
 class Scheme(StrEnum):
     COMPULSORY = "compulsory"  # BHXH bắt buộc
     VOLUNTARY = "voluntary"  # BHXH tự nguyện
+
+
+class SalaryScale(StrEnum):
+    """Who set the salary a compulsory contribution was paid on: it decides how the salary is averaged."""
+
+    MARKET = "market"  # the employer (tiền lương do người sử dụng lao động quyết định)
+    STATE = "state"  # the State's salary scale (chế độ tiền lương do Nhà nước quy định)
+
+
+class RevaluationKind(StrEnum):
+    """The two published revaluation tables."""
+
+    SALARY = "salary"  # compulsory contributors' monthly salaries (tiền lương tháng đã đóng BHXH)
+    INCOME = "income"  # voluntary contributors' monthly incomes (thu nhập tháng đã đóng BHXH tự nguyện)
 
 
 class Fund(StrEnum):
@@ -106,6 +121,12 @@ class ContributionPeriodBase(SQLModel):
     employer_amount: int = money_field(default=0)
     employee_amount: int = money_field(default=0)
     status: str = Field(default=PaymentState.PAID, sa_type=String(8))
+    salary_scale: str = Field(
+        default=SalaryScale.MARKET,
+        sa_type=String(8),
+        sa_column_kwargs={"server_default": SalaryScale.MARKET.value},
+        description="market or state: who set the salary (compulsory only)",
+    )
 
 
 # The contribution period row; amounts are per month.
@@ -118,6 +139,7 @@ class ContributionPeriod(ContributionPeriodBase, table=True):
         CheckConstraint("from_month <= to_month", name="month_order"),
         CheckConstraint(in_check("scheme", [s.value for s in Scheme]), name="scheme_value"),
         CheckConstraint(in_check("status", [s.value for s in PaymentState]), name="status_value"),
+        CheckConstraint(in_check("salary_scale", [s.value for s in SalaryScale]), name="salary_scale_value"),
         CheckConstraint("salary_base >= 0 AND employer_amount >= 0 AND employee_amount >= 0", name="money_nonneg"),
         # A voluntary contributor has no employer; a compulsory one always has.
         CheckConstraint(
@@ -213,3 +235,25 @@ class RegionalMinimumWage(SQLModel, table=True):
     region: str = Field(sa_type=String(3))
     amount: int = money_field(default=None)
     legal_basis: str = Field(sa_type=String(120))
+
+
+# Salary revaluation coefficients (hệ số điều chỉnh tiền lương, thu nhập tháng đã đóng BHXH), dated reference data:
+# one published table per kind and effective date, one row per year of contribution. A new year's table is a new row
+# set with a later ``effective_from`` (a migration), never a code change; the table in force on a date is the row set
+# with the latest ``effective_from`` on or before it.
+class SalaryRevaluation(SQLModel, table=True):
+    __tablename__ = "salary_revaluation"
+    __table_args__ = (
+        UniqueConstraint("kind", "effective_from", "contribution_year"),
+        CheckConstraint(in_check("kind", [k.value for k in RevaluationKind]), name="kind_value"),
+        CheckConstraint("coefficient > 0", name="coefficient_positive"),
+    )
+
+    id: int | None = id_field()
+    kind: str = Field(sa_type=String(8))
+    effective_from: date = Field(description="First day of the settlements the table applies to")
+    contribution_year: int
+    and_earlier: bool = Field(default=False, description="The row also covers every earlier year (trước năm …)")
+    coefficient: Decimal = Field(sa_type=Numeric(6, 2))
+    legal_basis: str = Field(sa_type=String(200))
+    source: str = Field(sa_type=String(600), description="Where the values were taken from")

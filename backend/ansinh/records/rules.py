@@ -6,8 +6,9 @@ never floats). Rates are integer basis points (1% = 100 bp). Months are ``YYYY-M
 inputs used, ``rule_version`` and ``effective_from`` (the latest start date among the table rows applied).
 """
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
@@ -29,6 +30,7 @@ from ansinh.records.tables import (
     RURAL_POVERTY_LINE,
     SEXES,
     SI_LAW,
+    STATE_SCALE_WINDOWS,
     UI,
     VOLUNTARY_RATE,
     VOLUNTARY_SUPPORT,
@@ -38,8 +40,10 @@ from ansinh.records.tables import (
 )
 
 __all__ = [
+    "NO_REVALUATION",
     "REVALUATION_NOT_LOADED",
     "AverageSalary",
+    "CareerAverage",
     "FundContribution",
     "HouseholdContribution",
     "MaternityBenefit",
@@ -49,11 +53,14 @@ __all__ = [
     "RetirementDate",
     "RevaluationTable",
     "SicknessBenefit",
+    "StateRebase",
     "UnemploymentBenefit",
     "VoluntaryContribution",
+    "YearCoefficient",
     "apply_bp",
     "average_salary",
     "capped_salary",
+    "career_average",
     "count_contribution_months",
     "counted_years",
     "household_contribution",
@@ -71,6 +78,7 @@ __all__ = [
     "si_salary_cap",
     "sickness_benefit",
     "sickness_daily_amount",
+    "state_scale_window",
     "ui_salary_cap",
     "unemployment_benefit",
     "unemployment_benefit_months",
@@ -787,27 +795,41 @@ def maternity_benefit(last_six_salaries: Sequence[int], birth_date: date, childr
 
 @dataclass(frozen=True, slots=True)
 class RevaluationTable:
-    """Yearly revaluation coefficients of past salaries (published by circular); 1.0 for a year not listed."""
+    """One published table of revaluation coefficients by year of contribution; years it lacks are not revalued."""
 
     coefficients: Mapping[int, Decimal] = field(default_factory=dict)
-    version: str = "none"  # e.g. the circular's number
+    version: str = "none"  # the legal text that published it, e.g. the circular's number
     legal_basis: str = ""
     effective_from: date | None = None
+    kind: str = ""  # "salary" (compulsory contributors) or "income" (voluntary contributors)
+    earlier_year: int | None = None  # its row covers every earlier year too ("trước năm 1995")
+    source: str = ""  # where the values were taken from
 
     def __post_init__(self) -> None:
         for year, value in self.coefficients.items():
             if not isinstance(value, Decimal) or value <= 0:
                 raise ValueError(f"revaluation coefficient for {year} must be a positive Decimal, got {value!r}")
+        if self.earlier_year is not None and self.earlier_year not in self.coefficients:
+            raise ValueError(f"the row for years before {self.earlier_year + 1} is missing")
         object.__setattr__(self, "coefficients", MappingProxyType(dict(self.coefficients)))
 
     @property
     def coefficients_loaded(self) -> bool:
-        """Whether a published table was loaded (else every coefficient is 1.0)."""
+        """Whether a published table was loaded (else no year is revalued)."""
         return bool(self.coefficients)
 
+    def published(self, year: int) -> Decimal | None:
+        """The published coefficient of a year's salaries, None when the table does not establish one."""
+        if year in self.coefficients:
+            return self.coefficients[year]
+        if self.earlier_year is not None and year < self.earlier_year:
+            return self.coefficients[self.earlier_year]
+        return None
+
     def coefficient(self, year: int) -> Decimal:
-        """The coefficient of a year's salaries, 1.0 when the year is not listed."""
-        return self.coefficients.get(year, Decimal(1))
+        """The coefficient applied to a year's salaries: the published one, else 1 (and the year is reported)."""
+        published = self.published(year)
+        return Decimal(1) if published is None else published
 
 
 NO_REVALUATION = RevaluationTable()
@@ -820,7 +842,7 @@ class AverageSalary:
     months: int
     average: int
     coefficients_loaded: bool
-    years_at_default: tuple[int, ...]  # years whose salaries were taken at 1.0
+    years_at_default: tuple[int, ...]  # years the table does not establish: salaries taken as paid
     note: str | None  # REVALUATION_NOT_LOADED when no table was loaded
     rule_version: str
     effective_from: date | None
@@ -837,7 +859,7 @@ def average_salary(
     for month, salary in monthly_salaries:
         year, _ = parse_month(month)
         _money(salary, f"salary of {month}")
-        if year not in revaluation.coefficients:
+        if revaluation.published(year) is None:
             defaulted.add(year)
         total += salary * revaluation.coefficient(year)
     return AverageSalary(
@@ -848,4 +870,181 @@ def average_salary(
         note=None if revaluation.coefficients_loaded else REVALUATION_NOT_LOADED,
         rule_version=revaluation.version,
         effective_from=revaluation.effective_from,
+    )
+
+
+# --- the career average of pension and one-time allowance --------------------------------------------------------
+
+
+STATE_SCALE_REBASED_BEFORE = (2016, 1)  # (year, month) participation must begin before for state-scale rebasing
+
+
+def state_scale_window(first_month: str) -> int | None:
+    """Months of state-scale salary averaged, by the month SI participation began; None = the whole time."""
+    year, _ = parse_month(first_month)
+    for last_year, months in STATE_SCALE_WINDOWS.windows:
+        if year <= last_year:
+            return months
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class YearCoefficient:
+    """The coefficient applied to one year's salaries (or incomes) of one table."""
+
+    table: str  # "salary" (market-set salaries), "income" (voluntary incomes)
+    year: int
+    months: int
+    coefficient: Decimal  # 1 when not published
+    published: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StateRebase:
+    """State-scale months on one base salary, carried to the reference level of the benefit date."""
+
+    from_month: str
+    to_month: str
+    months: int
+    base_salary: int | None  # None: before the base salary table starts (taken as paid)
+    factor: Decimal  # reference level / base salary, 1 when the base salary is unknown
+
+
+@dataclass(frozen=True, slots=True)
+class CareerAverage:
+    """The average salary a pension or one-time allowance is computed on (mức bình quân tiền lương, thu nhập)."""
+
+    on: date
+    average: int
+    months: int  # state + market + voluntary
+    market_months: int
+    state_months: int
+    voluntary_months: int
+    state_window: int | None  # the last state-scale months averaged; None = all of them
+    state_average: int | None  # shown rounded; the average uses the exact value
+    reference_level: int | None  # of the benefit date, for state-scale salaries
+    coefficients: tuple[YearCoefficient, ...]
+    state_rebases: tuple[StateRebase, ...]
+    not_revalued: Mapping[str, tuple[int, ...]]  # table → years whose coefficient is not established
+    salary_table: RevaluationTable
+    income_table: RevaluationTable
+    legal_basis: str
+
+
+def _revalue(
+    items: Sequence[tuple[str, int]], table: RevaluationTable, name: str
+) -> tuple[Decimal, list[YearCoefficient]]:
+    """Sum of salaries × their year's coefficient, and the coefficient used per year."""
+    total = Decimal(0)
+    per_year: dict[int, int] = defaultdict(int)
+    for month, amount in items:
+        _money(amount, f"{name} of {month}")
+        year, _ = parse_month(month)
+        per_year[year] += 1
+        total += amount * table.coefficient(year)
+    used = [
+        YearCoefficient(name, year, months, table.coefficient(year), table.published(year) is not None)
+        for year, months in sorted(per_year.items())
+    ]
+    return total, used
+
+
+def _merge(years: list[YearCoefficient]) -> list[YearCoefficient]:
+    """One entry per year of a table: market and state-scale months of a year under one coefficient."""
+    merged: dict[int, YearCoefficient] = {}
+    for entry in years:
+        held = merged.get(entry.year)
+        merged[entry.year] = entry if held is None else replace(held, months=held.months + entry.months)
+    return [merged[year] for year in sorted(merged)]
+
+
+def _years(first: str, last: str) -> range:
+    """The calendar years from ``first``'s to ``last``'s."""
+    return range(parse_month(first)[0], parse_month(last)[0] + 1)
+
+
+def _rebase(items: Sequence[tuple[str, int]], reference: int) -> tuple[Decimal, list[StateRebase]]:
+    """Sum of state-scale salaries carried to the reference level (salary / base salary of its month × reference)."""
+    total = Decimal(0)
+    runs: list[StateRebase] = []
+    for month, amount in items:
+        year, mon = parse_month(month)
+        try:
+            base: int | None = in_force(BASE_SALARY, date(year, mon, 1)).amount
+        except LookupError:
+            base = None
+        factor = Decimal(1) if base is None else Decimal(reference) / base
+        total += amount * factor
+        last = runs[-1] if runs else None
+        if last is not None and last.base_salary == base and _month_index(month) == _month_index(last.to_month) + 1:
+            runs[-1] = StateRebase(last.from_month, month, last.months + 1, base, factor)
+        else:
+            runs.append(StateRebase(month, month, 1, base, factor))
+    return total, runs
+
+
+def career_average(
+    compulsory: Sequence[tuple[str, int, bool]],
+    voluntary: Sequence[tuple[str, int]],
+    *,
+    first_month: str,
+    on: date,
+    salaries: RevaluationTable = NO_REVALUATION,
+    incomes: RevaluationTable = NO_REVALUATION,
+) -> CareerAverage:
+    """The revalued average of a career: (month, salary, state scale?) compulsory months and (month, income) voluntary.
+
+    Market-set salaries count over the whole career, each × its year's coefficient; state-scale salaries over their
+    last months (the window set by when participation began), carried to the reference level of ``on`` when
+    participation began before 2016, else × the salary table too (Luật BHXH 58/2014/QH13 Điều 63); the two are
+    weighted by their months (Luật BHXH 41/2024/QH15 Điều 72). Voluntary incomes × the income table's
+    coefficient join by months (Nghị định 159/2025/NĐ-CP Điều 11). Rounded half up once, at the end.
+    """
+    state = sorted((month, amount) for month, amount, is_state in compulsory if is_state)
+    market = sorted((month, amount) for month, amount, is_state in compulsory if not is_state)
+    own = sorted(voluntary)
+    months = len(state) + len(market) + len(own)
+    if months == 0:
+        raise ValueError("no salaries to average")
+    market_total, market_years = _revalue(market, salaries, "salary")
+    income_total, income_years = _revalue(own, incomes, "income")
+    window = state_scale_window(first_month) if state else None
+    # State-scale salaries of those who joined before 2016 are carried to the reference level of the benefit date;
+    # of those who joined later they are revalued by the salary table, as market-set salaries are.
+    rebased = bool(state) and parse_month(first_month) < STATE_SCALE_REBASED_BEFORE
+    reference = in_force(BASE_SALARY, on).amount if rebased else None
+    state_exact: Decimal | None = None
+    rebases: list[StateRebase] = []
+    state_years: list[YearCoefficient] = []
+    if state:
+        averaged = state if window is None else state[-window:]
+        if rebased:
+            state_total, rebases = _rebase(averaged, reference or 0)
+        else:
+            state_total, state_years = _revalue(averaged, salaries, "salary")
+        state_exact = state_total / len(averaged)
+    total = market_total + income_total + (state_exact * len(state) if state_exact is not None else 0)
+    not_revalued = {
+        "salary": tuple(sorted({y.year for y in market_years + state_years if not y.published})),
+        "income": tuple(y.year for y in income_years if not y.published),
+        "state": tuple(
+            sorted({year for r in rebases if r.base_salary is None for year in _years(r.from_month, r.to_month)})
+        ),
+    }
+    return CareerAverage(
+        on=on,
+        average=round_half_up(total / months),
+        months=months,
+        market_months=len(market),
+        state_months=len(state),
+        voluntary_months=len(own),
+        state_window=window,
+        state_average=None if state_exact is None else round_half_up(state_exact),
+        reference_level=reference,
+        coefficients=tuple(_merge(market_years + state_years) + income_years),
+        state_rebases=tuple(rebases),
+        not_revalued=MappingProxyType({k: v for k, v in not_revalued.items() if v}),
+        salary_table=salaries,
+        income_table=incomes,
+        legal_basis=STATE_SCALE_WINDOWS.legal_basis,
     )

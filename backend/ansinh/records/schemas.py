@@ -1,6 +1,7 @@
 """Response bodies of the records API: contributions, the monthly ledger, benefits, estimates and visits."""
 
 from datetime import date
+from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
@@ -44,7 +45,7 @@ class EmployerArrears(BaseModel):
 
 
 class SalaryAverage(BaseModel):
-    """The salary average estimates use: the last paid months' SI salaries, revalued."""
+    """The last six paid months' SI salaries averaged as paid (the base of sickness, maternity and UI benefits)."""
 
     months: int
     first_month: str | None
@@ -129,7 +130,8 @@ class EstimateBase(BaseModel):
 
 
 class PensionEstimate(EstimateBase):
-    rate_percent: float
+    rate_bp: int = Field(description="Benefit rate in basis points (1% = 100)")
+    rate_percent: Decimal = Field(description="The same rate as an exact decimal percent")
     monthly_amount: int
     retirement_date: date | None
 

@@ -2,12 +2,12 @@
 
 import csv
 import io
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import bindparam
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.clinics.models import MedicalFacility
@@ -26,6 +26,9 @@ from ansinh.records.models import (
     Employer,
     MedicalVisit,
     PaymentState,
+    RevaluationKind,
+    SalaryRevaluation,
+    SalaryScale,
     Scheme,
 )
 from ansinh.records.schemas import (
@@ -85,6 +88,7 @@ class PeriodRow:
     employer_code: str | None
     employer_name: str | None
     wage_region: str | None
+    salary_scale: str = SalaryScale.MARKET
 
     @property
     def paid(self) -> bool:
@@ -137,6 +141,7 @@ _PERIODS = (
         _EMPLOYER.c.code,
         _EMPLOYER.c.name,
         _EMPLOYER.c.wage_region,
+        _PERIOD.c.salary_scale,
     )
     .select_from(_PERIOD.outerjoin(_EMPLOYER, _EMPLOYER.c.id == _PERIOD.c.employer_id))
     .where(_PERIOD.c.person_id == bindparam("person_id"))
@@ -173,6 +178,7 @@ async def load_periods(
             employer_code=row["code"],
             employer_name=row["name"],
             wage_region=row["wage_region"],
+            salary_scale=row["salary_scale"],
         )
         for row in rows
     ]
@@ -182,31 +188,63 @@ def _spans(periods: list[PeriodRow]) -> list[tuple[str, str]]:
     return [(p.from_month, p.to_month) for p in periods]
 
 
-def monthly_salaries(periods: list[PeriodRow], fund: str = RS, *, last: int | None = None) -> list[tuple[str, int]]:
-    """(month, SI salary) of every paid month covering ``fund``, oldest first; concurrent jobs add up.
+@dataclass(frozen=True, slots=True)
+class SalaryMonth:
+    """The one salary (or voluntary income) a month of a fund counts with."""
 
-    With ``last``, only the latest that many months.
+    month: str
+    salary: int
+    voluntary: bool
+    state_scale: bool
+
+
+def salary_months(periods: list[PeriodRow], fund: str = RS, *, last: int | None = None) -> list[SalaryMonth]:
+    """Every paid month covering ``fund``, oldest first, with one salary each: that of the contract signed first.
+
+    With two contracts in the same month SI and UI are paid on the one signed first only (Luật BHXH 58/2014/QH13
+    Điều 85 khoản 4; Quyết định 595/QĐ-BHXH Điều 42 khoản 1), so a month counts once, with the salary of the
+    period that started first. With ``last``, only the latest that many months.
     """
-    spans = []  # (first, last month index, salary): integers, formatted once at the end
-    for period in periods:
-        if period.paid and fund in period.funds:
-            (y1, m1), (y2, m2) = parse_month(period.from_month), parse_month(period.to_month)
-            spans.append((y1 * 12 + m1 - 1, y2 * 12 + m2 - 1, period.salary_base))
-    # One of the latest ``last`` months lies within the last ``last`` months of a period that covers it (else that
-    # period's own later months would outrank it): an average over six months looks at six per period, not at
-    # forty years of them.
-    by_month: dict[int, int] = defaultdict(int)
-    for start, end, salary in spans:
+    # (first month index, order seen) decides which period a month belongs to: the earliest start wins.
+    by_month: dict[int, tuple[int, int, PeriodRow]] = {}
+    for order, period in enumerate(periods):
+        if not (period.paid and fund in period.funds):
+            continue
+        (y1, m1), (y2, m2) = parse_month(period.from_month), parse_month(period.to_month)
+        start, end = y1 * 12 + m1 - 1, y2 * 12 + m2 - 1
+        # One of the latest ``last`` months lies within the last ``last`` months of every period that covers it
+        # (else that period's own later months would outrank it): an average over six months looks at six per
+        # period, not at forty years of them.
         for index in range(start if last is None else max(start, end - last + 1), end + 1):
-            by_month[index] += salary
+            held = by_month.get(index)
+            if held is None or (start, order) < held[:2]:
+                by_month[index] = (start, order, period)
     months = sorted(by_month.items())
     if last is not None:
         months = months[-last:]
-    return [(month_str(index // 12, index % 12 + 1), salary) for index, salary in months]
+    return [
+        SalaryMonth(
+            month=month_str(index // 12, index % 12 + 1),
+            salary=period.salary_base,
+            voluntary=period.scheme == Scheme.VOLUNTARY,
+            state_scale=period.salary_scale == SalaryScale.STATE,
+        )
+        for index, (_, _, period) in months
+    ]
+
+
+def monthly_salaries(periods: list[PeriodRow], fund: str = RS, *, last: int | None = None) -> list[tuple[str, int]]:
+    """(month, salary) of every paid month covering ``fund``, oldest first, one salary per month."""
+    return [(m.month, m.salary) for m in salary_months(periods, fund, last=last)]
+
+
+# The six-month average of sickness, maternity and unemployment benefits is of salaries as paid: only the averages
+# of pensions and one-time allowances are revalued (Luật BHXH 41/2024/QH15 Điều 72).
+SIX_MONTH_NOTE = "salaries as paid: short-term benefits are not revalued"
 
 
 def salary_average(periods: list[PeriodRow]) -> SalaryAverage | None:
-    """The average of the last six paid months' SI salaries (revaluation 1.0 until a table is loaded)."""
+    """The average of the last six paid months' SI salaries, as paid."""
     last = monthly_salaries(periods, last=SALARY_AVERAGE_MONTHS)
     if not last:
         return None
@@ -216,7 +254,7 @@ def salary_average(periods: list[PeriodRow]) -> SalaryAverage | None:
         first_month=last[0][0],
         last_month=last[-1][0],
         average=result.average,
-        revaluation_note=result.note,
+        revaluation_note=SIX_MONTH_NOTE,
     )
 
 
@@ -398,16 +436,98 @@ async def benefits(db: AsyncSession, *, account_id: int, limit: int, offset: int
 # --- estimates --------------------------------------------------------------------------------------------------
 
 
-def _pension_estimate(person: Person, salaries: list[tuple[str, int]], average: int | None) -> PensionEstimate:
-    months = len(salaries)
+async def revaluation_table(db: AsyncSession, *, kind: str, on: date) -> rules.RevaluationTable:
+    """The published table of a kind in force on a date (the latest effective on or before it); empty when none."""
+    latest = (
+        select(func.max(SalaryRevaluation.effective_from))
+        .where(SalaryRevaluation.kind == kind, col(SalaryRevaluation.effective_from) <= on)
+        .scalar_subquery()
+    )
+    rows = (
+        await db.exec(
+            select(SalaryRevaluation).where(
+                SalaryRevaluation.kind == kind, col(SalaryRevaluation.effective_from) == latest
+            )
+        )
+    ).all()
+    if not rows:
+        return rules.NO_REVALUATION
+    first = rows[0]
+    return rules.RevaluationTable(
+        coefficients={row.contribution_year: Decimal(row.coefficient) for row in rows},
+        version=first.legal_basis.split(";")[0].split(" (")[0],
+        legal_basis=first.legal_basis,
+        effective_from=first.effective_from,
+        kind=kind,
+        earlier_year=next((row.contribution_year for row in rows if row.and_earlier), None),
+        source=first.source,
+    )
+
+
+def _table_input(table: rules.RevaluationTable) -> dict[str, object]:
+    return {
+        "table": table.kind,
+        "version": table.version,
+        "legal_basis": table.legal_basis,
+        "effective_from": table.effective_from.isoformat() if table.effective_from else None,
+        "source": table.source,
+    }
+
+
+def average_inputs(average: rules.CareerAverage | None) -> dict[str, object]:
+    """How the average was computed: months by kind, the tables and the coefficient used for each year."""
+    if average is None:
+        return {"average_salary": None, "revaluation": rules.REVALUATION_NOT_LOADED}
+    used = {c.table for c in average.coefficients}  # the tables some month of this career was looked up in
+    tables = [t for t in (average.salary_table, average.income_table) if t.coefficients_loaded and t.kind in used]
+    inputs: dict[str, object] = {
+        "average_salary": average.average,
+        "average_salary_months": average.months,
+        "average_rule": average.legal_basis,
+        "market_salary_months": average.market_months,
+        "state_scale_months": average.state_months,
+        "voluntary_months": average.voluntary_months,
+        # The one-line summary earlier clients show; the tables and coefficients follow in full.
+        "revaluation": "; ".join(dict.fromkeys(t.version for t in tables)) if tables else rules.REVALUATION_NOT_LOADED,
+        "revaluation_tables": [_table_input(t) for t in tables],
+        "revaluation_coefficients": [
+            {
+                "table": c.table,
+                "year": c.year,
+                "months": c.months,
+                "coefficient": str(c.coefficient),
+                "published": c.published,
+            }
+            for c in average.coefficients
+        ],
+        "years_not_revalued": {table: list(years) for table, years in average.not_revalued.items()},
+    }
+    if average.state_rebases:  # state-scale months carried to the reference level (joined before 2016)
+        inputs["state_scale"] = {
+            "averaged_months": min(average.state_window or average.state_months, average.state_months),
+            "average": average.state_average,
+            "reference_level": average.reference_level,
+            "base_salaries": [
+                {
+                    "from_month": r.from_month,
+                    "to_month": r.to_month,
+                    "months": r.months,
+                    "base_salary": r.base_salary,
+                    "factor": str(r.factor.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)),
+                }
+                for r in average.state_rebases
+            ],
+        }
+    return inputs
+
+
+def _pension_estimate(person: Person, months: int, average: rules.CareerAverage | None) -> PensionEstimate:
     retirement = rules.retirement_date(person.sex, person.date_of_birth)
     inputs: dict[str, object] = {
         "sex": person.sex,
         "date_of_birth": person.date_of_birth.isoformat(),
         "paid_si_months": months,
-        "average_salary": average,
-        "average_salary_months": months,
-        "revaluation": rules.REVALUATION_NOT_LOADED,
+        **average_inputs(average),
         "retirement_age": {"years": retirement.age_years, "months": retirement.age_months},
         "retirement_age_rule": retirement.rule_version,
     }
@@ -420,34 +540,31 @@ def _pension_estimate(person: Person, salaries: list[tuple[str, int]], average: 
             inputs=inputs,
             rule_version=None,
             effective_from=None,
-            rate_percent=0.0,
+            rate_bp=0,
+            rate_percent=Decimal(0),
             monthly_amount=0,
             retirement_date=retirement.pension_from,
         )
-    inputs["counted_years"] = float(rate.counted_years)
-    monthly = rules.apply_bp(average, rate.rate_bp) if rate.eligible and average is not None else 0
+    inputs["counted_years"] = str(rate.counted_years)
+    monthly = rules.apply_bp(average.average, rate.rate_bp) if rate.eligible and average is not None else 0
     return PensionEstimate(
         eligible=rate.eligible,
         reason=rate.reason,
         inputs=inputs,
         rule_version=rate.rule_version,
         effective_from=rate.effective_from,
-        rate_percent=float(rate.percent),
+        rate_bp=rate.rate_bp,
+        rate_percent=rules.percent(rate.rate_bp),
         monthly_amount=monthly,
         retirement_date=retirement.pension_from,
     )
 
 
-def _one_time_estimate(salaries: list[tuple[str, int]], average: int | None, today: date) -> OneTimeEstimate:
-    before = sum(1 for month, _ in salaries if month < "2014-01")
-    after = len(salaries) - before
-    inputs: dict[str, object] = {
-        "months_before_2014": before,
-        "months_from_2014": after,
-        "average_salary": average,
-        "revaluation": rules.REVALUATION_NOT_LOADED,
-    }
-    if not salaries or average is None:
+def _one_time_estimate(months: list[SalaryMonth], average: rules.CareerAverage | None, today: date) -> OneTimeEstimate:
+    before = sum(1 for m in months if m.month < "2014-01")
+    after = len(months) - before
+    inputs: dict[str, object] = {"months_before_2014": before, "months_from_2014": after, **average_inputs(average)}
+    if not months or average is None:
         return OneTimeEstimate(
             eligible=False,
             reason="No paid months of social insurance on record.",
@@ -456,10 +573,10 @@ def _one_time_estimate(salaries: list[tuple[str, int]], average: int | None, tod
             effective_from=None,
             amount=0,
         )
-    result = rules.one_time_allowance(average, before, after, on=today)
-    inputs["years_before_2014"] = float(result.years_before_2014)
-    inputs["years_from_2014"] = float(result.years_from_2014)
-    inputs["salary_months"] = float(result.salary_months)
+    result = rules.one_time_allowance(average.average, before, after, on=today)
+    inputs["years_before_2014"] = str(result.years_before_2014)
+    inputs["years_from_2014"] = str(result.years_from_2014)
+    inputs["salary_months"] = str(result.salary_months)
     return OneTimeEstimate(
         eligible=True,
         reason=None,
@@ -496,7 +613,8 @@ def _unemployment_estimate(periods: list[PeriodRow], today: date) -> Unemploymen
         return not_eligible.model_copy(update={"reason": reason})
     result = rules.unemployment_benefit(last_six, len(ui_salaries), region, today)
     inputs["average_salary"] = result.average_salary
-    inputs["rate_percent"] = float(rules.percent(result.rate_bp))
+    inputs["rate_bp"] = result.rate_bp
+    inputs["rate_percent"] = str(rules.percent(result.rate_bp))
     inputs["cap"] = result.cap
     return UnemploymentEstimate(
         eligible=result.eligible,
@@ -510,17 +628,31 @@ def _unemployment_estimate(periods: list[PeriodRow], today: date) -> Unemploymen
     )
 
 
+async def career_average(db: AsyncSession, months: list[SalaryMonth], *, on: date) -> rules.CareerAverage | None:
+    """The revalued career average of SI months with the tables in force on a date; None without months."""
+    if not months:
+        return None
+    return rules.career_average(
+        [(m.month, m.salary, m.state_scale) for m in months if not m.voluntary],
+        [(m.month, m.salary) for m in months if m.voluntary],
+        first_month=months[0].month,
+        on=on,
+        salaries=await revaluation_table(db, kind=RevaluationKind.SALARY, on=on),
+        incomes=await revaluation_table(db, kind=RevaluationKind.INCOME, on=on),
+    )
+
+
 async def estimates(db: AsyncSession, *, account_id: int, today: date) -> EstimatesPublic:
     """Pension, one-time allowance and unemployment estimates from the paid history, with inputs and rules."""
     person = await citizen_person(db, account_id=account_id)
     periods = await load_periods(await session_reads(db), person_id=person.id)  # type: ignore[arg-type]
-    salaries = monthly_salaries(periods)
-    average = rules.average_salary(salaries).average if salaries else None
+    months = salary_months(periods)
+    average = await career_average(db, months, on=today)
     return EstimatesPublic(
         as_of=today,
         disclaimer=DISCLAIMER,
-        pension=_pension_estimate(person, salaries, average),
-        one_time_allowance=_one_time_estimate(salaries, average, today),
+        pension=_pension_estimate(person, len(months), average),
+        one_time_allowance=_one_time_estimate(months, average, today),
         unemployment=_unemployment_estimate(periods, today),
     )
 

@@ -495,3 +495,19 @@ RETIREMENT_AGE: DatedTable[RetirementAgeRow] = DatedTable(
         ),
     ),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class StateScaleWindows:
+    """How many last months of state-scale salary the average takes, by the year SI participation began."""
+
+    windows: tuple[tuple[int, int], ...]  # (last year of participation start, months), in order; later: whole time
+    legal_basis: str
+
+
+# Began before 1995: the last 5 years; 1995-2000: 6; 2001-2006: 8; 2007-2015: 10; 2016-2019: 15; 2020-2024: 20;
+# from 2025 the whole time, as for market-set salaries.
+STATE_SCALE_WINDOWS = StateScaleWindows(
+    ((1994, 60), (2000, 72), (2006, 96), (2015, 120), (2019, 180), (2024, 240)),
+    "Luật BHXH 41/2024/QH15 Điều 72",
+)
