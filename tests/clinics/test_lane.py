@@ -83,7 +83,7 @@ async def test_ordinary_scans_are_served_by_the_lane_and_answer_as_the_route_doe
     forged = await both(pair, json={"token": token[:-4] + "AAAA", **STAFF}, headers=clinic.headers)
     assert forged[2]
     assert forged[0] == forged[1]
-    assert forged[0][1]["result"] == "202"  # answered (and logged) like any scan
+    assert forged[0][1]["result"] == "902"  # answered (and logged) like any scan
 
 
 # Requests the lane must leave to the route (which refuses them): each pair of answers must be identical.

@@ -350,6 +350,12 @@ RULES: dict[str, Rule] = {
     f"POST {API}/staff/cards/{{number}}/revoke": Rule(
         ONLY_STAFF, "staff action on any card", Call(json={"reason": "fraud report"}), sees_a=ONLY_STAFF
     ),
+    f"POST {API}/staff/cards/{{number}}/decrease": Rule(
+        ONLY_STAFF,
+        "staff action on any card",
+        Call(json={"reason": "left the employer", "decrease_reason": "stopped"}),
+        sees_a=ONLY_STAFF,
+    ),
     f"POST {API}/staff/cards/{{number}}/suspend": Rule(
         ONLY_STAFF, "staff action on any card", Call(json={"reason": "under review"}), sees_a=ONLY_STAFF
     ),

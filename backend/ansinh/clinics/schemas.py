@@ -85,7 +85,7 @@ class ClinicCard(BaseModel):
 class CheckResponse(BaseModel):
     """The verdict of one check; ``result`` is a code of DESIGN.md's table."""
 
-    result: str = Field(description="000 valid; 010, 011, 020, 050, 051, 060, 070, 110, 201–205 otherwise")
+    result: str = Field(description="A code of the one card-check table (cards/results.py): 000/001/002 valid")
     valid: bool
     message: str
     message_vi: str

@@ -51,6 +51,7 @@ DOMAIN_STATUSES: dict[str, tuple[int, ...]] = {
     "createCardToken": (404, 409),
     "getCardQrPng": (404,),
     "getCardQrSvg": (404,),
+    "decreaseCard": (409,),
     "reinstateCard": (409,),
     "reissueCard": (409,),
     "revokeCard": (409,),
