@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards.models import HealthInsuranceCard
-from ansinh.clinics.models import ClinicClient, FacilityStaff, MedicalFacility
+from ansinh.clinics.models import ClinicClient, FacilityAdmin, FacilityStaff, MedicalFacility
 from ansinh.core.passwords import hash_password_sync
 from ansinh.core.settings import Settings
 from ansinh.core.tokens import CLINIC_TOKEN_TTL, issue_access_token
@@ -152,6 +152,25 @@ async def make_card(
     db.add(card)
     await db.commit()
     return card
+
+
+async def make_facility_admin(
+    db: AsyncSession, *, facility: MedicalFacility, username: str = "admin.test", password: str = DEFAULT_PASSWORD
+) -> Account:
+    """A facility admin's account (role facility_admin) administering ``facility``."""
+    account = Account(
+        username=username,
+        role=AccountRole.FACILITY_ADMIN,
+        status=AccountStatus.ACTIVE,
+        display_name="Phạm Thị Quản Trị",
+        email=f"{username}@ansinh.example",
+        password_hash=password_hash(password),
+    )
+    db.add(account)
+    await db.commit()
+    db.add(FacilityAdmin(account_id=account.id, facility_id=facility.id))  # type: ignore[arg-type]
+    await db.commit()
+    return account
 
 
 def bearer_for(settings: Settings, account: Account) -> dict[str, str]:

@@ -93,3 +93,19 @@ class CheckResponse(BaseModel):
     method: Literal["qr", "lookup"]
     checked_at: datetime
     check_id: int | None = Field(description="The scan record; the same for a retried request")
+
+
+class StaffCreate(BaseModel):
+    """A staff member the facility allows to check cards: full name and 12-digit citizen ID."""
+
+    full_name: str = Field(min_length=2, max_length=120, pattern=STAFF_NAME_PATTERN)
+    citizen_id: str = Field(pattern=CITIZEN_ID_PATTERN, description="12-digit citizen ID (CCCD)")
+
+
+class StaffPublic(BaseModel):
+    """A registered staff member; ``id`` is opaque (paths never carry the citizen ID)."""
+
+    id: str
+    full_name: str
+    citizen_id: str
+    created_at: datetime
