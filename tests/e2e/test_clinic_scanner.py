@@ -20,7 +20,7 @@ import qrcode
 import qrcode.constants
 from playwright.async_api import Browser, Page, expect
 
-from ansinh.demo.personas import AN, CLINIC_CLIENT_ID, CLINIC_FACILITY_CODE, CLINIC_SECRET, PERSONAS
+from ansinh.demo.personas import AN, CLINIC_CLIENT_ID, CLINIC_FACILITY_CODE, CLINIC_SECRET, PERSONAS, REGISTERED_STAFF
 from ansinh.demo.runner import DEMO_PASSWORD
 from tests.e2e.conftest import (
     ANSINH_CLI,
@@ -42,8 +42,8 @@ AN_CITIZEN = SeededCitizen(
     phone=PERSONA_AN.phone,
     full_name=PERSONA_AN.full_name,
 )
-STAFF_NAME = "Lê Thị Hồng Nhung"
-STAFF_CITIZEN_ID = "001190000123"
+# The staff member the demo registers at facility 01001 (checks by anyone else answer 054).
+[(STAFF_NAME, STAFF_CITIZEN_ID)] = REGISTERED_STAFF
 VERDICT = "#verdict"
 
 
@@ -199,7 +199,7 @@ async def test_a_pasted_token_gets_the_servers_green_verdict(site: ClinicSite, c
     await expect(clinic_page.locator("#offline-notice")).to_be_hidden()
     # The server's card record, not just the token: the facility's name is only on the server.
     await expect(clinic_page.locator('#verdict-card dd[data-field="primary_facility"]')).to_contain_text("01001 — ")
-    await expect(clinic_page.locator("#verdict-message")).to_have_text("Thẻ hợp lệ, còn giá trị sử dụng.")
+    await expect(clinic_page.locator("#verdict-message")).to_have_text("Thông tin thẻ chính xác.")
     # The clinic token lives in sessionStorage only; localStorage holds no credential.
     stored = await clinic_page.evaluate(
         "() => ({session: sessionStorage.getItem('ansinh.clinic.session'), local: JSON.stringify({...localStorage})})"

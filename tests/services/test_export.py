@@ -56,7 +56,7 @@ async def test_an_exports_his_records_cards_checks_and_household(
     assert len(data["benefits"]) == benefits["total"]
     assert [c["number"] for c in data["health_insurance_cards"]] == [AN]
     assert [(c["facility_code"], c["result"], c["staff_name"]) for c in data["card_checks"]] == [
-        ("01001", "000", "Lê Y Tá")
+        ("01001", "000", "Trần Văn Bình")
     ]
     assert (data["household"]["household_code"], data["household"]["relation"]) == (f"HGD{AN}", "head")
 
