@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards.models import HealthInsuranceCard
-from ansinh.clinics.models import ClinicClient, MedicalFacility
+from ansinh.clinics.models import ClinicClient, FacilityAdmin, FacilityStaff, MedicalFacility
 from ansinh.core.passwords import hash_password_sync
 from ansinh.core.settings import Settings
 from ansinh.core.tokens import CLINIC_TOKEN_TTL, issue_access_token
@@ -15,6 +15,8 @@ from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "Correct-Horse-42"
+# The checking staff member every test clinic registers unless told otherwise: (full name, citizen ID).
+DEFAULT_STAFF = ("Lê Thị Y Tá", "001190000123")
 
 # Argon2 costs ~90 ms; tests hash each distinct password once.
 _hash_cache: dict[str, str] = {}
@@ -97,15 +99,35 @@ async def make_facility(db: AsyncSession, **overrides: Any) -> MedicalFacility:
 
 
 async def make_clinic_client(
-    db: AsyncSession, *, client_id: str = "clinic-test", secret: str = "clinic-test-secret", **facility_fields: Any
+    db: AsyncSession,
+    *,
+    client_id: str = "clinic-test",
+    secret: str = "clinic-test-secret",
+    staff: tuple[tuple[str, str], ...] = (DEFAULT_STAFF,),
+    **facility_fields: Any,
 ) -> tuple[ClinicClient, MedicalFacility]:
+    """A facility with its clinic client and its registered checking ``staff`` ((name, citizen ID) pairs)."""
     facility = await make_facility(db, **facility_fields)
     client = ClinicClient(
         client_id=client_id, secret_hash=password_hash(secret), facility_id=facility.id, name=facility.name
     )
     db.add(client)
     await db.commit()
+    for full_name, citizen_id in staff:
+        await make_facility_staff(db, facility=facility, full_name=full_name, citizen_id=citizen_id)
     return client, facility
+
+
+async def make_facility_staff(
+    db: AsyncSession, *, facility: MedicalFacility, full_name: str, citizen_id: str
+) -> FacilityStaff:
+    """A staff member registered to check cards at ``facility``."""
+    member = FacilityStaff(
+        public_id=f"st{next(_counter):08d}", facility_id=facility.id, full_name=full_name, citizen_id=citizen_id
+    )
+    db.add(member)
+    await db.commit()
+    return member
 
 
 async def make_card(
@@ -130,6 +152,25 @@ async def make_card(
     db.add(card)
     await db.commit()
     return card
+
+
+async def make_facility_admin(
+    db: AsyncSession, *, facility: MedicalFacility, username: str = "admin.test", password: str = DEFAULT_PASSWORD
+) -> Account:
+    """A facility admin's account (role facility_admin) administering ``facility``."""
+    account = Account(
+        username=username,
+        role=AccountRole.FACILITY_ADMIN,
+        status=AccountStatus.ACTIVE,
+        display_name="Phạm Thị Quản Trị",
+        email=f"{username}@ansinh.example",
+        password_hash=password_hash(password),
+    )
+    db.add(account)
+    await db.commit()
+    db.add(FacilityAdmin(account_id=account.id, facility_id=facility.id))  # type: ignore[arg-type]
+    await db.commit()
+    return account
 
 
 def bearer_for(settings: Settings, account: Account) -> dict[str, str]:

@@ -275,7 +275,7 @@ def keys_rotate(force: bool) -> None:
 
 @cli.group()
 def cards() -> None:
-    """Health-insurance cards: reissue, revoke, suspend and reinstate by SI code (staff)."""
+    """Health-insurance cards: reissue, revoke, suspend, decrease and reinstate by SI code (staff)."""
 
 
 def _card_action(
@@ -295,24 +295,29 @@ def _card_action(
 @click.argument("si_code")
 @_reason_option
 def cards_reissue(si_code: str, reason: str) -> None:
-    """Revoke the card in force of SI_CODE and issue it again under a new serial."""
+    """Mark the card in force of SI_CODE replaced and issue it again under a new serial."""
     from ansinh.cards.service import reissue_card
 
     result = _card_action(
         si_code, lambda db, number: reissue_card(db, number=number, reason=reason, staff_account_id=None)
     )
-    click.echo(f"card {result.number} reissued: serial {result.previous_serial} revoked, new serial {result.serial}")
+    click.echo(f"card {result.number} reissued: serial {result.previous_serial} replaced, new serial {result.serial}")
 
 
-def _set_status(si_code: str, status: str, reason: str) -> None:
+def _set_status(si_code: str, status: str, reason: str, decrease_reason: str | None = None) -> None:
     """Set the status of the card in force of ``si_code`` and report it."""
-    from ansinh.cards.models import CardStatus
+    from ansinh.cards.models import CardStatus, DecreaseReason
     from ansinh.cards.service import set_card_status
 
     result = _card_action(
         si_code,
         lambda db, number: set_card_status(
-            db, number=number, status=CardStatus(status), reason=reason, staff_account_id=None
+            db,
+            number=number,
+            status=CardStatus(status),
+            decrease_reason=DecreaseReason(decrease_reason) if decrease_reason else None,
+            reason=reason,
+            staff_account_id=None,
         ),
     )
     click.echo(f"card {result.number} (serial {result.serial}) is now {result.status}")
@@ -322,8 +327,25 @@ def _set_status(si_code: str, status: str, reason: str) -> None:
 @click.argument("si_code")
 @_reason_option
 def cards_revoke(si_code: str, reason: str) -> None:
-    """Revoke the card in force of SI_CODE for good (its codes stop working; reissue to replace it)."""
-    _set_status(si_code, "revoked", reason)
+    """Withdraw the card in force of SI_CODE for good (its checks answer 110; reissue to replace it)."""
+    _set_status(si_code, "withdrawn", reason)
+
+
+@cards.command("decrease")
+@click.argument("si_code")
+@click.option(
+    "--because",
+    "decrease_reason",
+    required=True,
+    type=click.Choice(
+        ["reported", "moved_out_of_province", "moved_within_province", "re_enrolled_same_employer", "stopped"]
+    ),
+    help="The decrease's reason: checks answer 120, 121, 122, 123 or 124 in this order.",
+)
+@_reason_option
+def cards_decrease(si_code: str, decrease_reason: str, reason: str) -> None:
+    """Report the card in force of SI_CODE reduced (báo giảm), with its reason (reversible with `reinstate`)."""
+    _set_status(si_code, "decreased", reason, decrease_reason)
 
 
 @cards.command("suspend")
@@ -338,7 +360,7 @@ def cards_suspend(si_code: str, reason: str) -> None:
 @click.argument("si_code")
 @_reason_option
 def cards_reinstate(si_code: str, reason: str) -> None:
-    """Make a suspended card of SI_CODE active again."""
+    """Make a suspended or reported-reduced card of SI_CODE active again."""
     _set_status(si_code, "active", reason)
 
 

@@ -25,7 +25,13 @@ from ansinh.cards.controller import CardController, JwksController, StaffCardCon
 from ansinh.cards.keys import KeyRingCache
 from ansinh.chipid.controller import ChipActivationController, ChipIdController
 from ansinh.clinics.checks import CheckServices
-from ansinh.clinics.controller import VERIFY_ROUTE, ClinicAuthController, ClinicCheckController, verify_lane_route
+from ansinh.clinics.controller import (
+    VERIFY_ROUTE,
+    ClinicAuthController,
+    ClinicCheckController,
+    FacilityStaffController,
+    verify_lane_route,
+)
 from ansinh.clinics.recorder import CheckRecorder
 from ansinh.core.context import provide_request_context
 from ansinh.core.db import create_engine, read_session_factory, session_factory
@@ -155,6 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         PasskeyManagementController,
         ClinicAuthController,
         ClinicCheckController,
+        FacilityStaffController,
         RecordsController,
         CardController,
         StaffCardController,

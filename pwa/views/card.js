@@ -237,6 +237,7 @@ function qrPanel(card, life) {
 }
 
 function methodText(method) {
+  if (method === "gateway") return t("card.method_gateway");
   return method === "lookup" ? t("card.method_lookup") : t("card.method_qr");
 }
 

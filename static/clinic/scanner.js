@@ -355,7 +355,7 @@ function showCheckError(text) {
 async function localCheck(text) {
   let local = await checkOffline(text, cachedJwks()?.jwks);
   // A key published after our last download: fetch the set once more, then decide.
-  if (local.result === "203" && navigator.onLine && (await refreshJwks())) {
+  if (local.result === "903" && navigator.onLine && (await refreshJwks())) {
     local = await checkOffline(text, cachedJwks()?.jwks);
   }
   return local;

@@ -3,7 +3,7 @@
 // available offline; it never stores an API answer (clinic tokens, verdicts, lookups).
 
 const CACHE_PREFIX = "ansinh-clinic-";
-const CACHE_VERSION = "2026-11-25.2"; // bump whenever a precached file changes
+const CACHE_VERSION = "2026-12-07.1"; // bump whenever a precached file changes
 const CACHE_NAME = `${CACHE_PREFIX}${CACHE_VERSION}`;
 
 const PAGE_URL = "/clinic/";

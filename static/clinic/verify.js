@@ -3,8 +3,8 @@
 //
 // Token: "AS1:" + compact JWS b64url(header).b64url(payload).b64url(signature), ES256 (raw r||s).
 // Result codes are the online check's, in the server's order (ansinh.cards.tokens.check_card_token and
-// offline_result): form 201 → algorithm 204 → type 201 → key 203 → signature 202 → claims 201 →
-// token expiry 205 → card dates 010 / 011 → 000. Keep the two in step.
+// offline_result): form 901 → algorithm 904 → type 901 → key 903 → signature 902 → claims 901 →
+// token expiry 905 → card dates 010 / 911 → 000. Keep the two in step (cards/results.py: one code table).
 
 export const PREFIX = "AS1:";
 
@@ -12,18 +12,18 @@ export const PREFIX = "AS1:";
 export const OFFLINE_MESSAGES = Object.freeze({
   "000": { vi: "Chữ ký hợp lệ, thẻ còn trong thời hạn ghi trên mã.", en: "Genuine card token; the card is within its dates." },
   "010": { vi: "Thẻ đã hết giá trị sử dụng.", en: "The card has expired." },
-  "011": { vi: "Thẻ chưa đến thời hạn sử dụng.", en: "The card is not in force yet." },
-  "201": { vi: "Mã QR không phải mã thẻ AnSinh hợp lệ.", en: "This is not an AnSinh card code." },
-  "202": {
+  "911": { vi: "Thẻ chưa đến thời hạn sử dụng.", en: "The card is not in force yet." },
+  "901": { vi: "Mã QR không phải mã thẻ AnSinh hợp lệ.", en: "This is not an AnSinh card code." },
+  "902": {
     vi: "Chữ ký không hợp lệ: mã đã bị sửa hoặc giả mạo.",
     en: "The signature does not verify: the code was altered or forged.",
   },
-  "203": { vi: "Mã được ký bằng khóa không xác định.", en: "The code was signed with an unknown key." },
-  "204": {
+  "903": { vi: "Mã được ký bằng khóa không xác định.", en: "The code was signed with an unknown key." },
+  "904": {
     vi: "Mã dùng thuật toán chữ ký không được chấp nhận.",
     en: "The code uses a signature algorithm that is not allowed.",
   },
-  "205": { vi: "Mã đã hết hạn; đề nghị người bệnh làm mới mã.", en: "The code has expired; ask the patient to refresh it." },
+  "905": { vi: "Mã đã hết hạn; đề nghị người bệnh làm mới mã.", en: "The code has expired; ask the patient to refresh it." },
 });
 
 // Vietnam has kept UTC+7 without daylight saving since 1975: a fixed offset gives the legal date
@@ -147,30 +147,30 @@ function outcome(result, payload = null, kid = null) {
  * The card's status (suspended, revoked…) cannot be known offline: only the server tells it.
  */
 export async function checkOffline(qrText, jwks, now = new Date()) {
-  if (typeof qrText !== "string") return outcome("201");
+  if (typeof qrText !== "string") return outcome("901");
   const text = qrText.trim(); // a pasted code often ends with a newline; the page sends it trimmed too
-  if (!text.startsWith(PREFIX) || text.length > MAX_TOKEN_LENGTH) return outcome("201");
+  if (!text.startsWith(PREFIX) || text.length > MAX_TOKEN_LENGTH) return outcome("901");
   const parts = text.slice(PREFIX.length).split(".");
-  if (parts.length !== 3 || !parts.every((part) => SEGMENT.test(part))) return outcome("201");
+  if (parts.length !== 3 || !parts.every((part) => SEGMENT.test(part))) return outcome("901");
   const [headerPart, payloadPart, signaturePart] = parts;
   const header = decodeJsonObject(headerPart);
   const payload = decodeJsonObject(payloadPart);
-  if (header === null || payload === null) return outcome("201");
+  if (header === null || payload === null) return outcome("901");
 
   // The algorithm is ours to choose, never the token's: "none" or HS256 is refused before any key.
-  if (header.alg !== "ES256") return outcome("204");
-  if (header.typ !== TOKEN_TYPE) return outcome("201");
+  if (header.alg !== "ES256") return outcome("904");
+  if (header.typ !== TOKEN_TYPE) return outcome("901");
   const kid = typeof header.kid === "string" ? header.kid : null;
   const jwk = findKey(jwks, kid);
-  if (jwk === null) return outcome("203", null, kid);
+  if (jwk === null) return outcome("903", null, kid);
   const signature = base64UrlToBytes(signaturePart);
-  if (!(await signatureVerifies(jwk, `${headerPart}.${payloadPart}`, signature))) return outcome("202", null, kid);
-  if (!claimsWellFormed(payload)) return outcome("201", null, kid);
+  if (!(await signatureVerifies(jwk, `${headerPart}.${payloadPart}`, signature))) return outcome("902", null, kid);
+  if (!claimsWellFormed(payload)) return outcome("901", null, kid);
 
-  if (now.getTime() / 1000 >= payload.exp) return outcome("205", payload, kid);
+  if (now.getTime() / 1000 >= payload.exp) return outcome("905", payload, kid);
   // ISO dates compare as strings; the card is in force from its valid-from through its valid-to day.
   const today = vietnamToday(now);
   if (today > payload.vt) return outcome("010", payload, kid);
-  if (today < payload.vf) return outcome("011", payload, kid);
+  if (today < payload.vf) return outcome("911", payload, kid);
   return outcome("000", payload, kid);
 }

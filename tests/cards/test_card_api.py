@@ -62,6 +62,7 @@ async def test_the_card_shows_what_is_printed_on_it(client: Client, holder: Card
         "valid_to": "2099-12-31",
         "five_year_date": "2025-01-01",
         "status": "active",
+        "decrease_reason": None,
         "in_force": True,
     }
 
@@ -120,7 +121,7 @@ async def test_suspended_and_expired_cards_get_no_token(
     await db_session.commit()
     response = await client.post("/api/v1/me/card/token", json={"kind": "offline"}, headers=holder.headers)
     assert response.status_code == 409
-    assert response.json()["result"] == "020"
+    assert response.json()["result"] == "920"
     holder.card.status, holder.card.valid_to = "active", date(2021, 12, 31)
     db_session.add(holder.card)
     await db_session.commit()
@@ -177,7 +178,7 @@ async def test_an_expired_token_draws_no_qr(
     stale = await mint_token(db_session, settings, holder, now=datetime(2026, 1, 5, tzinfo=UTC))
     response = await client.get("/api/v1/me/card/qr.png", params={"token": stale}, headers=holder.headers)
     assert response.status_code == 400
-    assert response.json()["result"] == "205"
+    assert response.json()["result"] == "905"
 
 
 async def test_card_routes_need_a_citizen(client: Client, clinic: Clinic, staff_headers: dict[str, str]) -> None:

@@ -203,10 +203,10 @@ def test_reissue_gives_a_new_serial_and_revokes_the_old_card(
 
     assert result.exit_code == 0, result.output
     rows = cards_of(settings, holder.card.number)
-    live = [row for row in rows if row.status != CardStatus.REVOKED]
+    live = [row for row in rows if row.status != CardStatus.REPLACED]
     assert len(live) == 1
     (old,) = [row for row in rows if row.serial == old_serial]
-    assert old.status == CardStatus.REVOKED
+    assert old.status == CardStatus.REPLACED
     assert old.revoked_at is not None
     assert live[0].serial != old_serial
     assert old_serial in result.stdout
@@ -247,7 +247,7 @@ def test_suspend_reinstate_and_revoke(invoke: Invoke, settings: Settings, holder
 
     revoked = invoke("cards", "revoke", si_code, "--reason", "coverage ended")
     assert revoked.exit_code == 0, revoked.output
-    assert [row.status for row in cards_of(settings, number)] == [CardStatus.REVOKED]
+    assert [row.status for row in cards_of(settings, number)] == [CardStatus.WITHDRAWN]
     assert_clean_failure(invoke("cards", "reissue", si_code, "--reason", "too late"), "No card in force")
 
     kinds = [e.kind for e in events_of(settings, holder.account.id)]

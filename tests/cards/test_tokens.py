@@ -188,8 +188,12 @@ def test_offline_the_token_dates_decide_whether_the_card_is_in_force() -> None:
         ("active", date(2027, 1, 1), CheckResult.CARD_EXPIRED),
         ("active", date(2025, 12, 31), CheckResult.CARD_NOT_YET_VALID),
         ("suspended", date(2026, 6, 1), CheckResult.CARD_SUSPENDED),
-        ("revoked", date(2026, 6, 1), CheckResult.CARD_REVOKED),
-        ("revoked", date(2027, 6, 1), CheckResult.CARD_REVOKED),
+        ("withdrawn", date(2026, 6, 1), CheckResult.CARD_WITHDRAWN),
+        ("withdrawn", date(2027, 6, 1), CheckResult.CARD_WITHDRAWN),
+        ("replaced", date(2026, 6, 1), CheckResult.REPLACED_VALID),
+        ("replaced", date(2027, 6, 1), CheckResult.REPLACED_EXPIRED),
+        ("decreased", date(2026, 6, 1), CheckResult.DECREASED),
+        ("decreased", date(2027, 6, 1), CheckResult.DECREASED),
     ],
 )
 def test_card_standing(status: str, today: date, expected: CheckResult) -> None:

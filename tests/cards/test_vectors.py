@@ -25,29 +25,33 @@ REQUIRED_CASES = {
     "valid-offline-pass": "000",
     "valid-birth-year-only": "000",
     "valid-last-day-of-card": "000",
-    "expired-token": "205",
-    "expired-token-at-exp": "205",
+    "expired-token": "905",
+    "expired-token-at-exp": "905",
     "expired-card": "010",
     "expired-card-registry": "010",
-    "not-yet-valid": "011",
-    "revoked": "110",
-    "suspended": "020",
-    "bad-signature": "202",
-    "edited-payload": "202",
-    "edited-payload-name": "202",
-    "unknown-kid": "203",
-    "alg-none": "204",
-    "hs256-confusion": "204",
-    "hs256-confusion-pem": "204",
-    "malformed-no-prefix": "201",
-    "malformed-two-segments": "201",
-    "malformed-not-base64": "201",
-    "malformed-header-not-json": "201",
-    "malformed-claims": "201",
-    "order-alg-before-kid": "204",
-    "order-kid-before-signature": "203",
-    "order-signature-before-expiry": "202",
-    "order-revoked-before-expired-card": "110",
+    "not-yet-valid": "911",
+    "withdrawn": "110",
+    "suspended": "920",
+    "bad-signature": "902",
+    "edited-payload": "902",
+    "edited-payload-name": "902",
+    "unknown-kid": "903",
+    "alg-none": "904",
+    "hs256-confusion": "904",
+    "hs256-confusion-pem": "904",
+    "malformed-no-prefix": "901",
+    "malformed-two-segments": "901",
+    "malformed-not-base64": "901",
+    "malformed-header-not-json": "901",
+    "malformed-claims": "901",
+    "order-alg-before-kid": "904",
+    "order-kid-before-signature": "903",
+    "order-signature-before-expiry": "902",
+    "order-withdrawn-before-expired-card": "110",
+    "replaced-old-card-running": "004",
+    "replaced-old-card-ended": "003",
+    "decreased-moved-out-of-province": "121",
+    "defence-group": "001",
 }
 FIELDS = {
     "case",
@@ -90,6 +94,8 @@ def online_result(vector: dict[str, Any]) -> str:
         valid_from=date.fromisoformat(card["valid_from"]),
         valid_to=date.fromisoformat(card["valid_to"]),
         today=today_vn(now),
+        beneficiary_group=card.get("beneficiary_group", ""),
+        decrease_reason=card.get("decrease_reason"),
     ).value
 
 
@@ -116,7 +122,13 @@ def test_vector_file_is_well_formed(path: Path) -> None:
     assert set(vector) == FIELDS
     assert path.stem[4:] == vector["case"]
     assert vector["validation_clock"].endswith("Z")
-    assert vector["card_status"] is None or set(vector["card_status"]) == {"status", "valid_from", "valid_to"}
+    assert vector["card_status"] is None or {"status", "valid_from", "valid_to"} <= set(vector["card_status"]) <= {
+        "status",
+        "valid_from",
+        "valid_to",
+        "beneficiary_group",
+        "decrease_reason",
+    }
 
 
 def test_the_folder_holds_every_required_case_with_its_code() -> None:
@@ -131,7 +143,7 @@ def test_the_folder_holds_every_required_case_with_its_code() -> None:
 def test_an_offline_verifier_cannot_see_revocation_or_suspension() -> None:
     """The revoked and suspended vectors carry genuine tokens: offline they pass, online they do not."""
     by_case = {vector["case"]: vector for vector in map(load, FILES)}
-    for case in ("revoked", "suspended", "expired-card-registry"):
+    for case in ("withdrawn", "suspended", "expired-card-registry"):
         assert by_case[case]["expected_offline_result"] == "000"
         assert by_case[case]["expected_result"] != "000"
 

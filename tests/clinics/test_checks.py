@@ -22,7 +22,7 @@ from ansinh.core.settings import Settings
 from ansinh.core.signing import b64url, generate_p256
 from ansinh.identity.models import Person
 from tests.cards.conftest import STAFF, CardHolder, Clinic, mint_token
-from tests.factories import clinic_bearer_for, make_clinic_client
+from tests.factories import clinic_bearer_for, make_clinic_client, make_facility_staff
 
 Client = AsyncTestClient[Litestar]
 
@@ -74,7 +74,7 @@ async def test_a_genuine_token_of_a_card_in_force_is_000_with_only_what_the_chec
         "valid_from": "2020-01-01",
         "valid_to": "2099-12-31",
     }
-    assert body["message_vi"] == "Thẻ hợp lệ, còn giá trị sử dụng."
+    assert body["message_vi"] == "Thông tin thẻ chính xác."
 
 
 async def test_an_offline_pass_verifies_online_too(client: Client, clinic: Clinic, holder: CardHolder) -> None:
@@ -84,9 +84,9 @@ async def test_an_offline_pass_verifies_online_too(client: Client, clinic: Clini
 @pytest.mark.parametrize(
     ("mangle", "expected"),
     [
-        (lambda t: t.replace("AS1:", ""), "201"),
-        (lambda t: "AS1:" + t.split(".")[0][4:] + ".x", "201"),
-        (lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"), "202"),
+        (lambda t: t.replace("AS1:", ""), "901"),
+        (lambda t: "AS1:" + t.split(".")[0][4:] + ".x", "901"),
+        (lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"), "902"),
     ],
     ids=["no-prefix", "two-parts", "signature-edited"],
 )
@@ -108,16 +108,16 @@ async def test_an_edited_payload_is_202(client: Client, clinic: Clinic, holder: 
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
     claims["lvl"] = 1  # "upgrade" the benefit level
     edited = b64url(json.dumps(claims, ensure_ascii=False, separators=(",", ":")).encode())
-    assert (await verify(client, clinic, f"AS1:{header}.{edited}.{signature}"))["result"] == "202"
+    assert (await verify(client, clinic, f"AS1:{header}.{edited}.{signature}"))["result"] == "902"
 
 
 async def test_alg_none_and_unknown_kid_are_refused(client: Client, clinic: Clinic, holder: CardHolder) -> None:
     _, payload, _ = (await card_token(client, holder))[4:].split(".")
     none_header = b64url(b'{"alg":"none","kid":"x","typ":"ansinh-card+jwt"}')
-    assert (await verify(client, clinic, f"AS1:{none_header}.{payload}."))["result"] == "204"
+    assert (await verify(client, clinic, f"AS1:{none_header}.{payload}."))["result"] == "904"
     kid_header = b64url(b'{"alg":"ES256","kid":"20991231-nobody00","typ":"ansinh-card+jwt"}')
     signature = b64url(bytes(64))
-    assert (await verify(client, clinic, f"AS1:{kid_header}.{payload}.{signature}"))["result"] == "203"
+    assert (await verify(client, clinic, f"AS1:{kid_header}.{payload}.{signature}"))["result"] == "903"
 
 
 async def test_an_expired_token_is_205(
@@ -125,13 +125,13 @@ async def test_an_expired_token_is_205(
 ) -> None:
     stale = await mint_token(db_session, settings, holder, now=datetime.now(UTC) - timedelta(minutes=10))
     body = await verify(client, clinic, stale)
-    assert body["result"] == "205"
+    assert body["result"] == "905"
     assert body["card"] is None
 
 
 @pytest.mark.parametrize(
     ("status", "valid_to", "expected"),
-    [("suspended", date(2099, 12, 31), "020"), ("active", date(2021, 12, 31), "010")],
+    [("suspended", date(2099, 12, 31), "920"), ("active", date(2021, 12, 31), "010")],
 )
 async def test_the_online_check_adds_the_status_a_signature_cannot_tell(
     client: Client,
@@ -152,7 +152,7 @@ async def test_the_online_check_adds_the_status_a_signature_cannot_tell(
     assert body["card"]["valid_to"] == valid_to.isoformat()
 
 
-async def test_a_reissued_card_answers_110_for_old_tokens_and_000_for_new_ones(
+async def test_a_reissued_card_answers_004_with_the_new_card_for_old_tokens_and_000_for_new_ones(
     client: Client, db_session: AsyncSession, clinic: Clinic, holder: CardHolder, staff_headers: dict[str, str]
 ) -> None:
     old_token = await card_token(client, holder, "offline")
@@ -163,7 +163,9 @@ async def test_a_reissued_card_answers_110_for_old_tokens_and_000_for_new_ones(
     reissued = response.json()
     assert reissued["previous_serial"] == holder.card.serial
     assert reissued["serial"] != holder.card.serial
-    assert (await verify(client, clinic, old_token))["result"] == "110"
+    old = await verify(client, clinic, old_token)
+    assert (old["result"], old["valid"], old["card"]["number"]) == ("004", False, holder.card.number)
+    assert old["message"] == "The old card is still valid; a new card was issued."
     new_token = await card_token(client, holder)
     assert (await verify(client, clinic, new_token))["result"] == "000"
     card = (await client.get("/api/v1/me/card", headers=holder.headers)).json()
@@ -240,7 +242,7 @@ async def test_a_forged_token_is_logged_but_attached_to_nobody(
     kid = json.loads(base64.urlsafe_b64decode(token[4:].split(".")[0] + "=="))["kid"]
     forged = sign_card_token(claims, private_key=generate_p256(), kid=kid)
     body = await verify(client, clinic, forged)
-    assert body["result"] == "202"
+    assert body["result"] == "902"
     record = await db_session.get(CardCheck, body["check_id"])
     assert record is not None
     assert record.person_id is None
@@ -267,7 +269,8 @@ async def test_lookup_by_citizen_id_card_number_or_legacy_code(
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        ({"full_name": "Trần Thị Bich", "date_of_birth": "1990-05-17"}, "060"),  # a missing diacritic
+        ({"full_name": "Trần Thị Bich", "date_of_birth": "1990-05-17"}, "061"),  # a missing diacritic: first letter ok
+        ({"full_name": "Đỗ Thị Bích", "date_of_birth": "1990-05-17"}, "060"),  # Đ = D, not T
         ({"full_name": "Nguyễn Văn A", "date_of_birth": "1990-05-17"}, "060"),
         ({"full_name": "Trần Thị Bích", "date_of_birth": "1990-05-18"}, "070"),
         ({"full_name": "Trần Thị Bích", "date_of_birth": "1990"}, "070"),  # the full date is on record
@@ -331,7 +334,7 @@ async def test_lookup_of_a_card_revoked_without_reissue_is_110(
 ) -> None:
     card = await db_session.get(HealthInsuranceCard, holder.card.id)
     assert card is not None
-    card.status = "revoked"
+    card.status = "withdrawn"
     db_session.add(card)
     await db_session.commit()
     body = await lookup(
@@ -458,9 +461,16 @@ async def test_the_card_owner_sees_each_check_without_the_staff_id(
     assert theirs["total"] == 0
 
 
-async def test_receipts_are_paginated(client: Client, clinic: Clinic, holder: CardHolder) -> None:
-    for i in range(3):
-        await verify(client, clinic, await card_token(client, holder), staff_name=f"Nhân viên {i}")
+async def test_receipts_are_paginated(
+    client: Client, db_session: AsyncSession, clinic: Clinic, holder: CardHolder
+) -> None:
+    staff = [{"staff_name": f"Nhân viên {i}", "staff_citizen_id": f"00119000090{i}"} for i in range(3)]
+    for member in staff:
+        await make_facility_staff(
+            db_session, facility=clinic.facility, full_name=member["staff_name"], citizen_id=member["staff_citizen_id"]
+        )
+    for member in staff:
+        await verify(client, clinic, await card_token(client, holder), **member)
     page = (await client.get("/api/v1/me/card/checks", params={"limit": 2, "offset": 2}, headers=holder.headers)).json()
     assert (page["total"], page["limit"], page["offset"], len(page["items"])) == (3, 2, 2, 1)
     assert page["items"][0]["staff_name"] == "Nhân viên 0"

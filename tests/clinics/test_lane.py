@@ -83,7 +83,26 @@ async def test_ordinary_scans_are_served_by_the_lane_and_answer_as_the_route_doe
     forged = await both(pair, json={"token": token[:-4] + "AAAA", **STAFF}, headers=clinic.headers)
     assert forged[2]
     assert forged[0] == forged[1]
-    assert forged[0][1]["result"] == "202"  # answered (and logged) like any scan
+    assert forged[0][1]["result"] == "902"  # answered (and logged) like any scan
+
+
+@pytest.mark.parametrize(
+    ("staff", "expected"),
+    [
+        ({"staff_name": "Lê Thị Y Tá", "staff_citizen_id": "001190000999"}, "054"),  # not on the facility's list
+        ({"staff_name": "Lê Thị Khác", "staff_citizen_id": "001190000123"}, "055"),  # on it with another name
+    ],
+)
+async def test_unregistered_staff_get_the_same_answer_from_the_lane_and_the_route(
+    pair: tuple[Client, Client, HotLane], clinic: Clinic, holder: CardHolder, staff: dict[str, str], expected: str
+) -> None:
+    lane_client, _route_client, _lane = pair
+    await both(pair, json={"token": await card_token(lane_client, holder), **STAFF}, headers=clinic.headers)
+    token = await card_token(lane_client, holder)
+    through_lane, through_route, served = await both(pair, json={"token": token, **staff}, headers=clinic.headers)
+    assert served
+    assert through_lane == through_route
+    assert (through_lane[0], through_lane[1]["result"], through_lane[1]["card"]) == (200, expected, None)
 
 
 # Requests the lane must leave to the route (which refuses them): each pair of answers must be identical.

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.cards.models import CardStatus, HealthInsuranceCard
+from ansinh.cards.models import CardStatus, DecreaseReason, HealthInsuranceCard
 from ansinh.cards.results import CheckResult, card_standing
 from ansinh.clinics.models import CardCheck, MedicalFacility
 from ansinh.clinics.recorder import CARD_CHECK_NOTICE_LINK, CheckRecorder, TokenScan
@@ -84,20 +84,41 @@ DATES = {  # the card's dates around today: (valid_from, valid_to)
 }
 
 
-@pytest.mark.parametrize("status", list(CardStatus))
+# Every registry state a card can be in: (status, decrease reason, beneficiary group).
+STATES = [
+    *((status.value, None, "DN") for status in CardStatus if status is not CardStatus.DECREASED),
+    *((CardStatus.DECREASED.value, reason.value, "DN") for reason in DecreaseReason),
+    *((CardStatus.ACTIVE.value, None, group) for group in ("QN", "CY", "CA")),
+    (CardStatus.SUSPENDED.value, None, "CA"),
+]
+
+
+@pytest.mark.parametrize(("status", "reason", "group"), STATES)
 @pytest.mark.parametrize("dates", list(DATES))
 async def test_the_standing_is_what_card_standing_says_and_the_scan_is_logged_with_it(
     recorder: CheckRecorder,
     db_session: AsyncSession,
     facility: MedicalFacility,
     card_for: Callable[..., Any],
-    status: CardStatus,
+    status: str,
+    reason: str | None,
+    group: str,
     dates: str,
 ) -> None:
+    """The SQL CASE of the one-statement scan and ``card_standing`` give the same code for every state and date."""
     valid_from, valid_to = DATES[dates]
-    card = await card_for(status=status.value, valid_from=valid_from, valid_to=valid_to)
+    card = await card_for(
+        status=status, decrease_reason=reason, beneficiary_group=group, valid_from=valid_from, valid_to=valid_to
+    )
     row = await recorder.record_token_scan(token_scan(facility, card))
-    expected = card_standing(status=status.value, valid_from=valid_from, valid_to=valid_to, today=TODAY)
+    expected = card_standing(
+        status=status,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        today=TODAY,
+        beneficiary_group=group,
+        decrease_reason=reason,
+    )
     assert row["result"] == expected.value
     assert (row["c_id"], row["c_number"], row["p_id"], row["f_code"]) == (
         card.id,
@@ -144,7 +165,7 @@ async def test_an_expired_token_of_a_real_card_is_205_and_logged_against_its_hol
     row = await recorder.record_token_scan(token_scan(facility, card, token_result=CheckResult.TOKEN_EXPIRED))
     assert row["result"] == CheckResult.TOKEN_EXPIRED.value
     check = await logged(db_session, row["check_id"])
-    assert (check.result, check.card_id, check.person_id) == ("205", card.id, card.person_id)
+    assert (check.result, check.card_id, check.person_id) == ("905", card.id, card.person_id)
 
 
 async def notices(db: AsyncSession, person_id: int) -> list[Notification]:

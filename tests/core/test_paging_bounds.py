@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.core.pagination import MAX_LIMIT, MAX_OFFSET
 from ansinh.core.settings import Settings
 from ansinh.households.models import ConsentState, Household, HouseholdMember, Relation
-from tests.factories import bearer_for, make_citizen, make_staff
+from tests.factories import bearer_for, make_citizen, make_facility, make_facility_admin, make_staff
 
 PAGING = ("offset", "limit")
 BOUNDS = {"offset": (0, MAX_OFFSET), "limit": (1, MAX_LIMIT)}
@@ -92,6 +92,9 @@ async def test_every_list_bounds_its_paging(
         "anonymous": {},
         "citizen": await _household_head(db_session, settings),
         "staff": bearer_for(settings, staff),
+        "facility admin": bearer_for(
+            settings, await make_facility_admin(db_session, facility=await make_facility(db_session), username="adm.pg")
+        ),
     }
     problems: list[str] = []
     for path, paging in sorted(lists.items()):

@@ -81,7 +81,7 @@ async def test_a_key_of_several_rows_gives_its_first_in_order_even_in_a_shared_s
     # A reissued card: the person's old card is revoked, the new one live; look-ups by citizen ID want the live one.
     facility = await make_facility(db_session)
     _, reissued = await make_citizen(db_session)
-    old = await make_card(db_session, person=reissued, facility=facility, status="revoked", number="0000000001")
+    old = await make_card(db_session, person=reissued, facility=facility, status="replaced", number="0000000001")
     new = await make_card(db_session, person=reissued, facility=facility)
     _, other = await make_citizen(db_session)
     others_card = await make_card(db_session, person=other, facility=facility)

@@ -20,7 +20,7 @@ import qrcode
 import qrcode.constants
 from playwright.async_api import Browser, Page, expect
 
-from ansinh.demo.personas import AN, CLINIC_CLIENT_ID, CLINIC_FACILITY_CODE, CLINIC_SECRET, PERSONAS
+from ansinh.demo.personas import AN, CLINIC_CLIENT_ID, CLINIC_FACILITY_CODE, CLINIC_SECRET, PERSONAS, REGISTERED_STAFF
 from ansinh.demo.runner import DEMO_PASSWORD
 from tests.e2e.conftest import (
     ANSINH_CLI,
@@ -42,8 +42,8 @@ AN_CITIZEN = SeededCitizen(
     phone=PERSONA_AN.phone,
     full_name=PERSONA_AN.full_name,
 )
-STAFF_NAME = "Lê Thị Hồng Nhung"
-STAFF_CITIZEN_ID = "001190000123"
+# The staff member the demo registers at facility 01001 (checks by anyone else answer 054).
+[(STAFF_NAME, STAFF_CITIZEN_ID)] = REGISTERED_STAFF
 VERDICT = "#verdict"
 
 
@@ -199,7 +199,7 @@ async def test_a_pasted_token_gets_the_servers_green_verdict(site: ClinicSite, c
     await expect(clinic_page.locator("#offline-notice")).to_be_hidden()
     # The server's card record, not just the token: the facility's name is only on the server.
     await expect(clinic_page.locator('#verdict-card dd[data-field="primary_facility"]')).to_contain_text("01001 — ")
-    await expect(clinic_page.locator("#verdict-message")).to_have_text("Thẻ hợp lệ, còn giá trị sử dụng.")
+    await expect(clinic_page.locator("#verdict-message")).to_have_text("Thông tin thẻ chính xác.")
     # The clinic token lives in sessionStorage only; localStorage holds no credential.
     stored = await clinic_page.evaluate(
         "() => ({session: sessionStorage.getItem('ansinh.clinic.session'), local: JSON.stringify({...localStorage})})"
@@ -215,14 +215,14 @@ async def test_a_tampered_token_gets_a_red_verdict_without_card_fields(site: Cli
     token = site.card_token()
     forged = with_payload(token, n="Nguyễn Văn Bình")
     verdict = await check_token(clinic_page, forged)
-    assert verdict["result"] == "202"
+    assert verdict["result"] == "902"
     assert verdict["valid"] == "false"
     assert verdict["source"] == "online"
     assert await clinic_page.locator("#verdict-card dd").count() == 0  # a forged card is never displayed
     # The next good token replaces the red panel with a green one: no stale verdict survives.
     assert (await check_token(clinic_page, token))["result"] == "000"
     garbage = await check_token(clinic_page, "not a card token")
-    assert (garbage["result"], garbage["valid"]) == ("201", "false")
+    assert (garbage["result"], garbage["valid"]) == ("901", "false")
 
 
 async def test_offline_the_page_reloads_from_the_worker_and_checks_signatures(
@@ -262,12 +262,12 @@ async def test_offline_the_page_reloads_from_the_worker_and_checks_signatures(
         await expect(notice).to_contain_text("card status not checked")
 
         forged = await check_token(clinic_page, with_payload(token, vt="2030-12-31"))
-        assert (forged["result"], forged["valid"], forged["source"]) == ("202", "false", "offline")
+        assert (forged["result"], forged["valid"], forged["source"]) == ("902", "false", "offline")
         assert forged["name"] is None
         unknown_key = await check_token(clinic_page, with_header(token, kid="20200101-retired"))
-        assert (unknown_key["result"], unknown_key["source"]) == ("203", "offline")
+        assert (unknown_key["result"], unknown_key["source"]) == ("903", "offline")
         no_alg = await check_token(clinic_page, with_header(token, alg="none", kid="20200101-retired"))
-        assert no_alg["result"] == "204"
+        assert no_alg["result"] == "904"
 
         # A lookup needs the registry: offline it says so instead of answering.
         await clinic_page.fill("#lookup-id", PERSONA_AN.citizen_id)
@@ -430,32 +430,32 @@ async () => {
 EXPECTED_CODES = {
     "valid": "000",
     "valid_with_whitespace": "000",
-    "not_a_string": "201",
-    "empty": "201",
-    "no_prefix": "201",
-    "two_parts": "201",
-    "bad_chars": "201",
-    "header_not_json": "201",
-    "payload_array": "201",
-    "invalid_utf8": "201",
-    "too_long": "201",
-    "alg_none_unknown_kid": "204",  # the algorithm is judged before the key
-    "alg_hs256": "204",
-    "wrong_typ": "201",
-    "unknown_kid": "203",
-    "no_keys": "203",
-    "bad_signature": "202",
-    "short_signature": "202",
-    "empty_signature": "202",
-    "payload_swapped": "202",
-    "missing_claim": "201",
-    "impossible_date": "201",
-    "expired_token": "205",
-    "expires_now": "205",  # as the server: expired from the second exp names
+    "not_a_string": "901",
+    "empty": "901",
+    "no_prefix": "901",
+    "two_parts": "901",
+    "bad_chars": "901",
+    "header_not_json": "901",
+    "payload_array": "901",
+    "invalid_utf8": "901",
+    "too_long": "901",
+    "alg_none_unknown_kid": "904",  # the algorithm is judged before the key
+    "alg_hs256": "904",
+    "wrong_typ": "901",
+    "unknown_kid": "903",
+    "no_keys": "903",
+    "bad_signature": "902",
+    "short_signature": "902",
+    "empty_signature": "902",
+    "payload_swapped": "902",
+    "missing_claim": "901",
+    "impossible_date": "901",
+    "expired_token": "905",
+    "expires_now": "905",  # as the server: expired from the second exp names
     "card_ends_today": "000",
     "card_ended_at_hanoi_midnight": "010",  # 00:30 on 26/11 in Hanoi, still 25/11 in UTC
     "card_ended": "010",
-    "card_not_yet_valid": "011",
+    "card_not_yet_valid": "911",
 }
 
 
@@ -514,7 +514,7 @@ async def test_offline_verdicts_agree_with_the_server(site: ClinicSite, page: Pa
             online[name] = answer.json()["result"]
     assert offline == online
     assert offline["genuine"] == "000"
-    assert offline["forged"] == "202"
+    assert offline["forged"] == "902"
 
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "card"

@@ -19,7 +19,7 @@ from playwright.async_api import Page, expect
 from ansinh.cards.results import CheckResult
 from ansinh.cards.tokens import OFFLINE_TTL, ONLINE_TTL, TokenCheck, check_card_token
 from ansinh.core.signing import public_key_from_jwk
-from ansinh.demo.personas import CLINIC_CLIENT_ID, CLINIC_SECRET
+from ansinh.demo.personas import CLINIC_CLIENT_ID, CLINIC_SECRET, REGISTERED_STAFF
 from tests.e2e.conftest import (
     PERSONA_AN,
     PHONE,
@@ -32,8 +32,8 @@ from tests.e2e.conftest import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
-STAFF_NAME = "Phạm Thu Trang"
-STAFF_CITIZEN_ID = "001190000456"
+# The staff member the demo registers at facility 01001 (checks by anyone else answer 054).
+[(STAFF_NAME, STAFF_CITIZEN_ID)] = REGISTERED_STAFF
 QR = ".hi-qr-img"
 
 

@@ -97,7 +97,7 @@ async def card_of(db: AsyncSession, person_id: int | None) -> HealthInsuranceCar
     return (
         await db.exec(
             select(HealthInsuranceCard)
-            .where(HealthInsuranceCard.person_id == person_id, HealthInsuranceCard.status != CardStatus.REVOKED)
+            .where(HealthInsuranceCard.person_id == person_id, HealthInsuranceCard.status != CardStatus.REPLACED)
             .execution_options(populate_existing=True)
         )
     ).first()

@@ -89,7 +89,7 @@ async def test_active_cards_ending_within_30_days_are_told_once(db_session: Asyn
     day_30 = await card(TODAY + timedelta(days=30))
     await card(TODAY + timedelta(days=31))
     await card(TODAY - timedelta(days=1))  # already ended: not "ending soon"
-    await card(TODAY + timedelta(days=10), CardStatus.REVOKED)
+    await card(TODAY + timedelta(days=10), CardStatus.WITHDRAWN)
     await card(TODAY + timedelta(days=10), CardStatus.SUSPENDED)
 
     assert await due.card_expiring(db_session, TODAY, settings) == 2

@@ -111,7 +111,7 @@ async def test_a_check_that_fails_is_not_a_card_checked_notice(
     holder.card.status = CardStatus.SUSPENDED
     db_session.add(holder.card)
     await db_session.commit()
-    assert (await verify(client, clinic, token))["result"] == "020"
+    assert (await verify(client, clinic, token))["result"] == "920"
     assert await notices(db_session, holder.person.id) == []
 
 

@@ -235,7 +235,8 @@ async def _household_cards(engine: AsyncEngine, member_ids: list[int]) -> dict[i
             await conn.execute(
                 text(
                     "SELECT m.id, c.valid_to FROM household_member m"
-                    " JOIN health_insurance_card c ON c.person_id = m.person_id AND c.status <> 'revoked'"
+                    " JOIN health_insurance_card c ON c.person_id = m.person_id"
+                    " AND c.status NOT IN ('replaced', 'withdrawn')"
                     " WHERE m.id = ANY(:ids)"
                 ),
                 {"ids": member_ids},

@@ -222,6 +222,7 @@ async def world(
             "invitation_id": invitee.member.id,
             "payment_id": payment["id"],
             "number": a.card.number,
+            "staff_id": "no-such-staff-member",  # only a facility admin reaches the list (tests/clinics/test_staff.py)
         },
         a_card_token=card_token,
         a_push_endpoint=endpoint,

@@ -350,6 +350,21 @@ RULES: dict[str, Rule] = {
     f"POST {API}/staff/cards/{{number}}/revoke": Rule(
         ONLY_STAFF, "staff action on any card", Call(json={"reason": "fraud report"}), sees_a=ONLY_STAFF
     ),
+    # The registered checking staff: a facility admin's alone (none of these callers is one); the clinic's machine
+    # credential cannot change the list. tests/clinics/test_staff.py covers the admin and a foreign facility's admin.
+    f"GET {API}/clinic/staff": Rule(NOBODY, "a facility admin's list of checking staff"),
+    f"POST {API}/clinic/staff": Rule(
+        NOBODY,
+        "a facility admin registers checking staff",
+        Call(json={"full_name": "Trần Văn Bình", "citizen_id": "001090012345"}),
+    ),
+    f"DELETE {API}/clinic/staff/{{staff_id}}": Rule(NOBODY, "a facility admin removes checking staff"),
+    f"POST {API}/staff/cards/{{number}}/decrease": Rule(
+        ONLY_STAFF,
+        "staff action on any card",
+        Call(json={"reason": "left the employer", "decrease_reason": "stopped"}),
+        sees_a=ONLY_STAFF,
+    ),
     f"POST {API}/staff/cards/{{number}}/suspend": Rule(
         ONLY_STAFF, "staff action on any card", Call(json={"reason": "under review"}), sees_a=ONLY_STAFF
     ),

@@ -34,7 +34,7 @@ async def test_an_exports_his_records_cards_checks_and_household(
     token = (await client.post("/api/v1/me/card/token", json={"kind": "online"}, headers=headers)).json()["token"]
     checked = await client.post(
         "/api/v1/clinic/verify",
-        json={"token": token, "staff_name": "Lê Y Tá", "staff_citizen_id": "001190000123"},
+        json={"token": token, "staff_name": "Trần Văn Bình", "staff_citizen_id": "001090012345"},
         headers={"Authorization": f"Bearer {clinic.json()['access_token']}"},
     )
     assert checked.json()["result"] == "000"
@@ -56,7 +56,7 @@ async def test_an_exports_his_records_cards_checks_and_household(
     assert len(data["benefits"]) == benefits["total"]
     assert [c["number"] for c in data["health_insurance_cards"]] == [AN]
     assert [(c["facility_code"], c["result"], c["staff_name"]) for c in data["card_checks"]] == [
-        ("01001", "000", "Lê Y Tá")
+        ("01001", "000", "Trần Văn Bình")
     ]
     assert (data["household"]["household_code"], data["household"]["relation"]) == (f"HGD{AN}", "head")
 

@@ -7,11 +7,12 @@ from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from ansinh.cards import keys, service
-from ansinh.cards.models import CardStatus
+from ansinh.cards.models import CardStatus, DecreaseReason
 from ansinh.cards.schemas import (
     CardActionRequest,
     CardActionResult,
     CardCheckReceipt,
+    CardDecreaseRequest,
     CardPublic,
     CardTokenPublic,
     CardTokenRequest,
@@ -133,7 +134,7 @@ class StaffCardController(Controller):
         db_session: DbSession,
         request_context: Context,
     ) -> CardActionResult:
-        """Replace the card with a new serial; every token of the old one answers 110."""
+        """Replace the card with a new serial; every token of the old one answers 003/004 with the new card."""
         return await service.reissue_card(
             db_session,
             number=number,
@@ -152,7 +153,27 @@ class StaffCardController(Controller):
         request_context: Context,
     ) -> CardActionResult:
         """Withdraw the card; its tokens answer 110."""
-        return await _set_status(number, data, principal, db_session, request_context, CardStatus.REVOKED)
+        return await _set_status(number, data, principal, db_session, request_context, CardStatus.WITHDRAWN)
+
+    @post("/{number:str}/decrease", status_code=200, operation_id="decreaseCard")
+    async def decrease(
+        self,
+        number: FromPath[str],
+        data: JSONBody[CardDecreaseRequest],
+        principal: Caller,
+        db_session: DbSession,
+        request_context: Context,
+    ) -> CardActionResult:
+        """Report the card reduced (báo giảm) with its reason; its checks answer 120-124."""
+        return await service.set_card_status(
+            db_session,
+            number=number,
+            status=CardStatus.DECREASED,
+            decrease_reason=DecreaseReason(data.decrease_reason),
+            reason=data.reason,
+            staff_account_id=principal.account_id,
+            context=request_context,
+        )
 
     @post("/{number:str}/suspend", status_code=200, operation_id="suspendCard")
     async def suspend(
@@ -163,7 +184,7 @@ class StaffCardController(Controller):
         db_session: DbSession,
         request_context: Context,
     ) -> CardActionResult:
-        """Suspend the card; its tokens answer 020 until it is reinstated."""
+        """Suspend the card; its tokens answer 920 until it is reinstated."""
         return await _set_status(number, data, principal, db_session, request_context, CardStatus.SUSPENDED)
 
     @post("/{number:str}/reinstate", status_code=200, operation_id="reinstateCard")
@@ -175,5 +196,5 @@ class StaffCardController(Controller):
         db_session: DbSession,
         request_context: Context,
     ) -> CardActionResult:
-        """Lift a suspension."""
+        """Lift a suspension or a reported decrease."""
         return await _set_status(number, data, principal, db_session, request_context, CardStatus.ACTIVE)

@@ -2,17 +2,42 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint, or_, text
 from sqlmodel import Field, SQLModel
 
 from ansinh.core.sql import created_at_field, digits_check, fk_field, id_field, in_check, utc_field
 
 
 class CardStatus(StrEnum):
+    """A card's registry state; expiry follows from its dates."""
+
     ACTIVE = "active"
     SUSPENDED = "suspended"
-    REVOKED = "revoked"  # replaced by a reissue, or withdrawn
+    REPLACED = "replaced"  # a reissue took its place (answers 003/004 with the new card's fields)
+    WITHDRAWN = "withdrawn"  # thu hồi (answers 110)
+    DECREASED = "decreased"  # reported reduced (báo giảm), with its reason (answers 120-124)
+
+
+class DecreaseReason(StrEnum):
+    """Why a card was reported reduced (lý do báo giảm); ``cards/results.py`` maps each to its code 120-124."""
+
+    REPORTED = "reported"
+    MOVED_OUT_OF_PROVINCE = "moved_out_of_province"
+    MOVED_WITHIN_PROVINCE = "moved_within_province"
+    RE_ENROLLED_SAME_EMPLOYER = "re_enrolled_same_employer"
+    STOPPED = "stopped"
+
+
+# The states in which a card is no longer the live card of its number (a reissue may take the number).
+DEAD_STATUSES = (CardStatus.REPLACED.value, CardStatus.WITHDRAWN.value)
+
+
+def is_dead(status: Any) -> Any:
+    """SQL: the status column is one of ``DEAD_STATUSES`` (plain comparisons: the hot reads' prepared statements
+    take no expanding IN lists)."""
+    return or_(*(status == value for value in DEAD_STATUSES))
 
 
 BENEFIT_LEVEL_MEANING: dict[int, str] = {
@@ -30,7 +55,81 @@ BENEFIT_LEVEL_MEANING_VI: dict[int, str] = {
     5: "100% chi phí, kể cả chi phí vận chuyển",
 }
 
-BENEFICIARY_GROUPS = ("DN", "HC", "HT", "TE", "HS", "HN", "CN", "GD", "NO", "XB", "TN", "CB", "KC", "BT", "SV", "HD")
+BENEFICIARY_GROUPS = (
+    *("DN", "HC", "HT", "TE", "HS", "HN", "CN", "GD", "NO", "XB", "TN", "CB", "KC", "BT", "SV", "HD"),
+    *("QN", "CY", "CA"),  # armed forces, cipher staff, police: their cards answer 001 / 002
+)
+# Province codes (characters 4-5 of the 15-character card code): the 63 provinces' codes, 97 the Ministry of
+# Defence's and 98 the Public Security's social security.
+PROVINCE_CODES = frozenset(
+    [
+        "01",
+        "02",
+        "04",
+        "06",
+        "08",
+        "10",
+        "11",
+        "12",
+        "14",
+        "15",
+        "17",
+        "19",
+        "20",
+        "22",
+        "24",
+        "25",
+        "26",
+        "27",
+        "30",
+        "31",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "38",
+        "40",
+        "42",
+        "44",
+        "45",
+        "46",
+        "48",
+        "49",
+        "51",
+        "52",
+        "54",
+        "56",
+        "58",
+        "60",
+        "62",
+        "64",
+        "66",
+        "67",
+        "68",
+        "70",
+        "72",
+        "74",
+        "75",
+        "77",
+        "79",
+        "80",
+        "82",
+        "83",
+        "84",
+        "86",
+        "87",
+        "89",
+        "91",
+        "92",
+        "93",
+        "94",
+        "95",
+        "96",
+        "97",
+        "98",
+    ]
+)
 
 
 # Shared fields of a health-insurance card.
@@ -44,9 +143,10 @@ class HealthInsuranceCardBase(SQLModel):
     valid_to: date
     five_year_date: date | None = Field(default=None, description="Date of 5 consecutive years of coverage")
     status: str = Field(default=CardStatus.ACTIVE, sa_type=String(10))
+    decrease_reason: str | None = Field(default=None, sa_type=String(32), description="Set when status is decreased")
 
 
-# The card row; at most one non-revoked card per number.
+# The card row; at most one live (not replaced, not withdrawn) card per number.
 class HealthInsuranceCard(HealthInsuranceCardBase, table=True):
     __tablename__ = "health_insurance_card"
     __table_args__ = (
@@ -55,9 +155,9 @@ class HealthInsuranceCard(HealthInsuranceCardBase, table=True):
             "uq_health_insurance_card_live_number",
             "number",
             unique=True,
-            postgresql_where=text("status != 'revoked'"),
+            postgresql_where=text("status NOT IN ('replaced', 'withdrawn')"),
         ),
-        # Clinic look-ups by number or legacy code also find revoked cards (to answer "replaced"), which the
+        # Clinic look-ups by number or legacy code also find dead cards (to answer "replaced"), which the
         # partial index above cannot serve; without these a look-up reads every card.
         Index("ix_health_insurance_card_number", "number"),
         Index("ix_health_insurance_card_legacy_code", "legacy_code"),
@@ -66,6 +166,8 @@ class HealthInsuranceCard(HealthInsuranceCardBase, table=True):
         CheckConstraint("benefit_level BETWEEN 1 AND 5", name="benefit_level_range"),
         CheckConstraint(in_check("status", [s.value for s in CardStatus]), name="status_value"),
         CheckConstraint("valid_to >= valid_from", name="validity_order"),
+        CheckConstraint(in_check("decrease_reason", [r.value for r in DecreaseReason]), name="decrease_reason_value"),
+        CheckConstraint("(status = 'decreased') = (decrease_reason IS NOT NULL)", name="decrease_reason_status"),
     )
 
     id: int | None = id_field()

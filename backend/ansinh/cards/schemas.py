@@ -24,7 +24,11 @@ class CardPublic(BaseModel):
     valid_from: date
     valid_to: date
     five_year_date: date | None = Field(description="Date of 5 consecutive years of coverage")
-    status: Literal["active", "suspended", "revoked"]
+    status: Literal["active", "suspended", "replaced", "withdrawn", "decreased"]
+    decrease_reason: (
+        Literal["reported", "moved_out_of_province", "moved_within_province", "re_enrolled_same_employer", "stopped"]
+        | None
+    ) = Field(default=None, description="Why the card was reported reduced (báo giảm), when it was")
     in_force: bool = Field(description="Active and today within valid_from..valid_to (Vietnam time)")
 
 
@@ -52,7 +56,7 @@ class CardCheckReceipt(BaseModel):
     facility_code: str
     facility_name: str
     staff_name: str
-    method: Literal["qr", "lookup"]
+    method: Literal["qr", "lookup", "gateway"]
     result: str
     valid: bool
     message: str
@@ -63,6 +67,14 @@ class CardActionRequest(BaseModel):
     """Why staff revoke, suspend or reissue a card (kept in the audit log)."""
 
     reason: str = Field(min_length=3, max_length=200)
+
+
+class CardDecreaseRequest(CardActionRequest):
+    """A reported decrease (báo giảm) and its reason: the check answers 120-124 by the reason."""
+
+    decrease_reason: Literal[
+        "reported", "moved_out_of_province", "moved_within_province", "re_enrolled_same_employer", "stopped"
+    ]
 
 
 class CardActionResult(BaseModel):

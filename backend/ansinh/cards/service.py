@@ -17,7 +17,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards import keys
-from ansinh.cards.models import BENEFIT_LEVEL_MEANING, BENEFIT_LEVEL_MEANING_VI, CardStatus, HealthInsuranceCard
+from ansinh.cards.models import (
+    BENEFIT_LEVEL_MEANING,
+    BENEFIT_LEVEL_MEANING_VI,
+    DEAD_STATUSES,
+    CardStatus,
+    DecreaseReason,
+    HealthInsuranceCard,
+    is_dead,
+)
 from ansinh.cards.results import CheckResult, card_standing
 from ansinh.cards.schemas import CardActionResult, CardPublic, CardTokenPublic
 from ansinh.cards.tokens import OFFLINE_TTL, ONLINE_TTL, card_payload, check_card_token, sign_card_token
@@ -106,7 +114,7 @@ _OWN_LIVE_CARD = ReadQuery(
         _ACCOUNT.c.id == bindparam("account_id"),
         _ACCOUNT.c.role == AccountRole.CITIZEN.value,
         _ACCOUNT.c.status == AccountStatus.ACTIVE.value,
-        _CARD.c.status != CardStatus.REVOKED.value,
+        ~is_dead(_CARD.c.status),
     )
     .order_by(_CARD.c.issued_at.desc())
     .limit(1)
@@ -130,7 +138,7 @@ async def live_card(db: AsyncSession, *, person_id: int) -> tuple[HealthInsuranc
     row = (
         await db.exec(
             card_with_holder()
-            .where(HealthInsuranceCard.person_id == person_id, HealthInsuranceCard.status != CardStatus.REVOKED)
+            .where(HealthInsuranceCard.person_id == person_id, col(HealthInsuranceCard.status).not_in(DEAD_STATUSES))
             .order_by(col(HealthInsuranceCard.issued_at).desc())
         )
     ).first()
@@ -157,9 +165,21 @@ def token_payload(
     )
 
 
+def standing_of(card: Any, *, today: date) -> CheckResult:
+    """``card_standing`` of a card row (a table object or a ``split_card_row`` part)."""
+    return card_standing(
+        status=card.status,
+        valid_from=card.valid_from,
+        valid_to=card.valid_to,
+        today=today,
+        beneficiary_group=card.beneficiary_group,
+        decrease_reason=card.decrease_reason,
+    )
+
+
 def card_public(card: HealthInsuranceCard, person: Person, facility: MedicalFacility, *, today: date) -> CardPublic:
     """The card as the citizen sees it."""
-    standing = card_standing(status=card.status, valid_from=card.valid_from, valid_to=card.valid_to, today=today)
+    standing = standing_of(card, today=today)
     return CardPublic(
         serial=card.serial,
         number=card.number,
@@ -177,7 +197,8 @@ def card_public(card: HealthInsuranceCard, person: Person, facility: MedicalFaci
         valid_to=card.valid_to,
         five_year_date=card.five_year_date,
         status=card.status,  # type: ignore[arg-type]
-        in_force=standing is CheckResult.VALID,
+        decrease_reason=card.decrease_reason,  # type: ignore[arg-type]
+        in_force=standing.valid,
     )
 
 
@@ -218,10 +239,8 @@ async def issue_card_token(
     asked_at, now = now, now or utcnow()
     await hit(store, f"card-token:{account_id}", TOKEN_LIMIT)
     card, person, facility = await _own_live_card(reads, account_id=account_id)
-    standing = card_standing(
-        status=card.status, valid_from=card.valid_from, valid_to=card.valid_to, today=today_vn(now)
-    )
-    if standing is not CheckResult.VALID:
+    standing = standing_of(card, today=today_vn(now))
+    if not standing.valid:
         raise CardNotInForce(extra={"result": standing.value, "status": card.status})
     kek_secret = settings.signing_kek_secret
     ring = await (
@@ -299,7 +318,7 @@ async def _card_for_update(db: AsyncSession, *, number: str) -> HealthInsuranceC
     card = (
         await db.exec(
             select(HealthInsuranceCard)
-            .where(HealthInsuranceCard.number == number, HealthInsuranceCard.status != CardStatus.REVOKED)
+            .where(HealthInsuranceCard.number == number, col(HealthInsuranceCard.status).not_in(DEAD_STATUSES))
             .with_for_update()
         )
     ).first()
@@ -327,6 +346,13 @@ async def _audit(
         record_event(db, account_id=holder, kind=kind, **facts)
 
 
+_STATUS_EVENTS = {
+    CardStatus.WITHDRAWN: "card_revoked",
+    CardStatus.SUSPENDED: "card_suspended",
+    CardStatus.DECREASED: "card_decreased",
+}
+
+
 async def set_card_status(
     db: AsyncSession,
     *,
@@ -335,17 +361,25 @@ async def set_card_status(
     reason: str,
     staff_account_id: int | None,
     context: RequestContext | None = None,
+    decrease_reason: DecreaseReason | None = None,
 ) -> CardActionResult:
-    """Revoke, suspend or reinstate the card in force with ``number``; every token of it answers accordingly."""
+    """Withdraw, suspend, report reduced (with ``decrease_reason``) or reinstate the card in force with ``number``;
+    every token of it answers accordingly. A replacement is ``reissue_card``'s."""
+    if status == CardStatus.REPLACED:
+        raise InvalidInput("A card is replaced by reissuing it.", "Thẻ được thay bằng cách cấp lại thẻ.")
+    if (status == CardStatus.DECREASED) != (decrease_reason is not None):
+        raise InvalidInput("A reported decrease, and only it, needs its reason.", "Báo giảm thẻ cần có lý do báo giảm.")
     card = await _card_for_update(db, number=number)
-    if card.status == status:
+    if card.status == status and card.decrease_reason == (decrease_reason.value if decrease_reason else None):
         raise Conflict(f"The card is already {status.value}.", "Thẻ đã ở trạng thái này.")
     card.status = status
-    if status == CardStatus.REVOKED:
+    card.decrease_reason = decrease_reason.value if decrease_reason else None
+    if status == CardStatus.WITHDRAWN:
         card.revoked_at = utcnow()
     db.add(card)
-    kind = {CardStatus.REVOKED: "card_revoked", CardStatus.SUSPENDED: "card_suspended"}.get(status, "card_reinstated")
-    await _audit(db, staff_account_id=staff_account_id, card=card, kind=kind, reason=reason, context=context)
+    kind = _STATUS_EVENTS.get(status, "card_reinstated")
+    detail = {"decrease_reason": decrease_reason.value} if decrease_reason else {}
+    await _audit(db, staff_account_id=staff_account_id, card=card, kind=kind, reason=reason, context=context, **detail)
     await db.commit()
     return CardActionResult(number=card.number, status=card.status, serial=card.serial)
 
@@ -364,7 +398,7 @@ async def reissue_card(
     context: RequestContext | None = None,
     now: datetime | None = None,
 ) -> CardActionResult:
-    """Revoke the card in force and issue the same card under a new serial, in one transaction."""
+    """Mark the card in force replaced and issue the same card under a new serial, in one transaction."""
     result = await reissue_card_in_transaction(
         db, number=number, reason=reason, staff_account_id=staff_account_id, context=context, now=now
     )
@@ -384,8 +418,9 @@ async def reissue_card_in_transaction(
     """Like `reissue_card`, inside the caller's transaction (an approved application commits it with its own step)."""
     now = now or utcnow()
     card = await _card_for_update(db, number=number)
-    old_serial, was_suspended = card.serial, card.status == CardStatus.SUSPENDED
-    card.status, card.revoked_at = CardStatus.REVOKED, now
+    old_serial, old_status, old_reason = card.serial, card.status, card.decrease_reason
+    kept = old_status in (CardStatus.SUSPENDED, CardStatus.DECREASED)  # a reissue lifts no suspension or decrease
+    card.status, card.revoked_at = CardStatus.REPLACED, now
     db.add(card)
     await db.flush()  # frees the "one live card per number" slot before the new row takes it
     for _attempt in range(5):
@@ -398,7 +433,8 @@ async def reissue_card_in_transaction(
             valid_from=card.valid_from,
             valid_to=card.valid_to,
             five_year_date=card.five_year_date,
-            status=CardStatus.SUSPENDED if was_suspended else CardStatus.ACTIVE,  # a reissue lifts nothing
+            status=old_status if kept else CardStatus.ACTIVE,
+            decrease_reason=old_reason if kept else None,
             person_id=card.person_id,
             primary_facility_id=card.primary_facility_id,
             issued_at=now,
@@ -430,7 +466,7 @@ async def find_card_number(db: AsyncSession, *, si_code: str) -> str:
         await db.exec(
             select(HealthInsuranceCard.number)
             .join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
-            .where(Person.si_code == si_code, HealthInsuranceCard.status != CardStatus.REVOKED)
+            .where(Person.si_code == si_code, col(HealthInsuranceCard.status).not_in(DEAD_STATUSES))
         )
     ).first()
     if number is None:

@@ -3,7 +3,7 @@ and the hot reads that find it by serial, citizen ID, card number or legacy code
 
 from typing import Any
 
-from ansinh.cards.models import CardStatus, HealthInsuranceCard
+from ansinh.cards.models import HealthInsuranceCard, is_dead
 from ansinh.cards.service import card_rows
 from ansinh.core.reads import KeyedRead
 from ansinh.identity.models import Person
@@ -19,7 +19,10 @@ def card_and_notice_choice() -> Any:
     card-check notice (add WHERE)."""
     query = card_rows(
         NOTICE_TABLE.c.card_checked.label("wants_notice"),
-        card=("id", "serial", "number", "benefit_level", "valid_from", "valid_to", "status"),
+        card=(
+            *("id", "serial", "number", "legacy_code", "beneficiary_group", "benefit_level"),
+            *("valid_from", "valid_to", "status", "decrease_reason"),
+        ),
         person=("id", "full_name", "date_of_birth", "birth_date_precision", "sex"),
         facility=("code", "name"),
     )
@@ -29,10 +32,9 @@ def card_and_notice_choice() -> Any:
 # Hot reads: prepared statements built once (core/reads.py).
 # By serial (unique): concurrent scans share one statement (Reads.keyed).
 BY_SERIAL = KeyedRead(card_and_notice_choice(), CARD_TABLE.c.serial, key_label="c_serial")
-# By citizen ID, card number or legacy code: a person may have several cards (a reissue revokes the old one), so
-# the live card comes first; a revoked one only tells "replaced", it is never shown. Concurrent look-ups share a
-# statement too.
-_LOOKUP_ORDER = ((CARD_TABLE.c.status == CardStatus.REVOKED.value), CARD_TABLE.c.issued_at.desc())
+# By citizen ID, card number or legacy code: a person may have several cards (a reissue replaces the old one), so
+# the live card comes first, the newest of the dead ones after. Concurrent look-ups share a statement too.
+_LOOKUP_ORDER = (is_dead(CARD_TABLE.c.status), CARD_TABLE.c.issued_at.desc())
 BY_CITIZEN_ID = KeyedRead(
     card_and_notice_choice().add_columns(PERSON_TABLE.c.citizen_id.label("p_citizen_id")),
     PERSON_TABLE.c.citizen_id,

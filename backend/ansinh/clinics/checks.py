@@ -6,7 +6,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -15,13 +15,19 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards import keys
-from ansinh.cards.models import BENEFIT_LEVEL_MEANING, BENEFIT_LEVEL_MEANING_VI, HealthInsuranceCard
-from ansinh.cards.results import CheckResult, card_standing
+from ansinh.cards.models import (
+    BENEFICIARY_GROUPS,
+    BENEFIT_LEVEL_MEANING,
+    BENEFIT_LEVEL_MEANING_VI,
+    PROVINCE_CODES,
+    HealthInsuranceCard,
+)
+from ansinh.cards.results import CheckResult
 from ansinh.cards.schemas import CardCheckReceipt
-from ansinh.cards.service import split_card_row
+from ansinh.cards.service import split_card_row, standing_of
 from ansinh.cards.tokens import TokenCheck, check_card_token
-from ansinh.clinics.card_reads import BY_CITIZEN_ID, BY_LEGACY_CODE, BY_NUMBER, BY_SERIAL
-from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, MedicalFacility
+from ansinh.clinics.card_reads import BY_CITIZEN_ID, BY_NUMBER, BY_SERIAL
+from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, FacilityStaff, MedicalFacility
 from ansinh.clinics.recorder import CheckRecorder, ScanRecord, TokenScan
 from ansinh.clinics.schemas import LookupRequest, VerifyRequest, VerifyScan
 from ansinh.core.db import Sessions
@@ -38,7 +44,7 @@ from ansinh.identity.service import birth_date_matches, birth_date_text, citizen
 # A retried scan (same token or lookup, facility and staff member) within this window is not logged twice.
 RETRY_WINDOW_SECONDS = 10
 _RETRY_WAIT_STEPS = 40  # × 50 ms: how long a retry waits for the first request's answer
-_LEGACY_CODE = re.compile(r"[A-Z]{2}[1-5][0-9]{12}")  # fullmatch, ASCII digits only
+_LEGACY_CODE = re.compile(r"[A-Z]{2}[0-9]{13}")  # fullmatch, ASCII digits only: group, level, province, SI code
 
 CardRow = tuple[HealthInsuranceCard, Person, MedicalFacility]
 
@@ -52,6 +58,7 @@ class Verdict:
     show_card: bool = False
     token_id: str | None = None
     holder_wants_notice: bool = False  # the holder opted in to hear of checks of their card
+    replacement: CardRow | None = None  # 003/004: the card that replaced the one checked
 
 
 @dataclass(slots=True)
@@ -63,6 +70,7 @@ class CheckServices:
     sessions: Sessions
     key_rings: keys.KeyRingCache = field(default_factory=keys.KeyRingCache)
     clients: "ClientFacilities" = field(default_factory=lambda: ClientFacilities())
+    staff: "RegisteredStaff" = field(default_factory=lambda: RegisteredStaff())
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +105,48 @@ class ClientFacilities:
         return facility
 
 
+class RegisteredStaff:
+    """Each facility's registered checking staff (citizen ID → normalised name), remembered for ``ttl_seconds``.
+
+    A change made through this process is seen at once (``forget``); other workers see it within ``ttl_seconds``.
+    """
+
+    def __init__(self, ttl_seconds: float = 5.0) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._known: dict[int, tuple[dict[str, str], float]] = {}
+
+    async def get(self, sessions: Sessions, *, facility_id: int) -> dict[str, str]:
+        """The facility's registered staff: citizen ID → name as ``normalise_name`` writes it."""
+        known = self._known.get(facility_id)
+        if known is not None and time.monotonic() < known[1]:
+            return known[0]
+        async with sessions() as db:
+            rows = (
+                await db.exec(
+                    select(FacilityStaff.citizen_id, FacilityStaff.full_name).where(
+                        FacilityStaff.facility_id == facility_id
+                    )
+                )
+            ).all()
+        staff = {citizen_id: normalise_name(name) for citizen_id, name in rows}
+        self._known[facility_id] = (staff, time.monotonic() + self.ttl_seconds)
+        return staff
+
+    def forget(self, facility_id: int) -> None:
+        """Read the facility's list afresh at its next check (after a change)."""
+        self._known.pop(facility_id, None)
+
+
+def staff_verdict(registered: dict[str, str], *, staff_name: str, staff_citizen_id: str) -> CheckResult | None:
+    """054 when the citizen ID is not on the facility's list, 055 when it is with another name, else None."""
+    name = registered.get(staff_citizen_id)
+    if name is None:
+        return CheckResult.STAFF_NOT_REGISTERED
+    if name != normalise_name(staff_name):
+        return CheckResult.STAFF_NAME_MISMATCH
+    return None
+
+
 async def _calling_facility(db: AsyncSession, *, client_id: str) -> MedicalFacility:
     """The facility of an active clinic client; a disabled client loses access at once."""
     facility = (
@@ -117,7 +167,7 @@ JudgeAndRecord = Callable[[dict[str, Any], CallingFacility, datetime], Awaitable
 
 
 def _clinic_card(row: CardRow) -> dict[str, Any]:
-    """The card as a ``ClinicCard``'s fields."""
+    """The card as a ``ClinicCard``'s fields (for 003/004, the new card's)."""
     card, person, facility = row
     return {
         "number": card.number,
@@ -135,7 +185,25 @@ def _clinic_card(row: CardRow) -> dict[str, Any]:
 
 
 def _standing(card: HealthInsuranceCard, now: datetime) -> CheckResult:
-    return card_standing(status=card.status, valid_from=card.valid_from, valid_to=card.valid_to, today=today_vn(now))
+    return standing_of(card, today=today_vn(now))
+
+
+def shown_card(verdict: Verdict) -> CardRow | None:
+    """The card an answer may show: the one that replaced the checked card for 003/004, else the checked one."""
+    if verdict.found is None or not verdict.show_card:
+        return None
+    return verdict.replacement or verdict.found
+
+
+async def with_replacement(reads: Reads, verdict: Verdict) -> Verdict:
+    """For 003/004 (a replaced card), the verdict with the card that replaced it: the live card of the number."""
+    replaced = (CheckResult.REPLACED_EXPIRED, CheckResult.REPLACED_VALID)
+    if verdict.result not in replaced or verdict.found is None:
+        return verdict
+    hit_row = _card_and_choice(await reads.keyed(BY_NUMBER, verdict.found[0].number))
+    if hit_row is None or hit_row[0][0].serial == verdict.found[0].serial:
+        return verdict
+    return replace(verdict, replacement=hit_row[0])
 
 
 # --- the rules of a check -----------------------------------------------------------------------------------------
@@ -174,7 +242,11 @@ def _token_verdict(check: TokenCheck, hit_row: tuple[CardRow, bool] | None, stan
     if check.result is not CheckResult.VALID:  # expired token: genuine, so the owner hears of it, but no data
         return Verdict(check.result, found=found, token_id=check.claims.token_id, holder_wants_notice=wants_notice)
     return Verdict(
-        standing, found=found, show_card=True, token_id=check.claims.token_id, holder_wants_notice=wants_notice
+        standing,
+        found=found,
+        show_card=_may_show(standing),
+        token_id=check.claims.token_id,
+        holder_wants_notice=wants_notice,
     )
 
 
@@ -184,7 +256,7 @@ async def _judge_checked_token(reads: Reads, check: TokenCheck, now: datetime) -
     row = await reads.keyed(BY_SERIAL, check.claims.card_serial)
     hit_row = _card_and_choice(row if row is not None and row["c_number"] == check.claims.card_number else None)
     standing = _standing(hit_row[0][0], now) if hit_row is not None else CheckResult.NO_SUCH_CARD
-    return _token_verdict(check, hit_row, standing)
+    return await with_replacement(reads, _token_verdict(check, hit_row, standing))
 
 
 async def judge_token(
@@ -225,44 +297,111 @@ def _token_judged_and_recorded(
             )
         )
         hit_row = _card_and_choice(row if row["c_id"] is not None else None)
-        verdict = _token_verdict(check, hit_row, CheckResult(row["result"]))
+        verdict = await with_replacement(reads, _token_verdict(check, hit_row, CheckResult(row["result"])))
         return verdict, row["check_id"]
 
     return judge_and_record
 
 
+def _may_show(result: CheckResult) -> bool:
+    """AnSinh's own answer shows the card when the holder matched (a state of the card, suspended or not yet in force
+    included), but never a withdrawn one."""
+    shown_too = (CheckResult.CARD_SUSPENDED, CheckResult.CARD_NOT_YET_VALID)
+    return (result.holder_matched or result in shown_too) and result is not CheckResult.CARD_WITHDRAWN
+
+
 def normalise_name(name: str) -> str:
-    """Names compare with their diacritics, but not case, Unicode form or spacing."""
+    """Names compare after Unicode NFC, case-folding and collapsing spaces (diacritics count)."""
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+def _first_letter(name: str) -> str:
+    """The name's first letter without diacritics (Đ = D), case-folded."""
+    letters = unicodedata.normalize("NFD", name.strip().casefold().replace("đ", "d"))
+    return next((c for c in letters if not unicodedata.combining(c)), "")
+
+
+def name_verdict(recorded: str, given: str) -> CheckResult | None:
+    """None when the names match; 061 when they differ but share their first letter (diacritics aside), else 060."""
+    if normalise_name(recorded) == normalise_name(given):
+        return None
+    if _first_letter(recorded) and _first_letter(recorded) == _first_letter(given):
+        return CheckResult.NAME_MISMATCH_INITIAL_OK
+    return CheckResult.NAME_MISMATCH
+
+
+@dataclass(frozen=True, slots=True)
+class CardCode:
+    """A card identifier as given: which hot read finds it, its key, and the 15-character code's own digits."""
+
+    query: Any
+    key: str
+    province: str | None = None  # characters 4-5 of a 15-character code
+    benefit_level: int | None = None  # character 3 of a 15-character code
+
+
+def parse_card_code(text: str) -> CardCode | CheckResult:
+    """The 10-digit SI code, the 12-digit citizen ID or the 15-character card code; else 051, or 052/053 for a
+    15-character code whose province or benefit-level digit is not one."""
+    identifier = text.strip().upper()
+    if len(identifier) == 10 and identifier.isdigit() and identifier.isascii():
+        return CardCode(BY_NUMBER, identifier)
+    if len(identifier) == 12 and identifier.isdigit() and identifier.isascii():
+        return CardCode(BY_CITIZEN_ID, identifier)
+    if not _LEGACY_CODE.fullmatch(identifier) or identifier[:2] not in BENEFICIARY_GROUPS:
+        return CheckResult.MALFORMED_ID
+    if identifier[2] not in "12345":
+        return CheckResult.WRONG_BENEFIT_LEVEL
+    if identifier[3:5] not in PROVINCE_CODES:
+        return CheckResult.WRONG_PROVINCE
+    return CardCode(BY_NUMBER, identifier[5:], province=identifier[3:5], benefit_level=int(identifier[2]))
+
+
+def _code_verdict(code: CardCode, card: Any, person: Any) -> CheckResult | None:
+    """052/053 when a 15-character code's province or benefit digit is not the card's; else None."""
+    if code.benefit_level is not None and code.benefit_level != card.benefit_level:
+        return CheckResult.WRONG_BENEFIT_LEVEL
+    province = card.legacy_code[3:5] if card.legacy_code else person.province_code
+    if code.province is not None and code.province != province:
+        return CheckResult.WRONG_PROVINCE
+    return None
+
+
+async def judge_card_code(reads: Reads, *, card_code: str, full_name: str, birth_date: str, now: datetime) -> Verdict:
+    """The spec's order for a card looked up by code: its form (051-053), no such card (050), the holder (060/061,
+    then 070), the card's state; nothing is told before name and birth date match."""
+    code = parse_card_code(card_code)
+    if isinstance(code, CheckResult):
+        return Verdict(code)
+    hit_row = _card_and_choice(await reads.keyed(code.query, code.key))
+    if hit_row is None:
+        return Verdict(CheckResult.NO_SUCH_CARD)
+    found, wants_notice = hit_row
+    card, person, _ = found
+    wrong_code = _code_verdict(code, card, person)
+    if wrong_code is not None:
+        return Verdict(wrong_code)
+    wrong_name = name_verdict(person.full_name, full_name)
+    if wrong_name is not None:
+        return Verdict(wrong_name, found=found)
+    if not birth_date_matches(person, birth_date):
+        return Verdict(CheckResult.BIRTH_DATE_MISMATCH, found=found)
+    standing = _standing(card, now)
+    return Verdict(standing, found=found, show_card=_may_show(standing), holder_wants_notice=wants_notice)
 
 
 async def judge_lookup(reads: Reads, *, request: LookupRequest, now: datetime) -> Verdict:
     """Find the card by citizen ID or card number, then match name and birth date before telling anything."""
     if request.citizen_id is not None:
         identifier = request.citizen_id.strip()
-        if not (len(identifier) == 12 and identifier.isdigit()):
+        if not (len(identifier) == 12 and identifier.isdigit() and identifier.isascii()):
             return Verdict(CheckResult.MALFORMED_ID)
-        query = BY_CITIZEN_ID
     else:
-        identifier = (request.card_number or "").strip().upper()
-        if len(identifier) == 10 and identifier.isdigit():
-            query = BY_NUMBER
-        elif _LEGACY_CODE.fullmatch(identifier):
-            query = BY_LEGACY_CODE
-        else:
+        identifier = (request.card_number or "").strip()
+        if len(identifier) == 12:  # a card number is never a citizen ID on this route
             return Verdict(CheckResult.MALFORMED_ID)
-    hit_row = _card_and_choice(await reads.keyed(query, identifier))
-    if hit_row is None:
-        return Verdict(CheckResult.NO_SUCH_CARD)
-    found, wants_notice = hit_row
-    card, person, _ = found
-    if normalise_name(person.full_name) != normalise_name(request.full_name):
-        return Verdict(CheckResult.NAME_MISMATCH, found=found)
-    if not birth_date_matches(person, request.date_of_birth):
-        return Verdict(CheckResult.BIRTH_DATE_MISMATCH, found=found)
-    standing = _standing(card, now)
-    return Verdict(
-        standing, found=found, show_card=standing is not CheckResult.CARD_REVOKED, holder_wants_notice=wants_notice
+    return await judge_card_code(
+        reads, card_code=identifier, full_name=request.full_name, birth_date=request.date_of_birth, now=now
     )
 
 
@@ -314,6 +453,11 @@ async def _run_check(
     """The check's answer: a CheckResponse as JSON, encoded once (a retry within the window gets the same bytes)."""
     await hit(store, f"clinic-rate:{client_id}", Limit(count=settings.clinic_rate_limit, window=1))
     facility = await services.clients.get(services.sessions, client_id=client_id)
+    registered = await services.staff.get(services.sessions, facility_id=facility.id)
+    wrong_staff = staff_verdict(registered, staff_name=staff_name, staff_citizen_id=staff_citizen_id)
+    if wrong_staff is not None:  # 054/055: judged before the card, which is never read
+        judge = _fixed(wrong_staff)
+        judge_and_record = _then_recorded(services, judge)
     key = _fingerprint(facility.code, method.value, staff_name, staff_citizen_id, *subject)
     if await store.incr(f"check-seen:{key}", RETRY_WINDOW_SECONDS) > 1:
         for _ in range(_RETRY_WAIT_STEPS):
@@ -341,6 +485,15 @@ async def _run_check(
     return answer
 
 
+def _fixed(result: CheckResult) -> Callable[[datetime], Awaitable[Verdict]]:
+    """A judge whose verdict is known before any card is read (the checking staff member is not registered)."""
+
+    async def judge(_at: datetime) -> Verdict:
+        return Verdict(result)
+
+    return judge
+
+
 def _answer(verdict: Verdict, *, method: CheckMethod, checked_at: datetime, check_id: int | None) -> bytes:
     """The check's ``CheckResponse`` as JSON, encoded straight from its fields (msgspec writes what pydantic would,
     at a fraction of the cost on the scan path; tests hold the two equal)."""
@@ -350,7 +503,7 @@ def _answer(verdict: Verdict, *, method: CheckMethod, checked_at: datetime, chec
             "valid": verdict.result.valid,
             "message": verdict.result.message,
             "message_vi": verdict.result.message_vi,
-            "card": _clinic_card(verdict.found) if verdict.found and verdict.show_card else None,
+            "card": _clinic_card(shown) if (shown := shown_card(verdict)) else None,
             "method": method.value,
             "checked_at": checked_at,
             "check_id": check_id,

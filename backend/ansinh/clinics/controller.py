@@ -4,20 +4,21 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from litestar import Controller, Request, post
+from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import CacheControlHeader, State
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, JSONBody
+from litestar.params import Body, FromPath, JSONBody
 from pydantic import BaseModel, Field
 
-from ansinh.clinics import checks
-from ansinh.clinics.schemas import CheckResponse, LookupRequest, VerifyRequest, VerifyScan
+from ansinh.clinics import checks, staff
+from ansinh.clinics.schemas import CheckResponse, LookupRequest, StaffCreate, StaffPublic, VerifyRequest, VerifyScan
 from ansinh.clinics.service import issue_clinic_token
-from ansinh.core.deps import AppSettings, Context, DbSession, Store
+from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.core.lane import LaneRoute
+from ansinh.core.pagination import Limit, Offset, Page
 from ansinh.core.routes import EncodedJSON, hot_post
 from ansinh.core.tokens import Principal
-from ansinh.identity.guards import requires_clinic, verified_caller
+from ansinh.identity.guards import requires_clinic, requires_facility_admin, verified_caller
 from ansinh.identity.schemas import ClinicTokenResponse
 
 # The card scan's route name: the hot lane (core/lane.py) serves its ordinary requests, at the path and with the
@@ -119,3 +120,52 @@ def verify_lane_route(headers: list[tuple[bytes, bytes]]) -> LaneRoute:
         return await _checked(state, principal.subject, checks.verify, data)
 
     return LaneRoute(role="clinic", body=VerifyScan, answer=answer, headers=headers)
+
+
+class FacilityStaffController(Controller):
+    """The facility's registered checking staff, managed by its admin (a person); every change is audited. The
+    clinic's machine credential cannot change the list."""
+
+    path = "/clinic/staff"
+    tags = ["clinic"]
+    guards = [requires_facility_admin]
+    cache_control = CacheControlHeader(no_store=True)
+
+    @get("", operation_id="listFacilityStaff")
+    async def list_staff(
+        self, principal: Caller, db_session: DbSession, limit: Limit = 50, offset: Offset = 0
+    ) -> Page[StaffPublic]:
+        """The staff allowed to check cards at the admin's facility."""
+        items, total = await staff.list_staff(db_session, account_id=principal.account_id, limit=limit, offset=offset)
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    @post("", operation_id="addFacilityStaff")
+    async def add_staff(
+        self,
+        data: JSONBody[StaffCreate],
+        principal: Caller,
+        db_session: DbSession,
+        request: Request,
+        request_context: Context,
+    ) -> StaffPublic:
+        """Register a staff member (full name + citizen ID); their checks answer from the next one on."""
+        member, facility_id = await staff.add_staff(
+            db_session, account_id=principal.account_id, data=data, context=request_context
+        )
+        request.app.state.check_services.staff.forget(facility_id)
+        return member
+
+    @delete("/{staff_id:str}", operation_id="removeFacilityStaff")
+    async def remove_staff(
+        self,
+        staff_id: FromPath[str],
+        principal: Caller,
+        db_session: DbSession,
+        request: Request,
+        request_context: Context,
+    ) -> None:
+        """Take a staff member off the list; their checks answer 054 from the next one on."""
+        facility_id = await staff.remove_staff(
+            db_session, account_id=principal.account_id, staff_id=staff_id[:64], context=request_context
+        )
+        request.app.state.check_services.staff.forget(facility_id)

@@ -60,6 +60,7 @@ class CheckMethod(StrEnum):
 
     QR = "qr"  # scanned or pasted card token
     LOOKUP = "lookup"  # card number or citizen ID + name + birth date (e.g. read from the chip ID card)
+    GATEWAY = "gateway"  # the national gateway's card check (KQNhanLichSuKCB2024) from hospital software
 
 
 # One online card check by a clinic (lượt tra cứu thẻ): the facility's log and the citizen's receipt.
@@ -75,7 +76,7 @@ class CardCheck(SQLModel, table=True):
 
     id: int | None = id_field()
     facility_id: int = fk_field("medical_facility.id", index=False, ondelete="CASCADE")
-    client_id: str = Field(sa_type=String(64))
+    client_id: str = Field(sa_type=String(64), description="The facility's account: client id or gateway username")
     staff_name: str = Field(sa_type=String(120))
     staff_citizen_id: str = Field(sa_type=String(12), description="Never shown to the citizen")
     method: str = Field(sa_type=String(8))
@@ -85,3 +86,30 @@ class CardCheck(SQLModel, table=True):
     card_id: int | None = fk_field("health_insurance_card.id", nullable=True, index=False, ondelete="SET NULL")
     token_id: str | None = Field(default=None, sa_type=String(64), description="The token's jti")
     checked_at: datetime = created_at_field()
+
+
+# A staff member the facility allows to check cards (cán bộ tra cứu đã đăng ký): every check names one.
+class FacilityStaff(SQLModel, table=True):
+    __tablename__ = "facility_staff"
+    __table_args__ = (
+        UniqueConstraint("public_id"),
+        UniqueConstraint("facility_id", "citizen_id"),
+        CheckConstraint(digits_check("citizen_id", 12), name="citizen_id_format"),
+    )
+
+    id: int | None = id_field()
+    public_id: str = Field(sa_type=String(24), description="Opaque id in paths (never the citizen ID)")
+    facility_id: int = fk_field("medical_facility.id", index=False, ondelete="CASCADE")
+    full_name: str = Field(sa_type=String(120))
+    citizen_id: str = Field(sa_type=String(12))
+    created_at: datetime = created_at_field()
+
+
+# A person's account that administers one facility (role facility_admin): manages its registered staff.
+class FacilityAdmin(SQLModel, table=True):
+    __tablename__ = "facility_admin"
+    __table_args__ = (UniqueConstraint("account_id"),)
+
+    id: int | None = id_field()
+    account_id: int = fk_field("account.id", index=False, ondelete="CASCADE")
+    facility_id: int = fk_field("medical_facility.id", ondelete="CASCADE")

@@ -92,8 +92,14 @@ def _judge_and_insert() -> ReadQuery:
         raise ValueError("the card read of a token scan must not take parameters")
     card_columns = [column.name for column in card.selected_columns]
     standing = card_standing_sql(
-        status="card.c_status", valid_from="card.c_valid_from", valid_to="card.c_valid_to", today="batch.today"
+        status="card.c_status",
+        valid_from="card.c_valid_from",
+        valid_to="card.c_valid_to",
+        today="batch.today",
+        beneficiary_group="card.c_beneficiary_group",
+        decrease_reason="card.c_decrease_reason",
     )
+    in_force = ", ".join(f"'{code.value}'" for code in CheckResult if code.valid)
     notice_params = "json_build_object('facility', notice_facility, 'checked_at', notice_checked_at)"
     sql = f"""
         WITH batch AS MATERIALIZED (
@@ -121,7 +127,7 @@ def _judge_and_insert() -> ReadQuery:
             SELECT p_id, '{NotificationKind.CARD_CHECKED.value}', '{CARD_CHECK_NOTICE_KEY}' || check_id,
                 {notice_params}, '{CARD_CHECK_NOTICE_LINK}', noticed_at, 'pending'
             FROM judged
-            WHERE wants_notice AND result = '{CheckResult.VALID.value}'
+            WHERE wants_notice AND result IN ({in_force})
             ON CONFLICT (person_id, dedupe_key) DO NOTHING
         )
         SELECT check_id, result, {", ".join(card_columns)} FROM judged ORDER BY position

@@ -85,7 +85,7 @@ class ClinicCard(BaseModel):
 class CheckResponse(BaseModel):
     """The verdict of one check; ``result`` is a code of DESIGN.md's table."""
 
-    result: str = Field(description="000 valid; 010, 011, 020, 050, 051, 060, 070, 110, 201–205 otherwise")
+    result: str = Field(description="A code of the one card-check table (cards/results.py): 000/001/002 valid")
     valid: bool
     message: str
     message_vi: str
@@ -93,3 +93,19 @@ class CheckResponse(BaseModel):
     method: Literal["qr", "lookup"]
     checked_at: datetime
     check_id: int | None = Field(description="The scan record; the same for a retried request")
+
+
+class StaffCreate(BaseModel):
+    """A staff member the facility allows to check cards: full name and 12-digit citizen ID."""
+
+    full_name: str = Field(min_length=2, max_length=120, pattern=STAFF_NAME_PATTERN)
+    citizen_id: str = Field(pattern=CITIZEN_ID_PATTERN, description="12-digit citizen ID (CCCD)")
+
+
+class StaffPublic(BaseModel):
+    """A registered staff member; ``id`` is opaque (paths never carry the citizen ID)."""
+
+    id: str
+    full_name: str
+    citizen_id: str
+    created_at: datetime

@@ -52,7 +52,7 @@ class Principal:
     """Who is calling, as the verified token says."""
 
     subject: str  # account id (citizen/staff) or client id (clinic)
-    role: str  # citizen | staff | clinic
+    role: str  # citizen | staff | clinic | facility_admin
     session_id: str | None = None
     amr: tuple[str, ...] = ()
     auth_time: datetime | None = None
@@ -120,7 +120,7 @@ def verify_access_token(token: str, *, secret_key: str, issuer: str) -> Principa
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
     role = claims.get("role")
-    if role not in ("citizen", "staff", "clinic"):
+    if role not in ("citizen", "staff", "clinic", "facility_admin"):
         raise InvalidToken("unknown role")
     auth_time = claims.get("auth_time")
     return Principal(

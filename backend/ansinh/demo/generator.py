@@ -5,6 +5,7 @@ one ``random.Random(seed)`` and the seed's day (``demo_dates``), and written in 
 concurrent run leaves nothing half-seeded, and the persona marker appears only with the complete data set.
 """
 
+import hashlib
 import logging
 import random
 import time
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel
 
 from ansinh.core import registry  # noqa: F401  (every table is known to SQLModel.metadata)
+from ansinh.core.passwords import hash_password_sync
 from ansinh.core.time import today_vn
 from ansinh.demo import names
 from ansinh.demo.dates import DemoDates, demo_dates, local_midnight, shift_years
@@ -30,9 +32,14 @@ from ansinh.demo.personas import (
     AN,
     CLINIC_CLIENT_ID,
     CLINIC_FACILITY_CODE,
+    CLINIC_SECRET,
+    FACILITY_ADMIN_DISPLAY_NAME,
+    FACILITY_ADMIN_USERNAME,
+    GATEWAY_USERNAME,
     PERSONA_EMPLOYERS,
     PERSONA_HOUSEHOLDS,
     PERSONAS,
+    REGISTERED_STAFF,
     STAFF_DISPLAY_NAME,
     STAFF_USERNAME,
     persona_records,
@@ -80,6 +87,9 @@ ID_TABLES: tuple[str, ...] = (
     "medical_visit",
     "account",
     "clinic_client",
+    "facility_staff",
+    "facility_admin",
+    "gateway_account",
 )
 # Parents before children, so foreign keys hold at every statement.
 INSERT_ORDER: tuple[str, ...] = (
@@ -96,7 +106,18 @@ INSERT_ORDER: tuple[str, ...] = (
     "medical_visit",
     "account",
     "clinic_client",
+    "facility_staff",
+    "facility_admin",
+    "gateway_account",
 )
+
+
+def _gateway_hash(clinic_secret_hash: str | None) -> str | None:
+    """The demo gateway account's stored hash (dev only, with the clinic secret): Argon2 of the secret's MD5 hex."""
+    if clinic_secret_hash is None:
+        return None
+    return hash_password_sync(hashlib.md5(CLINIC_SECRET.encode()).hexdigest())  # noqa: S324  (the gateway's protocol)
+
 
 # Typical declared SI salary (VND/month) by year; a person's own factor scales it.
 _WAGE_ANCHORS: tuple[tuple[int, int], ...] = (
@@ -232,7 +253,7 @@ async def _seed(
     for _ in builder.generate_people(max(0, people - len(PERSONAS))):
         await writer.flush(builder.take())
 
-    builder.add_staff_and_clinic(clinic_secret_hash)
+    builder.add_staff_and_clinic(clinic_secret_hash, gateway_hash=_gateway_hash(clinic_secret_hash))
     await writer.flush(builder.take())
 
     # Explicit ids do not advance the sequences; later ORM inserts would collide without this.
@@ -625,7 +646,7 @@ class _Builder:
                     created + timedelta(days=2) if member.consent == "given" else None,
                 )
 
-    def add_staff_and_clinic(self, clinic_secret_hash: str | None) -> None:
+    def add_staff_and_clinic(self, clinic_secret_hash: str | None, gateway_hash: str | None = None) -> None:
         """The staff account, and the clinic client of facility 01001 when a secret hash is given."""
         self.rows["account"].append(
             {
@@ -651,6 +672,53 @@ class _Builder:
                     "facility_id": self.facility_ids[CLINIC_FACILITY_CODE],
                     "name": facility.name,
                     "active": True,
+                    "created_at": self.dates.seed_time,
+                }
+            )
+            self._add_facility_people(gateway_hash=gateway_hash)
+
+    def _add_facility_people(self, *, gateway_hash: str | None) -> None:
+        """Facility 01001's registered checking staff, its admin account and its gateway account."""
+        facility_id = self.facility_ids[CLINIC_FACILITY_CODE]
+        for number, (full_name, citizen_id) in enumerate(REGISTERED_STAFF, start=1):
+            self.rows["facility_staff"].append(
+                {
+                    "id": self._id("facility_staff"),
+                    "public_id": f"demo-staff-{number}",
+                    "facility_id": facility_id,
+                    "full_name": full_name,
+                    "citizen_id": citizen_id,
+                    "created_at": self.dates.seed_time,
+                }
+            )
+        admin_id = self._id("account")
+        self.rows["account"].append(
+            {
+                "id": admin_id,
+                "username": FACILITY_ADMIN_USERNAME,
+                "role": "facility_admin",
+                "status": "active" if self.password_hash else "pending",
+                "assurance_level": "basic",
+                "display_name": FACILITY_ADMIN_DISPLAY_NAME,
+                "email": f"{FACILITY_ADMIN_USERNAME}@ansinh.example",
+                "person_id": None,
+                "password_hash": self.password_hash,
+                "password_changed_at": self.dates.seed_time if self.password_hash else None,
+                "created_at": self.dates.seed_time,
+            }
+        )
+        self.rows["facility_admin"].append(
+            {"id": self._id("facility_admin"), "account_id": admin_id, "facility_id": facility_id}
+        )
+        if gateway_hash:
+            self.rows["gateway_account"].append(
+                {
+                    "id": self._id("gateway_account"),
+                    "username": GATEWAY_USERNAME,
+                    "password_hash": gateway_hash,
+                    "client_id": self.rows["clinic_client"][-1]["id"],
+                    "active": True,
+                    "password_changed_at": self.dates.seed_time,
                     "created_at": self.dates.seed_time,
                 }
             )
@@ -1242,7 +1310,7 @@ class _Builder:
                 valid_from,
                 valid_to,
                 five_year,
-                "revoked",
+                "replaced",
                 revoked_at=revoked,
             )
             self._card_row(

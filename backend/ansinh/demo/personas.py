@@ -370,3 +370,9 @@ STAFF_DISPLAY_NAME = "Nguyễn Văn Quản"
 CLINIC_CLIENT_ID = "clinic-01001"
 CLINIC_FACILITY_CODE = "01001"
 CLINIC_SECRET = "demo-clinic-secret"  # dev only: the caller hashes it and passes clinic_secret_hash
+# The gateway account of facility 01001 (specs/vss-gateway.md): its password is the clinic secret, sent as MD5 hex.
+GATEWAY_USERNAME = "01001_BV"
+# Facility 01001's admin (a person's account, password + one-time code) and its registered checking staff member.
+FACILITY_ADMIN_USERNAME = "admin.01001"
+FACILITY_ADMIN_DISPLAY_NAME = "Phạm Thị Quản Trị"
+REGISTERED_STAFF = (("Trần Văn Bình", "001090012345"),)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.cards.models import CardStatus, HealthInsuranceCard
+from ansinh.cards.models import DEAD_STATUSES, CardStatus, HealthInsuranceCard
 from ansinh.cards.service import new_serial
 from ansinh.clinics.models import MedicalFacility
 from ansinh.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
@@ -392,7 +392,7 @@ async def _extend_cards(db: AsyncSession, payment: HouseholdPayment, household: 
         await db.exec(
             select(HealthInsuranceCard.primary_facility_id).where(
                 HealthInsuranceCard.person_id == household.head_person_id,
-                HealthInsuranceCard.status != CardStatus.REVOKED,
+                col(HealthInsuranceCard.status).not_in(DEAD_STATUSES),
             )
         )
     ).first()
@@ -401,7 +401,8 @@ async def _extend_cards(db: AsyncSession, payment: HouseholdPayment, household: 
         card = (
             await db.exec(
                 select(HealthInsuranceCard).where(
-                    HealthInsuranceCard.person_id == line.person_id, HealthInsuranceCard.status != CardStatus.REVOKED
+                    HealthInsuranceCard.person_id == line.person_id,
+                    col(HealthInsuranceCard.status).not_in(DEAD_STATUSES),
                 )
             )
         ).first()
@@ -412,7 +413,7 @@ async def _extend_cards(db: AsyncSession, payment: HouseholdPayment, household: 
                 not_extended.append(person.si_code)  # covered by another scheme again since it was priced
                 continue
             # The other scheme's card has ended: it gives way to the household card just paid for.
-            card.status, card.revoked_at = CardStatus.REVOKED, utcnow()
+            card.status, card.revoked_at = CardStatus.REPLACED, utcnow()
             db.add(card)
             await db.flush()
             card = None

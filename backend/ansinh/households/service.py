@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.cards.models import CardStatus, HealthInsuranceCard
+from ansinh.cards.models import DEAD_STATUSES, CardStatus, HealthInsuranceCard
 from ansinh.core.errors import Conflict, Forbidden, NotFound
 from ansinh.core.pagination import fetch_page
 from ansinh.core.time import today_vn, utcnow
@@ -123,7 +123,7 @@ async def headed_household(db: AsyncSession, *, account_id: int) -> tuple[Househ
 async def member_rows(db: AsyncSession, *, household_id: int) -> list[MemberRow]:
     """Every member with their person and non-revoked card, in enrolment order (one query)."""
     live_card = and_(
-        col(HealthInsuranceCard.person_id) == col(Person.id), col(HealthInsuranceCard.status) != CardStatus.REVOKED
+        col(HealthInsuranceCard.person_id) == col(Person.id), col(HealthInsuranceCard.status).not_in(DEAD_STATUSES)
     )
     rows = (
         await db.exec(
@@ -324,7 +324,7 @@ async def add_member(
     card = (
         await db.exec(
             select(HealthInsuranceCard).where(
-                HealthInsuranceCard.person_id == person.id, HealthInsuranceCard.status != CardStatus.REVOKED
+                HealthInsuranceCard.person_id == person.id, col(HealthInsuranceCard.status).not_in(DEAD_STATUSES)
             )
         )
     ).first()

@@ -114,6 +114,11 @@ async def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: Base
     await _require_role(connection, "staff")
 
 
+async def requires_facility_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """A facility admin's account (a person, signed in with password and one-time code)."""
+    await _require_role(connection, "facility_admin")
+
+
 async def requires_clinic(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """A medical facility's client."""
     await _require_role(connection, "clinic")

@@ -7,8 +7,8 @@ from sqlalchemy import and_, func, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.cards.models import CardStatus, HealthInsuranceCard
-from ansinh.cards.results import CheckResult, card_standing
+from ansinh.cards.models import DEAD_STATUSES, HealthInsuranceCard
+from ansinh.cards.results import card_standing
 from ansinh.clinics.checks import normalise_name
 from ansinh.clinics.models import FacilityLevel, MedicalFacility
 from ansinh.core.errors import InvalidInput
@@ -115,7 +115,9 @@ async def card_validity(
         await db.exec(
             select(HealthInsuranceCard, Person)
             .join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
-            .where(HealthInsuranceCard.number == request.card_number, HealthInsuranceCard.status != CardStatus.REVOKED)
+            .where(
+                HealthInsuranceCard.number == request.card_number, col(HealthInsuranceCard.status).not_in(DEAD_STATUSES)
+            )
         )
     ).first()
     if row is None:
@@ -125,8 +127,15 @@ async def card_validity(
         person, request.date_of_birth
     ):
         return CardValidity(found=False, valid=None, valid_to=None)
-    standing = card_standing(status=card.status, valid_from=card.valid_from, valid_to=card.valid_to, today=today)
-    return CardValidity(found=True, valid=standing is CheckResult.VALID, valid_to=card.valid_to)
+    standing = card_standing(
+        status=card.status,
+        valid_from=card.valid_from,
+        valid_to=card.valid_to,
+        today=today,
+        beneficiary_group=card.beneficiary_group,
+        decrease_reason=card.decrease_reason,
+    )
+    return CardValidity(found=True, valid=standing.valid, valid_to=card.valid_to)
 
 
 def base_salary_table(today: date) -> list[BaseSalaryRow]:

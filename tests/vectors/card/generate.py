@@ -134,9 +134,21 @@ def payload(
     return {**built, "jti": jti}
 
 
-def status(state: str = "active", *, valid_from: date = CARD_FROM, valid_to: date = CARD_TO) -> dict[str, str]:
-    """The registry's view of the card, as the online check reads it."""
-    return {"status": state, "valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat()}
+def status(
+    state: str = "active",
+    *,
+    valid_from: date = CARD_FROM,
+    valid_to: date = CARD_TO,
+    group: str | None = None,
+    decrease_reason: str | None = None,
+) -> dict[str, str]:
+    """The registry's view of the card, as the online check reads it (group and decrease reason only when set)."""
+    view = {"status": state, "valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat()}
+    if group is not None:
+        view["beneficiary_group"] = group
+    if decrease_reason is not None:
+        view["decrease_reason"] = decrease_reason
+    return view
 
 
 def es256(signing_input: str, key: VectorKey) -> str:
@@ -289,12 +301,12 @@ def build_vectors() -> list[Vector]:
             CheckResult.CARD_NOT_YET_VALID,
         ),
         Vector(
-            "revoked",
-            "A genuine token of a card revoked after it was issued: offline cannot tell.",
+            "withdrawn",
+            "A genuine token of a card withdrawn after it was issued: offline cannot tell.",
             valid,
             CLOCK,
-            status("revoked"),
-            CheckResult.CARD_REVOKED,
+            status("withdrawn"),
+            CheckResult.CARD_WITHDRAWN,
             CheckResult.VALID,
         ),
         Vector(
@@ -443,13 +455,49 @@ def build_vectors() -> list[Vector]:
             CheckResult.BAD_SIGNATURE,
         ),
         Vector(
-            "order-revoked-before-expired-card",
-            "A revoked card whose dates have also passed: the registry status comes before the dates.",
+            "order-withdrawn-before-expired-card",
+            "A withdrawn card whose dates have also passed: the registry status comes before the dates.",
             sign(uncapped_pass, CURRENT),
             new_year_vn,
-            status("revoked", valid_from=ENDED_FROM, valid_to=ENDED_TO),
-            CheckResult.CARD_REVOKED,
+            status("withdrawn", valid_from=ENDED_FROM, valid_to=ENDED_TO),
+            CheckResult.CARD_WITHDRAWN,
             CheckResult.CARD_EXPIRED,
+        ),
+        Vector(
+            "replaced-old-card-running",
+            "A genuine token of a card a reissue replaced, its dates still running: 004 (new card issued).",
+            valid,
+            CLOCK,
+            status("replaced"),
+            CheckResult.REPLACED_VALID,
+            CheckResult.VALID,
+        ),
+        Vector(
+            "replaced-old-card-ended",
+            "A genuine token of a replaced card whose dates have passed: 003 (old card expired, new card issued).",
+            sign(uncapped_pass, CURRENT),
+            new_year_vn,
+            status("replaced", valid_from=ENDED_FROM, valid_to=ENDED_TO),
+            CheckResult.REPLACED_EXPIRED,
+            CheckResult.CARD_EXPIRED,
+        ),
+        Vector(
+            "decreased-moved-out-of-province",
+            "A genuine token of a card reported reduced because its holder moved out of the province: 121.",
+            valid,
+            CLOCK,
+            status("decreased", decrease_reason="moved_out_of_province"),
+            CheckResult.DECREASED_MOVED_OUT,
+            CheckResult.VALID,
+        ),
+        Vector(
+            "defence-group",
+            "A genuine token of an armed forces' card (group QN) in force: 001, check the card and identity papers.",
+            valid,
+            CLOCK,
+            status(group="QN"),
+            CheckResult.DEFENCE_CARD,
+            CheckResult.VALID,
         ),
     ]
 
