@@ -14,7 +14,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 from xml.etree.ElementTree import Element, ParseError, tostring
 
 from defusedxml import DefusedXmlException
@@ -66,8 +65,9 @@ REQUIRED_CHECKIN = ("MA_LK", "HO_TEN", "NGAY_SINH", "NGAY_VAO", "MA_CSKCB")
 class FileRefused(Exception):
     """A whole file (the envelope or the check-in table) cannot be read; ``reason`` is Vietnamese."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, status: int = 400) -> None:
         self.reason = reason
+        self.status = status  # 403 when the file names another facility
         super().__init__(reason)
 
 

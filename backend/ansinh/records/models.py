@@ -3,11 +3,13 @@
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Index, Numeric, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ansinh.core.sql import (
+    Money,
     created_at_field,
     digits_check,
     fk_field,
@@ -162,6 +164,11 @@ class Benefit(BenefitBase, table=True):
     created_at: datetime = created_at_field()
 
 
+def amount_field() -> Any:
+    """A NOT NULL amount in VND, zero until told otherwise."""
+    return Field(default=0, sa_type=Money, nullable=False)
+
+
 class VisitStatus(StrEnum):
     """Where a visit stands at social security: received by the facility, or its claim file sent."""
 
@@ -190,13 +197,13 @@ class MedicalVisitBase(SQLModel):
     admission_reason: str | None = Field(default=None, sa_type=String(500), description="LY_DO_VV")
     treatment_result: str | None = Field(default=None, sa_type=String(2), description="KET_QUA_DTRI")
     discharge_type: str | None = Field(default=None, sa_type=String(2), description="MA_LOAI_RV")
-    total_cost: int = money_field(default=0)  # T_TONGCHI_BV
-    hi_scope_total: int = money_field(default=0)  # T_TONGCHI_BH, the part in the insurance's scope
-    hi_paid: int = money_field(default=0)  # T_BHTT
-    co_payment: int = money_field(default=0)  # T_BNCCT (cùng chi trả)
-    out_of_scope: int = money_field(default=0)  # T_BNTT, paid by the patient outside the insurance's scope
-    patient_paid: int = money_field(default=0)  # T_BNCCT + T_BNTT
-    other_sources: int = money_field(default=0)  # T_NGUONKHAC
+    total_cost: int = amount_field()  # T_TONGCHI_BV
+    hi_scope_total: int = amount_field()  # T_TONGCHI_BH, the part in the insurance's scope
+    hi_paid: int = amount_field()  # T_BHTT
+    co_payment: int = amount_field()  # T_BNCCT (cùng chi trả)
+    out_of_scope: int = amount_field()  # T_BNTT, paid by the patient outside the insurance's scope
+    patient_paid: int = amount_field()  # T_BNCCT + T_BNTT
+    other_sources: int = amount_field()  # T_NGUONKHAC
     card_result: str | None = Field(
         default=None, sa_type=String(3), description="The card's standing on NGAY_VAO when it was not in force"
     )
@@ -263,9 +270,9 @@ class MedicalVisitLine(SQLModel, table=True):
     quantity: Decimal = Field(sa_type=Numeric(21, 6), description="SO_LUONG")
     unit_price: int = money_field(default=None)  # DON_GIA (XML2) / DON_GIA_BV (XML3)
     amount: int = money_field(default=None)  # THANH_TIEN_BV
-    hi_amount: int = money_field(default=0)  # THANH_TIEN_BH
-    hi_paid: int = money_field(default=0)  # T_BHTT
-    patient_paid: int = money_field(default=0)  # T_BNCCT + T_BNTT
+    hi_amount: int = amount_field()  # THANH_TIEN_BH
+    hi_paid: int = amount_field()  # T_BHTT
+    patient_paid: int = amount_field()  # T_BNCCT + T_BNTT
 
 
 # Every file received for a visit, kept as received (the audit trail: an earlier version stays when replaced).
