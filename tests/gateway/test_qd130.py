@@ -51,7 +51,8 @@ def test_a_claim_written_by_hospital_software_is_read_with_its_money_in_whole_do
         ("XML2", "40.123", "Viên", Decimal(14), 1_300, 18_200),
         ("XML3", "02.1896", "Lần", Decimal(1), 42_100, 42_100),
     ]
-    assert claim.lines[2].hi_paid == 33_680 and claim.lines[2].patient_paid == 8_420
+    assert claim.lines[2].hi_paid == 33_680
+    assert claim.lines[2].patient_paid == 8_420
     assert set(claim.tables) == {"XML1", "XML2", "XML3"}
 
 
@@ -144,10 +145,12 @@ def test_the_holder_is_judged_as_the_card_check_judges_them() -> None:
     match = {"visit_key": "LK", "table": "XML1", "birth_date": date(1985, 3, 15), "year_only": False}
     assert qd130.holder_refusal(holder, full_name="Nguyễn Văn An", **match) is None  # type: ignore[arg-type]
     wrong = qd130.holder_refusal(holder, full_name="Nguyen Van An", **match)  # type: ignore[arg-type]
-    assert wrong is not None and wrong.field == "HO_TEN"
+    assert wrong is not None
+    assert wrong.field == "HO_TEN"
     born_later = qd130.Holder("Nguyễn Văn An", qd130.BirthDate(1985, date(1985, 3, 16)), None, None)
     late = qd130.holder_refusal(born_later, full_name="Nguyễn Văn An", **match)  # type: ignore[arg-type]
-    assert late is not None and late.field == "NGAY_SINH"
+    assert late is not None
+    assert late.field == "NGAY_SINH"
     year_only = {**match, "year_only": True}
     assert qd130.holder_refusal(born_later, full_name="Nguyễn Văn An", **year_only) is None  # type: ignore[arg-type]
 
@@ -166,8 +169,10 @@ def test_an_envelope_holds_each_visits_tables_base64_or_inline() -> None:
     assert read.facility_code == FACILITY
     assert read.signature == "<Signature />"
     first, second = read.visits
-    assert isinstance(first, dict) and set(first) == {"XML1", "XML2", "XML3"}
-    assert isinstance(second, dict) and b"<MA_LK>LK1</MA_LK>" in second["XML1"]
+    assert isinstance(first, dict)
+    assert set(first) == {"XML1", "XML2", "XML3"}
+    assert isinstance(second, dict)
+    assert b"<MA_LK>LK1</MA_LK>" in second["XML1"]
 
 
 def test_a_visit_with_bad_base64_is_refused_with_a_message() -> None:

@@ -1,6 +1,7 @@
 """Medical visits as facilities send them: one per (facility, MA_LK), replaced by a resubmission, every file kept."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, insert, or_
@@ -44,21 +45,27 @@ async def store_visit(
         # A late check-in must not turn a claimed visit back into one in progress.
         where=or_(VISIT.c.status == VisitStatus.IN_PROGRESS.value, upsert.excluded.status == VisitStatus.CLAIMED.value),
     ).returning(VISIT.c.id)
-    visit_id = (await db.execute(upsert)).scalar_one_or_none()
+    connection = await db.connection()
+    visit_id = (await connection.execute(upsert)).scalar_one_or_none()
     if visit_id is None:
         return None
     if kind is SubmissionKind.CLAIM:
-        await db.execute(delete(LINE).where(LINE.c.visit_id == visit_id))
+        await connection.execute(delete(LINE).where(LINE.c.visit_id == visit_id))
         if lines:
-            await db.execute(insert(LINE), [{**line, "visit_id": visit_id} for line in lines])
+            await connection.execute(insert(LINE), [{**line, "visit_id": visit_id} for line in lines])
     submission_id = (
-        await db.execute(
+        await connection.execute(
             insert(SUBMISSION)
             .values(visit_id=visit_id, kind=kind.value, received_at=utcnow(), **submission)
             .returning(SUBMISSION.c.id)
         )
     ).scalar_one()
     return visit_id, submission_id
+
+
+def _plain(quantity: Decimal) -> Decimal:
+    """A quantity without the column's trailing zeros (10, 0.5), never in exponent form."""
+    return quantity.quantize(Decimal(1)) if quantity == quantity.to_integral_value() else quantity.normalize()
 
 
 def _vietnam_time(moment: datetime | None) -> datetime | None:
@@ -98,7 +105,7 @@ async def visits_page(
                     code=line.code,
                     name=line.name,
                     unit=line.unit,
-                    quantity=line.quantity,
+                    quantity=_plain(line.quantity),
                     unit_price=line.unit_price,
                     amount=line.amount,
                     hi_paid=line.hi_paid,
