@@ -5,6 +5,7 @@ from typing import Any
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import ClientException
+from litestar.openapi import ResponseSpec
 
 from ansinh.core.deps import DbSession
 from ansinh.gateway import qd130
@@ -13,6 +14,12 @@ from ansinh.gateway.visits import Outcome, new_outcome, receive_checkins, receiv
 
 # A 50 MB envelope is ~67 MB in base64, a little more once form-encoded ('+', '/' and '=' become %2B, %2F, %3D).
 MAX_FORM_BYTES = 80 * 1024 * 1024
+# The gateway's answers (maKetQua, thongDiep, and maGiaoDich when something was received), documented per status.
+ANSWERS = {
+    400: ResponseSpec(data_container=dict[str, Any], description="Nothing could be accepted; the reasons in thongDiep"),
+    401: ResponseSpec(data_container=dict[str, Any], description="No valid gateway session (maKetQua 401)"),
+    403: ResponseSpec(data_container=dict[str, Any], description="Another facility's code (maKetQua 403)"),
+}
 CHECK_IN_TYPE = "0"
 CLAIM_TYPE = "130"
 
@@ -78,6 +85,7 @@ class QD130Controller(Controller):
         operation_id="checkInKcbQd4750",
         status_code=200,
         request_max_body_size=MAX_FORM_BYTES,
+        responses=ANSWERS,
     )
     async def check_in(self, request: Request[Any, Any, Any], db_session: DbSession) -> Response[dict[str, Any]]:
         """A patient received: each check-in record becomes (or updates) a visit in progress."""
@@ -100,6 +108,7 @@ class QD130Controller(Controller):
         operation_id="guiHoSoXmlQD4750",
         status_code=200,
         request_max_body_size=MAX_FORM_BYTES,
+        responses=ANSWERS,
     )
     async def claim(self, request: Request[Any, Any, Any], db_session: DbSession) -> Response[dict[str, Any]]:
         """A GIAMDINHHS envelope: each visit judged and stored on its own; the good ones kept when others fail."""
