@@ -1,9 +1,10 @@
-// #/visits: health-insurance visits (khám chữa bệnh), newest first: facility, ICD-10 diagnosis, dates, the cost
-// split between health insurance and the patient, and the visit type; more pages on demand.
+// #/visits: health-insurance visits (khám chữa bệnh), newest first, as the facility's QĐ 130 files tell them:
+// facility, status (in progress / claim sent), ICD-10 diagnosis, dates and times, the cost and its parts, the drug
+// and service lines, and the visit type; more pages on demand.
 
 import { api } from "../lib/api.js";
 import { h, mount, useStyles } from "../lib/dom.js";
-import { formatDate, formatMoney, t } from "../lib/i18n.js";
+import { formatDate, formatDateTime, formatMoney, t } from "../lib/i18n.js";
 
 const VISITS = "/api/v1/me/medical-visits";
 export const PAGE = 10;
@@ -81,11 +82,67 @@ async function first(results, list) {
   }
 }
 
+function dates(visit) {
+  if (visit.admitted_at && visit.discharged_at) {
+    return t("visits.times", { from: formatDateTime(visit.admitted_at), to: formatDateTime(visit.discharged_at) });
+  }
+  if (visit.admitted_at) return t("visits.admitted", { from: formatDateTime(visit.admitted_at) });
+  if (!visit.discharge_date || visit.admission_date === visit.discharge_date) return formatDate(visit.admission_date);
+  return t("visits.date_range", { from: formatDate(visit.admission_date), to: formatDate(visit.discharge_date) });
+}
+
+function costs(visit) {
+  const rows = [
+    ["total_cost", "visit-total", visit.total_cost],
+    ["hi_paid", "visit-hi-paid ok", visit.hi_paid],
+    ["patient_paid", "visit-patient-paid", visit.patient_paid],
+  ];
+  // The parts of the patient's share and other payers, shown when they are not nothing.
+  for (const [key, cls] of [
+    ["co_payment", "visit-co-payment"],
+    ["out_of_scope", "visit-out-of-scope"],
+    ["other_sources", "visit-other-sources"],
+  ]) {
+    if (visit[key]) rows.push([key, cls, visit[key]]);
+  }
+  return h(
+    "dl",
+    { class: "fields visit-costs" },
+    ...rows.flatMap(([key, cls, amount]) => [h("dt", {}, t(`visits.${key}`)), h("dd", { class: cls }, formatMoney(amount))]),
+  );
+}
+
+function lines(visit) {
+  if (!visit.lines?.length) return null;
+  return h(
+    "details",
+    { class: "visit-lines" },
+    h("summary", {}, `${t("visits.lines")} (${visit.lines.length})`),
+    h(
+      "ul",
+      { class: "list" },
+      ...visit.lines.map((line) =>
+        h(
+          "li",
+          { class: "visit-line", dataset: { kind: line.kind, code: line.code } },
+          h("span", { class: "muted" }, `${t(`visits.line_kind.${line.kind}`)} · `),
+          line.name,
+          ` — ${line.quantity}${line.unit ? ` ${line.unit}` : ""} × ${formatMoney(line.unit_price)} = `,
+          h("strong", {}, formatMoney(line.amount)),
+        ),
+      ),
+    ),
+  );
+}
+
 function visitItem(visit) {
-  const sameDay = visit.admission_date === visit.discharge_date;
+  const status = visit.status ?? "claimed";
   return h(
     "li",
-    { class: "visit", dataset: { facility: visit.facility.code, icd10: visit.icd10_code, type: visit.visit_type } },
+    {
+      class: "visit",
+      dataset: { facility: visit.facility.code, icd10: visit.icd10_code ?? "", type: visit.visit_type, status },
+    },
     h(
       "div",
       { class: "visit-head" },
@@ -95,32 +152,21 @@ function visitItem(visit) {
         { class: `badge ${visit.visit_type === "inpatient" ? "warn" : ""} visit-type`.replace("  ", " ") },
         t(`visits.type.${visit.visit_type}`),
       ),
+      h("span", { class: `badge ${status === "in_progress" ? "warn" : "ok"} visit-status` }, t(`visits.status.${status}`)),
     ),
-    h(
-      "p",
-      { class: "visit-dates" },
-      h("span", { class: "muted" }, `${t("visits.dates")}: `),
-      sameDay
-        ? formatDate(visit.admission_date)
-        : t("visits.date_range", { from: formatDate(visit.admission_date), to: formatDate(visit.discharge_date) }),
-    ),
-    h(
-      "p",
-      { class: "visit-diagnosis" },
-      h("span", { class: "muted" }, `${t("visits.diagnosis")}: `),
-      h("code", {}, visit.icd10_code),
-      " ",
-      visit.icd10_name,
-    ),
-    h(
-      "dl",
-      { class: "fields visit-costs" },
-      h("dt", {}, t("visits.total_cost")),
-      h("dd", { class: "visit-total" }, formatMoney(visit.total_cost)),
-      h("dt", {}, t("visits.hi_paid")),
-      h("dd", { class: "visit-hi-paid ok" }, formatMoney(visit.hi_paid)),
-      h("dt", {}, t("visits.patient_paid")),
-      h("dd", { class: "visit-patient-paid" }, formatMoney(visit.patient_paid)),
-    ),
+    h("p", { class: "visit-dates" }, h("span", { class: "muted" }, `${t("visits.dates")}: `), dates(visit)),
+    visit.icd10_code
+      ? h(
+          "p",
+          { class: "visit-diagnosis" },
+          h("span", { class: "muted" }, `${t("visits.diagnosis")}: `),
+          h("code", {}, visit.icd10_code),
+          " ",
+          visit.icd10_name,
+        )
+      : null,
+    visit.card_result ? h("p", { class: "warn visit-card-flag" }, t("visits.card_flag", { code: visit.card_result })) : null,
+    costs(visit),
+    lines(visit),
   );
 }

@@ -96,9 +96,11 @@ def an_visits(demo_server: LiveServer) -> int:
             }
         )
     demo_server.sql(
-        "INSERT INTO medical_visit (person_id, facility_id, visit_type, admission_date, discharge_date,"
-        " icd10_code, icd10_name, total_cost, hi_paid, patient_paid)"
-        " VALUES (:p, :f, :t, :a, :d, 'J06.9', 'Nhiễm trùng hô hấp trên cấp', :total, :hi, :pp)",
+        "INSERT INTO medical_visit (person_id, facility_id, visit_type, status, admission_date, discharge_date,"
+        " icd10_code, icd10_name, total_cost, hi_scope_total, hi_paid, co_payment, out_of_scope, patient_paid,"
+        " other_sources, updated_at)"
+        " VALUES (:p, :f, :t, 'claimed', :a, :d, 'J06.9', 'Nhiễm trùng hô hấp trên cấp', :total, :total, :hi, :pp, 0,"
+        " :pp, 0, now())",
         visits,
     )
     [(count,)] = demo_server.sql("SELECT count(*) FROM medical_visit WHERE person_id = :p", {"p": person_id})

@@ -83,6 +83,9 @@ async def make_visit(db: AsyncSession, person_id: int, facility_id: int, **overr
         "patient_paid": 70_000,
     }
     fields.update(overrides)
+    # Wholly in the insurance's scope unless told otherwise: the patient's part is the co-payment.
+    fields.setdefault("hi_scope_total", fields["total_cost"])
+    fields.setdefault("co_payment", fields["patient_paid"])
     visit = MedicalVisit(person_id=person_id, facility_id=facility_id, **fields)
     db.add(visit)
     await db.commit()

@@ -205,14 +205,26 @@ async def test_medical_visits_page(
     assert body["offset"] == 0
     assert body["items"][0] == {
         "facility": {"code": facility.code, "name": "Bệnh viện Bạch Mai"},
+        "status": "claimed",
         "admission_date": "2025-11-03",
         "discharge_date": "2025-11-08",
+        "admitted_at": None,
+        "discharged_at": None,
         "visit_type": "inpatient",
+        "kcb_type": None,
         "icd10_code": "K35.8",
         "icd10_name": "Viêm ruột thừa cấp",
         "total_cost": 12_400_000,
         "hi_paid": 9_920_000,
         "patient_paid": 2_480_000,
+        "co_payment": 2_480_000,
+        "out_of_scope": 0,
+        "other_sources": 0,
+        "card_result": None,
+        "sick_leave_days": None,
+        "sick_leave_from": None,
+        "sick_leave_to": None,
+        "lines": [],
     }
     assert body["items"][1]["icd10_code"] == "J06.9"
     second = (await client.get(VISITS, headers=auth, params={"limit": 1, "offset": 1})).json()

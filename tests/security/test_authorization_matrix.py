@@ -99,6 +99,9 @@ class Rule:
     # something only when the owner's identical request works.
     ok: frozenset[str] | None = None
     sees_a: frozenset[str] = NOBODY  # besides A: who may get A's SI code, ID, name, phone or e-mail in a 2xx
+    # The national gateway's routes for hospital software: their own session headers (accessToken, tokenId,
+    # passwordHash), never a bearer token, and the gateway's JSON answers (maKetQua), not problem+json.
+    gateway: bool = False
     # The body carries credentials (password, code, refresh token, signature): a bad one is a 401 that is not the
     # bearer token's (no ``WWW-Authenticate: Bearer``), alike for every caller.
     credentials: bool = False
@@ -208,6 +211,13 @@ NEW_PASSWORD = "Another-Horse-77"
 
 # --- the rule table ------------------------------------------------------------------------------------------------
 # Keyed "METHOD /path/{param}" exactly as Litestar's route table names it. A new route needs a line here.
+
+
+# A check-in/claim form as hospital software posts it (the file itself does not matter: nobody here has a session).
+_qd130_form = Call(
+    data={"username": "01001_BV", "loaiHoSo": "130", "maTinh": "01", "maCSKCB": "01001", "fileHSBase64": "PEEvPg=="},
+    headers={"accessToken": "a", "tokenId": "b", "passwordHash": "c"},
+)
 
 RULES: dict[str, Rule] = {
     # identity: sign-in and recovery are public; the body's credentials decide, not the caller's token
@@ -389,6 +399,12 @@ RULES: dict[str, Rule] = {
         "a facility checks a scanned card: it sees the card it scanned",
         _verify_a_card,
         sees_a=ONLY_CLINIC,
+    ),
+    "POST /api/qd130/checkInKcbQd4750": Rule(
+        NOBODY, "hospital software with a gateway session (issue 20) sends check-ins", _qd130_form, gateway=True
+    ),
+    "POST /api/qd130/guiHoSoXmlQD4750": Rule(
+        NOBODY, "hospital software with a gateway session (issue 20) sends claims", _qd130_form, gateway=True
     ),
     f"POST {API}/clinic/lookup": Rule(
         ONLY_CLINIC, "a facility looks a patient up by ID, name and birth date", _lookup_a, sees_a=ONLY_CLINIC
@@ -657,6 +673,10 @@ def _problems(key: str, rule: Rule, caller: str, status: int, response: Any, wor
     if status >= 500:  # every optional service (push, chip ID, payments) is configured here: no 5xx is right
         return [f"{where}: a server error ({response.text[:200]})"]
     problems = []
+    if rule.gateway and caller not in rule.allow:
+        if status != 401 or response.json().get("maKetQua") != "401":
+            problems.append(f"{where}: the gateway must answer 401 in maKetQua to a caller without its session")
+        return problems
     if caller in rule.allow:
         token_refused = status == 401 and (not rule.credentials or _bearer_challenge(response))
         if status == 403 or token_refused:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from itertools import accumulate, pairwise
 from typing import Any
 
@@ -85,6 +86,7 @@ ID_TABLES: tuple[str, ...] = (
     "benefit",
     "health_insurance_card",
     "medical_visit",
+    "medical_visit_line",
     "account",
     "clinic_client",
     "facility_staff",
@@ -104,6 +106,7 @@ INSERT_ORDER: tuple[str, ...] = (
     "benefit",
     "health_insurance_card",
     "medical_visit",
+    "medical_visit_line",
     "account",
     "clinic_client",
     "facility_staff",
@@ -604,21 +607,15 @@ class _Builder:
                 serial=card.serial(self.dates.card_from),
             )
             for visit in records[persona.si_code].visits:
-                diagnosis = names.DIAGNOSIS_BY_CODE[visit.icd10_code]
-                self.rows["medical_visit"].append(
-                    {
-                        "id": self._id("medical_visit"),
-                        "person_id": pid,
-                        "facility_id": self.facility_ids[visit.facility_code],
-                        "visit_type": visit.visit_type,
-                        "admission_date": visit.admission,
-                        "discharge_date": visit.discharge,
-                        "icd10_code": diagnosis.code,
-                        "icd10_name": diagnosis.name,
-                        "total_cost": visit.hi_paid + visit.patient_paid,
-                        "hi_paid": visit.hi_paid,
-                        "patient_paid": visit.patient_paid,
-                    }
+                self._visit(
+                    pid,
+                    self.facility_ids[visit.facility_code],
+                    visit.visit_type,
+                    visit.admission,
+                    visit.discharge,
+                    names.DIAGNOSIS_BY_CODE[visit.icd10_code],
+                    visit.hi_paid + visit.patient_paid,
+                    visit.hi_paid,
                 )
             self._account(pid, persona.si_code, persona.full_name, status)
         for household in PERSONA_HOUSEHOLDS:
@@ -1419,19 +1416,85 @@ class _Builder:
                 total = rng.randint(*diagnosis.outpatient_cost)
             total = int(total * _COST_FACTOR[facility_level]) // 100 * 100
             hi_paid = round_half_up(total * percent, 100)
-            self.rows["medical_visit"].append(
+            self._visit(pid, facility_id, visit_type, admitted, discharged, diagnosis, total, hi_paid)
+
+    def _visit(
+        self,
+        pid: int,
+        facility_id: int,
+        visit_type: str,
+        admitted: date,
+        discharged: date,
+        diagnosis: Diagnosis,
+        total: int,
+        hi_paid: int,
+    ) -> None:
+        """A visit as its facility's claim file (QĐ 130/4750) would have brought it: MA_LK, NGAY_VAO/NGAY_RA, the
+        parts of the cost and two lines (the examination or the bed-days, and the drugs) adding up to the total."""
+        visit_id = self._id("medical_visit")
+        inpatient = visit_type == "inpatient"
+        days = max((discharged - admitted).days, 1)
+        self.rows["medical_visit"].append(
+            {
+                "id": visit_id,
+                "person_id": pid,
+                "facility_id": facility_id,
+                "visit_key": f"AS{visit_id:010d}",
+                "status": "claimed",
+                "visit_type": visit_type,
+                "kcb_type": "03" if inpatient else "01",
+                "admission_date": admitted,
+                "discharge_date": discharged,
+                # Wall-clock times of a morning admission; an outpatient leaves before noon.
+                "admitted_at": local_midnight(admitted) + timedelta(hours=7, minutes=30),
+                "discharged_at": local_midnight(discharged) + timedelta(hours=9 if inpatient else 10, minutes=15),
+                "icd10_code": diagnosis.code,
+                "icd10_name": diagnosis.name,
+                "total_cost": total,
+                "hi_scope_total": total,
+                "hi_paid": hi_paid,
+                "co_payment": total - hi_paid,
+                "out_of_scope": 0,
+                "patient_paid": total - hi_paid,
+                "other_sources": 0,
+                "updated_at": local_midnight(discharged) + timedelta(hours=17),
+            }
+        )
+        # The service line: bed-days of a stay, or the examination; the drugs make up the rest.
+        quantity = days if inpatient else 1
+        unit_price = total * (55 if inpatient else 30) // 100 // quantity // 100 * 100
+        service = unit_price * quantity
+        service_hi = round_half_up(service * hi_paid, total) if total else 0
+        lines = (
+            (
+                "XML3",
+                1,
+                "K01.1923" if inpatient else "02.1896",
+                "Ngày giường bệnh Nội khoa" if inpatient else "Khám bệnh",
+                "ngày" if inpatient else "lần",
+                quantity,
+                unit_price,
+                service,
+                service_hi,
+            ),
+            ("XML2", 1, "40.DEMO", "Thuốc theo đơn", "đợt", 1, total - service, total - service, hi_paid - service_hi),
+        )
+        for table, position, code, name, unit, count, price, amount, line_hi in lines:
+            self.rows["medical_visit_line"].append(
                 {
-                    "id": self._id("medical_visit"),
-                    "person_id": pid,
-                    "facility_id": facility_id,
-                    "visit_type": visit_type,
-                    "admission_date": admitted,
-                    "discharge_date": discharged,
-                    "icd10_code": diagnosis.code,
-                    "icd10_name": diagnosis.name,
-                    "total_cost": total,
-                    "hi_paid": hi_paid,
-                    "patient_paid": total - hi_paid,
+                    "id": self._id("medical_visit_line"),
+                    "visit_id": visit_id,
+                    "source_table": table,
+                    "position": position,
+                    "code": code,
+                    "name": name,
+                    "unit": unit,
+                    "quantity": Decimal(count),
+                    "unit_price": price,
+                    "amount": amount,
+                    "hi_amount": amount,
+                    "hi_paid": line_hi,
+                    "patient_paid": amount - line_hi,
                 }
             )
 

@@ -1,1 +1,1 @@
-"""The national gateway's calls for hospital software (specs/vss-gateway.md), translated to the domains' services."""
+"""The national gateway's calls for hospital software (session, card check, check-in and QĐ 130/4750 claims)."""

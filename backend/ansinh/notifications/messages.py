@@ -156,6 +156,18 @@ def _card_checked(p: dict[str, Any], lang: Language) -> tuple[str, str]:
     return ("Your card was checked", f"{facility} checked your health-insurance card at {at}.")
 
 
+def _visit_recorded(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    facility = _text(p, "facility", "một cơ sở khám chữa bệnh" if lang == "vi" else "a medical facility")
+    day = format_date(p.get("admission_date"), lang)
+    if p.get("status") == "in_progress":
+        if lang == "vi":
+            return ("Ghi nhận lượt khám mới", f"{facility} đã tiếp nhận bạn khám chữa bệnh BHYT ngày {day}.")
+        return ("New visit recorded", f"{facility} recorded an insured visit of yours on {day}.")
+    if lang == "vi":
+        return ("Hồ sơ khám chữa bệnh đã gửi", f"{facility} đã gửi hồ sơ thanh toán BHYT lượt khám ngày {day}.")
+    return ("Visit claim recorded", f"{facility} sent the health-insurance claim of your visit of {day}.")
+
+
 def _new_device(p: dict[str, Any], lang: Language) -> tuple[str, str]:
     device = _text(p, "device") or ("thiết bị không xác định" if lang == "vi" else "an unknown device")
     at = format_time(p.get("signed_in_at"), lang)
@@ -179,6 +191,7 @@ _RENDERERS: dict[str, Callable[[dict[str, Any], Language], tuple[str, str]]] = {
     "application_status": _application_status,
     "card_checked": _card_checked,
     "new_device_sign_in": _new_device,
+    "visit_recorded": _visit_recorded,
 }
 
 

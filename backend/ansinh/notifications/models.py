@@ -17,6 +17,7 @@ class NotificationKind(StrEnum):
     APPLICATION_STATUS = "application_status"
     CARD_CHECKED = "card_checked"  # a clinic checked the card (only when the citizen opted in)
     NEW_DEVICE_SIGN_IN = "new_device_sign_in"
+    VISIT_RECORDED = "visit_recorded"  # a facility recorded a check-in or a claim with the citizen's card
 
 
 # One inbox entry. ``dedupe_key`` names the event, so the same event can never notify twice.

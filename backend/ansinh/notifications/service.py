@@ -65,8 +65,12 @@ async def notify(
     dedupe_key: str,
     params: dict[str, Any],
     link: str | None = None,
+    push: bool = True,
 ) -> Notification | None:
-    """Add an inbox entry in the caller's transaction (not committed); None if this event was already told."""
+    """Add an inbox entry in the caller's transaction (not committed); None if this event was already told.
+
+    ``push=False`` keeps it in the inbox only (a notice the person has not asked to be pushed).
+    """
     exists = (
         await db.exec(
             select(Notification.id).where(Notification.person_id == person_id, Notification.dedupe_key == dedupe_key)
@@ -75,7 +79,12 @@ async def notify(
     if exists is not None:
         return None
     notification = Notification(
-        person_id=person_id, kind=NotificationKind(kind).value, dedupe_key=dedupe_key, params=params, link=link
+        person_id=person_id,
+        kind=NotificationKind(kind).value,
+        dedupe_key=dedupe_key,
+        params=params,
+        link=link,
+        push_state="pending" if push else "none",
     )
     try:
         # A concurrent writer may insert the same key between the check and here: the savepoint confines the

@@ -3,11 +3,13 @@
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Index, Numeric, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ansinh.core.sql import (
+    Money,
     created_at_field,
     digits_check,
     fk_field,
@@ -15,6 +17,7 @@ from ansinh.core.sql import (
     in_check,
     money_field,
     month_check,
+    utc_field,
 )
 
 
@@ -182,32 +185,134 @@ class Benefit(BenefitBase, table=True):
     created_at: datetime = created_at_field()
 
 
-# Shared fields of a medical visit (lượt khám chữa bệnh BHYT).
+def amount_field() -> Any:
+    """A NOT NULL amount in VND, zero until told otherwise."""
+    return Field(default=0, sa_type=Money, nullable=False)
+
+
+class VisitStatus(StrEnum):
+    """Where a visit stands at social security: received by the facility, or its claim file sent."""
+
+    IN_PROGRESS = "in_progress"  # a check-in (QĐ 4750 bảng check-in) arrived; no claim yet
+    CLAIMED = "claimed"  # the claim (GIAMDINHHS, XML1…) arrived
+
+
+class SubmissionKind(StrEnum):
+    CHECK_IN = "check_in"  # checkInKcbQd4750
+    CLAIM = "claim"  # guiHoSoXmlQD4750
+
+
+# Shared fields of a medical visit (lượt khám chữa bệnh BHYT), as the facility's QĐ 130/4750 files describe it.
 class MedicalVisitBase(SQLModel):
     visit_type: str = Field(default=VisitType.OUTPATIENT, sa_type=String(12))
+    status: str = Field(default=VisitStatus.CLAIMED, sa_type=String(12))
+    visit_key: str | None = Field(default=None, sa_type=String(100), description="MA_LK, the facility's visit key")
+    kcb_type: str | None = Field(default=None, sa_type=String(2), description="MA_LOAI_KCB (01 examination, 03 stay…)")
     admission_date: date
-    discharge_date: date
-    icd10_code: str = Field(sa_type=String(8))
-    icd10_name: str = Field(sa_type=String(200))
-    total_cost: int = money_field(default=None)
-    hi_paid: int = money_field(default=None)
-    patient_paid: int = money_field(default=None)
+    discharge_date: date | None = None
+    # NGAY_VAO / NGAY_RA: the facility's Vietnam wall-clock time, stored as the instant it names.
+    admitted_at: datetime | None = utc_field()
+    discharged_at: datetime | None = utc_field()
+    icd10_code: str | None = Field(default=None, sa_type=String(8), description="MA_BENH_CHINH")
+    icd10_name: str | None = Field(default=None, sa_type=String(1000), description="CHAN_DOAN_RV, the diagnosis")
+    admission_reason: str | None = Field(default=None, sa_type=String(500), description="LY_DO_VV")
+    treatment_result: str | None = Field(default=None, sa_type=String(2), description="KET_QUA_DTRI")
+    discharge_type: str | None = Field(default=None, sa_type=String(2), description="MA_LOAI_RV")
+    total_cost: int = amount_field()  # T_TONGCHI_BV
+    hi_scope_total: int = amount_field()  # T_TONGCHI_BH, the part in the insurance's scope
+    hi_paid: int = amount_field()  # T_BHTT
+    co_payment: int = amount_field()  # T_BNCCT (cùng chi trả)
+    out_of_scope: int = amount_field()  # T_BNTT, paid by the patient outside the insurance's scope
+    patient_paid: int = amount_field()  # T_BNCCT + T_BNTT
+    other_sources: int = amount_field()  # T_NGUONKHAC
+    card_result: str | None = Field(
+        default=None, sa_type=String(3), description="The card's standing on NGAY_VAO when it was not in force"
+    )
+    sick_leave_days: int | None = Field(default=None, description="XML11 SO_NGAY_NGHI")
+    sick_leave_from: date | None = None
+    sick_leave_to: date | None = None
 
 
-# The medical visit row.
+# The medical visit row: one per (facility, MA_LK); a resubmission replaces it, its submissions keep the history.
 class MedicalVisit(MedicalVisitBase, table=True):
     __tablename__ = "medical_visit"
     __table_args__ = (
         Index("ix_medical_visit_person_admission", "person_id", "admission_date"),
+        UniqueConstraint("facility_id", "visit_key"),
         CheckConstraint(in_check("visit_type", [v.value for v in VisitType]), name="visit_type_value"),
+        CheckConstraint(in_check("status", [v.value for v in VisitStatus]), name="status_value"),
         CheckConstraint("discharge_date >= admission_date", name="date_order"),
-        CheckConstraint("total_cost >= 0 AND hi_paid >= 0 AND patient_paid >= 0", name="money_nonneg"),
-        CheckConstraint("hi_paid + patient_paid = total_cost", name="cost_split"),
+        CheckConstraint(
+            "status = 'in_progress' "
+            "OR (discharge_date IS NOT NULL AND icd10_code IS NOT NULL AND icd10_name IS NOT NULL)",
+            name="claim_complete",
+        ),
+        CheckConstraint(
+            "total_cost >= 0 AND hi_scope_total >= 0 AND hi_paid >= 0 AND co_payment >= 0 AND out_of_scope >= 0 "
+            "AND other_sources >= 0 AND patient_paid = co_payment + out_of_scope",
+            name="money_nonneg",
+        ),
+        # What a judged claim guarantees (T_BHTT = T_TONGCHI_BH − T_BNCCT ≤ T_TONGCHI_BV), kept as inequalities
+        # because each amount is rounded to whole đồng on its own. hi_paid + patient_paid = total_cost no longer
+        # holds: other sources (T_NGUONKHAC) pay part of some visits.
+        CheckConstraint(
+            "hi_paid <= hi_scope_total AND co_payment <= hi_scope_total AND hi_scope_total <= total_cost",
+            name="cost_parts",
+        ),
+        CheckConstraint("sick_leave_days IS NULL OR sick_leave_days >= 0", name="sick_leave_days_nonneg"),
     )
 
     id: int | None = id_field()
     person_id: int = fk_field("person.id", index=False, ondelete="CASCADE")
     facility_id: int = fk_field("medical_facility.id")
+    updated_at: datetime = created_at_field()
+
+
+# One line of a visit's bill: a drug (XML2, chi tiết thuốc) or a service or supply (XML3, chi tiết DVKT/VTYT).
+class MedicalVisitLine(SQLModel, table=True):
+    __tablename__ = "medical_visit_line"
+    __table_args__ = (
+        Index("ix_medical_visit_line_visit", "visit_id", "position"),
+        CheckConstraint(in_check("source_table", ["XML2", "XML3"]), name="source_table_value"),
+        CheckConstraint(
+            "quantity >= 0 AND unit_price >= 0 AND amount >= 0 AND hi_amount >= 0 AND hi_paid >= 0 "
+            "AND patient_paid >= 0",
+            name="money_nonneg",
+        ),
+    )
+
+    id: int | None = id_field()
+    visit_id: int = fk_field("medical_visit.id", index=False, ondelete="CASCADE")
+    source_table: str = Field(sa_type=String(4), description="XML2 (drug) or XML3 (service, supply)")
+    position: int
+    code: str = Field(sa_type=String(50), description="MA_THUOC, MA_DICH_VU or MA_VAT_TU")
+    name: str = Field(sa_type=String(500))
+    unit: str | None = Field(default=None, sa_type=String(50), description="DON_VI_TINH")
+    quantity: Decimal = Field(sa_type=Numeric(21, 6), description="SO_LUONG")
+    unit_price: int = money_field(default=None)  # DON_GIA (XML2) / DON_GIA_BV (XML3)
+    amount: int = money_field(default=None)  # THANH_TIEN_BV
+    hi_amount: int = amount_field()  # THANH_TIEN_BH
+    hi_paid: int = amount_field()  # T_BHTT
+    patient_paid: int = amount_field()  # T_BNCCT + T_BNTT
+
+
+# Every file received for a visit, kept as received (the audit trail: an earlier version stays when replaced).
+class MedicalVisitSubmission(SQLModel, table=True):
+    __tablename__ = "medical_visit_submission"
+    __table_args__ = (
+        Index("ix_medical_visit_submission_visit", "visit_id", "received_at"),
+        Index("ix_medical_visit_submission_receipt", "receipt"),
+        CheckConstraint(in_check("kind", [k.value for k in SubmissionKind]), name="kind_value"),
+    )
+
+    id: int | None = id_field()
+    visit_id: int = fk_field("medical_visit.id", index=False, ondelete="CASCADE")
+    kind: str = Field(sa_type=String(10))
+    receipt: str = Field(sa_type=String(32), description="maGiaoDich of the request that brought it")
+    account: str = Field(sa_type=String(64), description="The facility account that sent it")
+    tables: dict[str, str] = Field(default_factory=dict, sa_type=JSON, description="Each table's XML, by LOAIHOSO")
+    signature: str | None = Field(default=None, sa_type=Text, description="CHUKYDONVI as received, not verified")
+    received_at: datetime = created_at_field()
 
 
 # Base salary (lương cơ sở), a dated table: the amount in force from a date.

@@ -1,6 +1,6 @@
 """Response bodies of the records API: contributions, the monthly ledger, benefits, estimates and visits."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
@@ -161,15 +161,41 @@ class FacilityRef(BaseModel):
     name: str
 
 
+class VisitLinePublic(BaseModel):
+    """One line of a visit's bill: a drug (XML2) or a service or supply (XML3)."""
+
+    kind: str = Field(description="drug or service")
+    code: str
+    name: str
+    unit: str | None
+    quantity: Decimal
+    unit_price: int
+    amount: int = Field(description="THANH_TIEN_BV")
+    hi_paid: int = Field(description="T_BHTT of the line")
+    patient_paid: int = Field(description="T_BNCCT + T_BNTT of the line")
+
+
 class MedicalVisitPublic(BaseModel):
-    """A health-insurance visit."""
+    """A health-insurance visit, as the facility's QĐ 130/4750 files describe it."""
 
     facility: FacilityRef
+    status: str = Field(description="in_progress after a check-in, claimed once the claim file arrived")
     admission_date: date
-    discharge_date: date
+    discharge_date: date | None = Field(description="None while the visit is in progress")
+    admitted_at: datetime | None = Field(description="NGAY_VAO, Vietnam time")
+    discharged_at: datetime | None = Field(description="NGAY_RA, Vietnam time")
     visit_type: str
-    icd10_code: str
-    icd10_name: str
-    total_cost: int
-    hi_paid: int
-    patient_paid: int
+    kcb_type: str | None = Field(description="MA_LOAI_KCB: 01 examination, 02 outpatient treatment, 03 stay…")
+    icd10_code: str | None = Field(description="MA_BENH_CHINH")
+    icd10_name: str | None
+    total_cost: int = Field(description="T_TONGCHI_BV")
+    hi_paid: int = Field(description="T_BHTT, paid by the health-insurance fund")
+    patient_paid: int = Field(description="T_BNCCT + T_BNTT")
+    co_payment: int = Field(description="T_BNCCT, the patient's co-payment")
+    out_of_scope: int = Field(description="T_BNTT, paid by the patient outside the insurance's scope")
+    other_sources: int = Field(description="T_NGUONKHAC")
+    card_result: str | None = Field(description="The card's check code on the admission day when not in force")
+    sick_leave_days: int | None
+    sick_leave_from: date | None
+    sick_leave_to: date | None
+    lines: list[VisitLinePublic]

@@ -10,21 +10,19 @@ from sqlalchemy import bindparam
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.clinics.models import MedicalFacility
 from ansinh.core.errors import InvalidInput
 from ansinh.core.pagination import fetch_page
 from ansinh.core.reads import ReadQuery, Reads, session_reads
 from ansinh.core.time import iter_months, month_str, months_between, parse_month
 from ansinh.identity.models import Person
 from ansinh.identity.service import citizen_person, citizen_person_id, read_citizen_person_id
-from ansinh.records import rules
+from ansinh.records import rules, visits
 from ansinh.records.models import (
     Benefit,
     BenefitStatus,
     BenefitType,
     ContributionPeriod,
     Employer,
-    MedicalVisit,
     PaymentState,
     RevaluationKind,
     SalaryRevaluation,
@@ -40,7 +38,6 @@ from ansinh.records.schemas import (
     EmployerArrears,
     EmployerRef,
     EstimatesPublic,
-    FacilityRef,
     LedgerRow,
     MedicalVisitPublic,
     OneTimeEstimate,
@@ -663,27 +660,6 @@ async def estimates(db: AsyncSession, *, account_id: int, today: date) -> Estima
 async def medical_visits(
     db: AsyncSession, *, account_id: int, limit: int, offset: int
 ) -> tuple[list[MedicalVisitPublic], int]:
-    """The citizen's health-insurance visits, newest first."""
+    """The citizen's health-insurance visits, newest first, with their lines."""
     person_id = await citizen_person_id(db, account_id=account_id)
-    where = MedicalVisit.person_id == person_id
-    newest_first = (
-        select(MedicalVisit, MedicalFacility)
-        .join(MedicalFacility, col(MedicalVisit.facility_id) == col(MedicalFacility.id))
-        .order_by(col(MedicalVisit.admission_date).desc(), col(MedicalVisit.id).desc())
-    )
-    rows, total = await fetch_page(db, newest_first, count_from=MedicalVisit, where=where, limit=limit, offset=offset)
-    items = [
-        MedicalVisitPublic(
-            facility=FacilityRef(code=facility.code, name=facility.name),
-            admission_date=visit.admission_date,
-            discharge_date=visit.discharge_date,
-            visit_type=visit.visit_type,
-            icd10_code=visit.icd10_code,
-            icd10_name=visit.icd10_name,
-            total_cost=visit.total_cost,
-            hi_paid=visit.hi_paid,
-            patient_paid=visit.patient_paid,
-        )
-        for visit, facility in rows
-    ]
-    return items, total
+    return await visits.visits_page(db, person_id=person_id, limit=limit, offset=offset)

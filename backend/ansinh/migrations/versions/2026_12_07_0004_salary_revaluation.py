@@ -11,7 +11,7 @@ Where the values come from (the circulars' own text could not be consulted here;
   several independent public calculators (one quoting the income column of the PDF).
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-12-07 19:10:00
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
