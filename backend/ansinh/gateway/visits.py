@@ -58,9 +58,9 @@ async def _find_holder(db: AsyncSession, holder: qd130.Holder) -> _Found | None:
         query = query.where(column == holder.card_code)
     else:
         query = query.where(Person.citizen_id == holder.citizen_id)
-    query = query.order_by(
-        col(HealthInsuranceCard.status) == CardStatus.REVOKED.value, col(HealthInsuranceCard.issued_at).desc()
-    )
+    # A reissue keeps the number: the card that replaced the others comes first.
+    ended = col(HealthInsuranceCard.status).in_([CardStatus.REPLACED.value, CardStatus.WITHDRAWN.value])
+    query = query.order_by(ended, col(HealthInsuranceCard.issued_at).desc())
     row = (await db.exec(query.limit(1))).first()
     return None if row is None else _Found(person=row[1], card=row[0])
 
@@ -88,10 +88,15 @@ async def _judge_holder(
 
 def _card_flag(card: HealthInsuranceCard, *, visit_key: str, table: str, admitted: date) -> str | None:
     """The card's standing on the admission day when it was not in force (the visit is kept, flagged)."""
-    standing = card_standing(status=card.status, valid_from=card.valid_from, valid_to=card.valid_to, today=admitted)
-    if standing is CheckResult.VALID:
-        return None
-    return standing.value
+    standing = card_standing(
+        status=card.status,
+        valid_from=card.valid_from,
+        valid_to=card.valid_to,
+        today=admitted,
+        beneficiary_group=card.beneficiary_group,
+        decrease_reason=card.decrease_reason,
+    )
+    return None if standing.valid else standing.value
 
 
 async def _wants_push(db: AsyncSession, person_id: int) -> bool:
