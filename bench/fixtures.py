@@ -21,10 +21,12 @@ from ansinh.cards import keys
 from ansinh.cards.models import CardSigningKey
 from ansinh.cards.service import card_with_holder, token_payload
 from ansinh.cards.tokens import sign_card_token
+from ansinh.clinics.models import ClinicClient, FacilityStaff
 from ansinh.core.db import create_engine, session_factory
 from ansinh.core.settings import Settings
 from ansinh.core.time import utcnow
 from ansinh.core.tokens import issue_access_token
+from ansinh.demo.personas import CLINIC_CLIENT_ID
 from ansinh.identity.service import birth_date_text
 
 CHECKING_STAFF = "Bench Nhân Viên"
@@ -162,9 +164,37 @@ async def current_public_key_pem(db: AsyncSession, settings: Settings) -> bytes:
     )
 
 
+# The checking staff registered at the bench clinic's facility; each request names one of them, so requests vary
+# (no retry de-duplication) and every check passes the registered-staff rule (issue 20) with a real list to search.
+STAFF_POOL = 500
+
+
 def staff_citizen_id(rng: random.Random) -> str:
-    """A checking staff member's 12-digit citizen ID; varied so no request is a de-duplicated retry of another."""
-    return f"001{rng.randrange(10**9):09d}"
+    """One of the registered checking staff members' 12-digit citizen IDs, drawn at random."""
+    return _pool_citizen_id(rng.randrange(STAFF_POOL))
+
+
+def _pool_citizen_id(n: int) -> str:
+    return f"001099{n:06d}"
+
+
+async def register_checking_staff(db: AsyncSession) -> None:
+    """Register the staff pool at the bench clinic's facility (once; a second run finds them)."""
+    facility_id = (
+        await db.exec(select(ClinicClient.facility_id).where(ClinicClient.client_id == CLINIC_CLIENT_ID))
+    ).one()
+    known = set((await db.exec(select(FacilityStaff.citizen_id).where(FacilityStaff.facility_id == facility_id))).all())
+    for n in range(STAFF_POOL):
+        if _pool_citizen_id(n) not in known:
+            db.add(
+                FacilityStaff(
+                    public_id=f"bench-{n:06d}",
+                    facility_id=facility_id,
+                    full_name=CHECKING_STAFF,
+                    citizen_id=_pool_citizen_id(n),
+                )
+            )
+    await db.commit()
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:
@@ -184,6 +214,7 @@ async def prepare(
         async with session_factory(engine)() as db:
             if (await db.exec(select(CardSigningKey))).first() is None or not await _keys_open(db, settings):
                 await adopt_signing_keys(db, settings)
+            await register_checking_staff(db)
             sampled = await sample_citizens(db, count=citizens, seed=seed)
             histories = await longest_histories(db, count=200)
             tokens = await card_tokens(db, settings, sampled, count=bodies)
