@@ -24,6 +24,7 @@ class DatePrecision(StrEnum):
 class AccountRole(StrEnum):
     CITIZEN = "citizen"
     STAFF = "staff"
+    EMPLOYER_STAFF = "employer_staff"  # an employer's HR clerk (cán bộ nhân sự), acting for its employers
 
 
 class AccountStatus(StrEnum):
@@ -89,9 +90,10 @@ class Account(AccountBase, table=True):
         CheckConstraint(in_check("role", [r.value for r in AccountRole]), name="role_value"),
         CheckConstraint(in_check("status", [s.value for s in AccountStatus]), name="status_value"),
         CheckConstraint(in_check("assurance_level", [a.value for a in AssuranceLevel]), name="assurance_value"),
-        # A citizen account belongs to a registered person; a staff account to nobody in the registry.
+        # A citizen account belongs to a registered person; staff and HR accounts to nobody in the registry.
         CheckConstraint(
-            "(role = 'citizen' AND person_id IS NOT NULL) OR (role = 'staff' AND person_id IS NULL)",
+            "(role = 'citizen' AND person_id IS NOT NULL) "
+            "OR (role IN ('staff', 'employer_staff') AND person_id IS NULL)",
             name="role_person",
         ),
     )
