@@ -263,7 +263,11 @@ def allocate(dues: Iterable[Due], payments: Iterable[tuple[date, int]]) -> Alloc
             take = min(left, due.amount - result.paid[key])
             if take > 0:
                 result.paid[key] += take
-                result.settlements[due.month].append(Settlement(paid_on, take))
+                month = result.settlements[due.month]
+                if month and month[-1].paid_on == paid_on:  # one settlement per month and day
+                    month[-1] = Settlement(paid_on, month[-1].amount + take)
+                else:
+                    month.append(Settlement(paid_on, take))
                 left -= take
             if result.paid[key] >= due.amount:
                 position += 1
