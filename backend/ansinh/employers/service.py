@@ -272,9 +272,14 @@ def _shape_problems(rows: list[_Row], employer: Employer, latest: str) -> list[d
                     len(line.citizen_id) == 12 and line.citizen_id.isascii() and line.citizen_id.isdigit()
                 ):
                     problems.append(_problem(row, "citizen_id", "bad-citizen-id", "expected 12 digits"))
-        elif not (len(line.si_code) == 10 and line.si_code.isascii() and line.si_code.isdigit()):
+        elif not _is_si_code(line.si_code):
             problems.append(_problem(row, "si_code", "bad-si-code", "expected 10 digits"))
     return problems
+
+
+def _is_si_code(value: str) -> bool:
+    """Ten ASCII digits."""
+    return len(value) == 10 and value.isascii() and value.isdigit()
 
 
 def _rules_line(kind: str, from_month: str, to_month: str | None, salary: int, row: int) -> rules.Line:
@@ -310,6 +315,8 @@ async def _resolve_people(db: AsyncSession, rows: list[_Row]) -> list[dict[str, 
                     _problem(item.row, "citizen_id", "already-registered", "this person already has an SI code: use it")
                 )
             continue
+        if not _is_si_code(line.si_code):
+            continue  # reported by the shape checks
         person = known.get(line.si_code)
         if person is None:
             problems.append(
