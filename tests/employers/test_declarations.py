@@ -380,7 +380,7 @@ async def test_each_bank_reference_is_accepted_once_and_only_signed_reports_coun
     )
     forged = sign(body, secret="not-the-secret", timestamp=int(utcnow().timestamp()))
     refused = await client.post("/api/v1/employer-payments/callback", content=body, headers={SIGNATURE_HEADER: forged})
-    assert_problem(refused, 403, "forbidden")
+    assert_problem(refused, 401, "invalid-signature")
     arrears = (await client.get(f"/api/v1/employers/{ours.employer.code}/arrears", headers=ours.hr)).json()
     assert [(m["month"], m["paid"], m["owed"]) for m in arrears["months"]] == [
         ("2026-11", 1_000_000, DUE_10M - 1_000_000)

@@ -222,6 +222,7 @@ async def world(
             "invitation_id": invitee.member.id,
             "payment_id": payment["id"],
             "number": a.card.number,
+            "code": employer.code,  # A's employer: its routes are for its HR clerks and software only
         },
         a_card_token=card_token,
         a_push_endpoint=endpoint,

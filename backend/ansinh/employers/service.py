@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.core.errors import Conflict, DomainError, Forbidden, InvalidInput
+from ansinh.core.errors import Conflict, DomainError, Forbidden, InvalidInput, Unauthenticated
 from ansinh.core.passwords import verify_password
 from ansinh.core.ratelimit import Limit, hit
 from ansinh.core.settings import Settings
@@ -77,6 +77,13 @@ class DeclarationRejected(DomainError):
     title = "Declaration rejected"
     default_en = "Some rows cannot be applied; nothing was applied. Each problem is listed by row and column."
     default_vi = "Một số dòng không hợp lệ; chưa dòng nào được ghi nhận. Từng lỗi được liệt kê theo dòng và cột."
+
+
+class InvalidSignature(Unauthenticated):
+    slug = "invalid-signature"
+    title = "Invalid signature"
+    default_en = "The callback signature is missing, wrong or too old."
+    default_vi = "Chữ ký của thông báo thanh toán không hợp lệ."
 
 
 class IdempotencyKeyRequired(InvalidInput):
@@ -609,7 +616,7 @@ async def record_payment(
 ) -> dict[str, str]:
     """A bank's signed report of an employer's payment: recorded once per bank reference, allocated oldest first."""
     if not signature or not signature_valid(body, signature, secret=secret, now=now):
-        raise Forbidden("The callback signature is missing or wrong.", "Chữ ký không hợp lệ.")
+        raise InvalidSignature()
     try:
         event = json.loads(body)
         bank_ref, code, amount = str(event["bank_ref"]), str(event["employer_code"]), event["amount"]
