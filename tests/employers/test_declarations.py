@@ -4,8 +4,10 @@ dues computed, payments allocated oldest first, and the citizens' histories deri
 import asyncio
 import csv
 import io
+import zipfile
 from datetime import date
 
+import openpyxl
 from httpx import Response
 from litestar.testing import AsyncTestClient
 from sqlmodel import func, select
@@ -15,7 +17,7 @@ from ansinh.core.settings import Settings
 from ansinh.core.time import utcnow
 from ansinh.employers.models import Declaration, DeclarationBatch, EmployerDue
 from ansinh.employers.service import payment_body
-from ansinh.employers.upload import HEADER
+from ansinh.employers.upload import HEADER, XLSX_MEDIA_TYPE
 from ansinh.households.provider import SIGNATURE_HEADER, sign
 from ansinh.identity.models import Person
 from tests.employers.conftest import HR_EMAIL, EmployerSide, bank_pays
@@ -412,3 +414,74 @@ async def test_months_without_contribution_and_a_salary_change_shape_the_dues(
         ("2026-07", "2026-08", 10_000_000, "arrears"),
     ]
     assert history["summary"]["employers_owing"][0]["months"] == ["2026-07", "2026-08", "2026-11"]
+
+
+def xlsx_body(rows: list[list[object]]) -> bytes:
+    """A workbook whose first sheet holds HEADER and ``rows``."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    for cells in rows:
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+async def upload_xlsx(client: AsyncTestClient, side: EmployerSide, body: bytes, key: str) -> Response:
+    return await client.post(
+        f"/api/v1/employers/{side.employer.code}/declarations/upload",
+        params={"month": "2026-11"},
+        content=body,
+        headers={**side.hr, "Idempotency-Key": key, "Content-Type": XLSX_MEDIA_TYPE},
+    )
+
+
+async def test_an_xlsx_list_is_read_like_the_csv_and_formulas_stay_text(
+    client: AsyncTestClient, db_session: AsyncSession, ours: EmployerSide
+) -> None:
+    _, x = await make_citizen(db_session)
+    keys = [h.rsplit("(", 1)[1].rstrip(")") for h in HEADER]
+
+    def cells(**values: object) -> list[object]:
+        return [values.get(key) for key in keys]
+
+    body = xlsx_body(
+        [
+            cells(
+                no=1,
+                full_name=x.full_name,
+                si_code=x.si_code,
+                position="=1+2",
+                salary=9_500_000,
+                from_month=date(2026, 11, 1),
+                change_type="TM",
+            ),
+        ]
+    )
+    response = await upload_xlsx(client, ours, body, "xlsx-ok")
+    assert response.status_code == 201, response.text
+    assert response.json()["source"] == "xlsx"
+    assert [(line["si_code"], line["from_month"]) for line in response.json()["lines"]] == [(x.si_code, "2026-11")]
+    assert (await db_session.exec(select(Declaration.position, Declaration.salary))).one() == ("=1+2", 9_500_000)
+
+    bad = xlsx_body([cells(no=1, si_code=x.si_code, salary="=A1*2", from_month="2026-11", change_type="DC")])
+    problems = assert_problem(await upload_xlsx(client, ours, bad, "xlsx-bad"), 422, "declaration-rejected")
+    assert [(e["row"], e["column"], e["code"]) for e in problems["errors"]] == [(1, "salary", "bad-number")]
+
+
+async def test_a_workbook_that_expands_past_100_mb_or_is_no_workbook_is_refused(
+    client: AsyncTestClient, db_session: AsyncSession, ours: EmployerSide
+) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (100 * 1024 * 1024 + 1))
+    bomb = buffer.getvalue()
+    assert len(bomb) < 1024 * 1024
+    body = assert_problem(await upload_xlsx(client, ours, bomb, "xlsx-bomb"), 422, "declaration-rejected")
+    assert [(e["column"], e["code"]) for e in body["errors"]] == [("file", "too-large")]
+    junk = assert_problem(
+        await upload_xlsx(client, ours, b"PK\x03\x04 not really", "xlsx-junk"), 422, "declaration-rejected"
+    )
+    assert [(e["column"], e["code"]) for e in junk["errors"]] == [("file", "not-xlsx")]
+    assert await count(db_session, Declaration) == 0

@@ -1,6 +1,7 @@
 """Employer routes: the software's client-credentials sign-in, the employer, declarations (JSON and D02-LT CSV),
 dues, arrears, workers, and the bank's signed payment callback."""
 
+import asyncio
 import base64
 import binascii
 import csv
@@ -26,7 +27,7 @@ from ansinh.employers.schemas import (
     EmployerTokenResponse,
     WorkerPublic,
 )
-from ansinh.employers.upload import MAX_UPLOAD_BYTES, escape_cell, read_csv
+from ansinh.employers.upload import MAX_UPLOAD_BYTES, XLSX_MEDIA_TYPE, escape_cell, read_csv, read_xlsx
 from ansinh.households.provider import SIGNATURE_HEADER, sign
 from ansinh.identity.guards import requires_employer
 
@@ -173,17 +174,18 @@ class EmployerController(Controller):
         db_session: DbSession,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[DeclarationResult]:
-        """Upload a month's D02-LT list as CSV (UTF-8): checked as a whole, every problem listed, nothing partial."""
+        """Upload a month's D02-LT list as CSV (UTF-8) or XLSX: checked whole, every problem listed, nothing partial."""
         employer = await service.acting_employer(db_session, principal, code)
         body = await request.body()
-        lines, problems = read_csv(body)
+        xlsx = request.headers.get("content-type", "").startswith(XLSX_MEDIA_TYPE) or body.startswith(b"PK\x03\x04")
+        lines, problems = await asyncio.to_thread(read_xlsx, body) if xlsx else read_csv(body)
         result, created = await service.declare(
             db_session,
             employer=employer,
             month=month,
             lines=lines,
             problems=problems,
-            source=service.BatchSource.CSV,
+            source=service.BatchSource.XLSX if xlsx else service.BatchSource.CSV,
             idempotency_key=idempotency_key,
             digest=service.request_hash({"month": month, "csv": service.body_hash(body)}),
             submitted_by=principal.subject,

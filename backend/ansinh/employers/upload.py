@@ -1,4 +1,4 @@
-"""Reading a D02-LT list uploaded as CSV: every row to a declaration line, or a problem by row and column.
+"""Reading a D02-LT list uploaded as CSV or XLSX: every row to a declaration line, or a problem by row and column.
 
 Cells are only ever read as text: a cell starting with ``=``, ``+``, ``-`` or ``@`` is kept as text where text is
 expected (a name, a position) and is a bad number or month where one is expected; nothing is evaluated. Exports
@@ -8,14 +8,20 @@ escape such cells (:func:`escape_cell`).
 import csv
 import io
 import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
+import openpyxl
 from pydantic import ValidationError
 
 from ansinh.employers.schemas import DeclarationLineIn
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_XLSX_EXPANDED = 100 * 1024 * 1024
 MAX_ROWS = 100_000
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 # The D02-LT columns: a header cell names its column by the key in parentheses ("Họ và tên (full_name)") or by the
@@ -53,6 +59,7 @@ CHANGE_TYPES: dict[str, tuple[str, str | None]] = {
 }
 _NUMBER = re.compile(r"^[0-9]{1,3}([.,][0-9]{3})+$|^[0-9]+$")
 _MONTH_SLASH = re.compile(r"^(0?[1-9]|1[0-2])/([0-9]{4})$")
+_FIRST_OF_MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}-01$")
 _DATE_SLASH = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
 
 
@@ -62,7 +69,7 @@ def _problem(row: int, column: str, code: str, message: str) -> dict[str, object
 
 def _column_key(header: str) -> str | None:
     """The column a header cell names, or None."""
-    text = header.strip().lstrip("\ufeff")
+    text = str(header).strip().lstrip("\ufeff")
     inner = re.search(r"\(([a-z_]+)\)\s*$", text)
     key = inner.group(1) if inner else text
     for name, vietnamese in COLUMNS:
@@ -72,9 +79,12 @@ def _column_key(header: str) -> str | None:
 
 
 def _month(value: str) -> str:
-    """``YYYY-MM`` or ``MM/YYYY`` (as D02-LT writes months) to ``YYYY-MM``; other text is kept for the checks."""
+    """``YYYY-MM``, ``MM/YYYY`` (as D02-LT writes months) or a date cell's ``YYYY-MM-01`` to ``YYYY-MM``; other text
+    is kept for the checks."""
     slash = _MONTH_SLASH.match(value)
-    return f"{slash.group(2)}-{int(slash.group(1)):02d}" if slash else value
+    if slash:
+        return f"{slash.group(2)}-{int(slash.group(1)):02d}"
+    return value[:7] if _FIRST_OF_MONTH.match(value) else value
 
 
 def _birth_date(value: str) -> str:
@@ -92,9 +102,51 @@ def read_csv(body: bytes) -> tuple[list[tuple[int, DeclarationLineIn]], list[dic
         return [], [_problem(row, "file", "not-utf8", f"the file is not UTF-8 text (byte {exc.start})")]
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader, None)
+        return _read_table(reader)
     except csv.Error as exc:
-        return [], [_problem(0, "file", "bad-csv", str(exc))]
+        return [], [_problem(reader.line_num, "file", "bad-csv", str(exc))]
+
+
+def read_xlsx(body: bytes) -> tuple[list[tuple[int, DeclarationLineIn]], list[dict[str, object]]]:
+    """The rows of the first sheet of an uploaded D02-LT workbook, as :func:`read_csv` gives them.
+
+    Refused before openpyxl reads it: a file that is not a ZIP, or whose parts expand past MAX_XLSX_EXPANDED.
+    Formulas are read as their text (never computed); openpyxl parses the XML through defusedxml.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return [], [_problem(0, "file", "not-xlsx", "the file is not an XLSX workbook")]
+    if expanded > MAX_XLSX_EXPANDED:
+        limit = MAX_XLSX_EXPANDED // (1024 * 1024)
+        return [], [_problem(0, "file", "too-large", f"the workbook expands past {limit} MB")]
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=False)
+        try:
+            sheet = workbook.worksheets[0]
+            return _read_table([_xlsx_cell(value) for value in cells] for cells in sheet.iter_rows(values_only=True))
+        finally:
+            workbook.close()
+    except Exception:  # a malformed workbook fails anywhere inside openpyxl: a problem, never a 500
+        return [], [_problem(0, "file", "not-xlsx", "the workbook cannot be read")]
+
+
+def _xlsx_cell(value: object) -> str:
+    """A workbook cell as the text a CSV would hold (a date as ISO, a whole number without ``.0``)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_table(rows: Iterable[Sequence[str]]) -> tuple[list[tuple[int, DeclarationLineIn]], list[dict[str, object]]]:
+    """A header row, then data rows (row 1 = the first): lines and problems."""
+    iterator = iter(rows)
+    header = next(iterator, None)
     if header is None:
         return [], [_problem(0, "file", "empty", "the file is empty")]
     keys = [_column_key(cell) for cell in header]
@@ -103,19 +155,16 @@ def read_csv(body: bytes) -> tuple[list[tuple[int, DeclarationLineIn]], list[dic
         return [], [_problem(0, key, "missing-column", "the header lacks this column") for key in missing]
     lines: list[tuple[int, DeclarationLineIn]] = []
     problems: list[dict[str, object]] = []
-    try:
-        for row, cells in enumerate(reader, start=1):
-            if row > MAX_ROWS:
-                return [], [_problem(row, "file", "too-many-rows", f"at most {MAX_ROWS:,} rows per upload")]
-            if not any(cell.strip() for cell in cells):
-                continue
-            values = {key: cell.strip() for key, cell in zip(keys, cells, strict=False) if key}
-            line, row_problems = _line(row, values)
-            problems += row_problems
-            if line is not None:
-                lines.append((row, line))
-    except csv.Error as exc:
-        problems.append(_problem(reader.line_num, "file", "bad-csv", str(exc)))
+    for row, cells in enumerate(iterator, start=1):
+        if row > MAX_ROWS:
+            return [], [_problem(row, "file", "too-many-rows", f"at most {MAX_ROWS:,} rows per upload")]
+        if not any(cell.strip() for cell in cells):
+            continue
+        values = {key: cell.strip() for key, cell in zip(keys, cells, strict=False) if key}
+        line, row_problems = _line(row, values)
+        problems += row_problems
+        if line is not None:
+            lines.append((row, line))
     return lines, problems
 
 
