@@ -19,7 +19,7 @@ from ansinh.records.models import Employer
 from tests.factories import DEFAULT_PASSWORD, password_hash
 from tests.records.conftest import make_employer, token_for
 
-HR_EMAIL = "hr@songhong.example.vn"
+HR_EMAIL = "hr.songhong@example.com"
 CLIENT_SECRET = "test-employer-secret"
 
 
@@ -51,7 +51,7 @@ async def make_hr(db: AsyncSession, *employers: Employer, username: str = "hr.so
         role=AccountRole.EMPLOYER_STAFF,
         status=AccountStatus.ACTIVE,
         display_name="Trần Thu Hà",
-        email=HR_EMAIL if username == "hr.songhong" else f"{username}@example.vn",
+        email=HR_EMAIL if username == "hr.songhong" else f"{username}@example.com",
         password_hash=password_hash(DEFAULT_PASSWORD),
     )
     db.add(account)

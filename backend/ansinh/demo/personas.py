@@ -382,7 +382,7 @@ CLINIC_SECRET = "demo-clinic-secret"  # dev only: the caller hashes it and passe
 # Thăng Long's HR clerk (codes to the dev outbox at this e-mail) and its declaration software.
 HR_USERNAME = "hr.thanglong"
 HR_DISPLAY_NAME = "Trần Thu Hà"
-HR_EMAIL = "hr@thanglong.example.vn"
+HR_EMAIL = "hr.thanglong@example.com"
 HR_EMPLOYER = EMPLOYER_THANG_LONG
 EMPLOYER_CLIENT_ID = "employer-TA0002A"
 EMPLOYER_SECRET = "demo-employer-secret"  # dev only: the caller hashes it and passes employer_secret_hash
