@@ -485,3 +485,22 @@ async def test_a_workbook_that_expands_past_100_mb_or_is_no_workbook_is_refused(
     )
     assert [(e["column"], e["code"]) for e in junk["errors"]] == [("file", "not-xlsx")]
     assert await count(db_session, Declaration) == 0
+
+
+async def test_one_newcomer_twice_in_a_list_is_a_problem_not_a_conflict(
+    client: AsyncTestClient, db_session: AsyncSession, ours: EmployerSide
+) -> None:
+    newcomer = {
+        "kind": "hire",
+        "full_name": "Vũ Thị Mai",
+        "date_of_birth": "1999-09-09",
+        "sex": "F",
+        "citizen_id": "001199000777",
+        "salary": 9_000_000,
+        "from_month": "2026-11",
+    }
+    persons_before = await count(db_session, Person)
+    response = await declare(client, ours, "2026-11", [newcomer, newcomer], "twice")
+    body = assert_problem(response, 422, "declaration-rejected")
+    assert [(e["row"], e["column"], e["code"]) for e in body["errors"]] == [(2, "citizen_id", "overlapping")]
+    assert await count(db_session, Person) == persons_before

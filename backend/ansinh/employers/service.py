@@ -313,14 +313,20 @@ async def _resolve_people(db: AsyncSession, rows: list[_Row]) -> list[dict[str, 
     registered = await persons_by_citizen_id(
         db, sorted({r.line.citizen_id for r in rows if r.line.si_code is None and r.line.citizen_id})
     )
+    newcomers: set[str] = set()
     for item in rows:
         line = item.line
         if line.si_code is None:
             existing = registered.get(line.citizen_id or "")
-            if existing is not None:
+            if line.citizen_id and line.citizen_id in newcomers:
+                problems.append(
+                    _problem(item.row, "citizen_id", "overlapping", "this person is hired twice in the list")
+                )
+            elif existing is not None:
                 problems.append(
                     _problem(item.row, "citizen_id", "already-registered", "this person already has an SI code: use it")
                 )
+            newcomers.add(line.citizen_id or "")
             continue
         if not _is_si_code(line.si_code):
             continue  # reported by the shape checks

@@ -119,11 +119,6 @@ async def requires_clinic(connection: ASGIConnection[Any, Any, Any, Any], _: Bas
     await _require_role(connection, "clinic")
 
 
-async def requires_employer_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """A signed-in HR clerk of one or more employers (which ones is checked per request)."""
-    await _require_role(connection, "employer_staff")
-
-
 async def requires_employer(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """An employer's HR clerk or its declaration software (which employer is checked per request)."""
     await _require_role(connection, "employer_staff", "employer")
