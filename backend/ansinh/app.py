@@ -47,6 +47,12 @@ from ansinh.core.security import MAX_REQUEST_BODY, HashedSwaggerRenderPlugin, se
 from ansinh.core.settings import Settings, get_settings
 from ansinh.core.store import create_store
 from ansinh.core.tokens import VerifiedTokens
+from ansinh.employers.controller import (
+    DevEmployerPaymentController,
+    EmployerAuthController,
+    EmployerController,
+    EmployerPaymentCallbackController,
+)
 from ansinh.gateway.visits_controller import QD130Controller
 from ansinh.households.controller import DevPaymentController, HouseholdController, PaymentCallbackController
 from ansinh.households.provider import SimulatedProvider
@@ -177,10 +183,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         PassbookController,
         ChipIdController,
         ChipActivationController,
+        EmployerAuthController,
+        EmployerController,
+        EmployerPaymentCallbackController,
     ]
     if settings.is_dev:
         # dev only: the outbox and the simulated payment provider do not exist otherwise
-        api_handlers += [DevOutboxController, DevPaymentController]
+        api_handlers += [DevOutboxController, DevPaymentController, DevEmployerPaymentController]
     api = Router(path=API_PREFIX, route_handlers=api_handlers)
     docs = _swagger()
 

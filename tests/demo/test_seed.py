@@ -426,7 +426,12 @@ async def test_seeding_analyses_every_table_it_filled(fresh_engine: AsyncEngine)
     before = {r.relname: r for r in await _rows(fresh_engine, statistics)}
     assert all(before[name].last_analyze is None for name in INSERT_ORDER)
     report = await seed_demo(
-        fresh_engine, people=PEOPLE, today=DAY, password_hash=PASSWORD_HASH, clinic_secret_hash=CLINIC_HASH
+        fresh_engine,
+        people=PEOPLE,
+        today=DAY,
+        password_hash=PASSWORD_HASH,
+        clinic_secret_hash=CLINIC_HASH,
+        employer_secret_hash=CLINIC_HASH,
     )
     assert all(report.counts[name] for name in INSERT_ORDER)
     after = {r.relname: r for r in await _rows(fresh_engine, statistics)}

@@ -223,6 +223,7 @@ async def world(
             "payment_id": payment["id"],
             "number": a.card.number,
             "staff_id": "no-such-staff-member",  # only a facility admin reaches the list (tests/clinics/test_staff.py)
+            "code": employer.code,  # A's employer: its routes are for its HR clerks and software only
         },
         a_card_token=card_token,
         a_push_endpoint=endpoint,

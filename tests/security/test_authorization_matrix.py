@@ -492,6 +492,42 @@ RULES: dict[str, Rule] = {
         ok=NOBODY,
         credentials=True,
     ),
+    # employers: HR clerks and declaration software only (none of these callers); their denials across employers
+    # are in tests/employers/test_access.py
+    f"POST {API}/employer/token": Rule(
+        ANYONE,
+        "client credentials are the credential: a wrong secret is 401 for all",
+        Call(data={"grant_type": "client_credentials", "client_id": "employer-authz", "client_secret": "wrong"}),
+        ok=NOBODY,
+        credentials=True,
+    ),
+    f"GET {API}/employers": Rule(NOBODY, "the employers an HR clerk or software acts for"),
+    f"GET {API}/employers/{{code}}": Rule(NOBODY, "an employer's details, for those acting for it"),
+    f"GET {API}/employers/{{code}}/workers": Rule(NOBODY, "an employer's declared workers (A among them)"),
+    f"GET {API}/employers/{{code}}/dues": Rule(
+        NOBODY, "an employer's dues per worker", Call(params={"month": "2026-11"})
+    ),
+    f"GET {API}/employers/{{code}}/arrears": Rule(NOBODY, "an employer's account with the fund"),
+    f"POST {API}/employers/{{code}}/declarations": Rule(
+        NOBODY,
+        "an employer declares its workers",
+        Call(json={"month": "2026-11", "lines": [{"kind": "leave", "si_code": "0100000001", "from_month": "2026-11"}]}),
+    ),
+    f"POST {API}/employers/{{code}}/declarations/upload": Rule(
+        NOBODY,
+        "an employer uploads its D02-LT list",
+        Call(params={"month": "2026-11"}, content=b"x", headers={"Content-Type": "text/csv"}),
+    ),
+    f"POST {API}/employer-payments/callback": Rule(
+        ANYONE,
+        "the bank's HMAC signature is the credential: unsigned is refused alike for all",
+        Call(content=b"{}", headers={"Content-Type": "application/json"}),
+        ok=NOBODY,
+        credentials=True,
+    ),
+    f"POST {API}/dev/employers/{{code}}/payments": Rule(
+        NOBODY, "plays the bank for an employer one acts for", Call(json={"amount": 1, "bank_ref": "x"}), dev_only=True
+    ),
     f"POST {API}/dev/payments/{{payment_id}}/simulate": Rule(
         ONLY_HEAD,
         "plays the provider for the head's own payment",

@@ -88,11 +88,17 @@ DOMAIN_STATUSES: dict[str, tuple[int, ...]] = {
     "chipIdActivate": (401, 409, 422, 429, 503),
     "chipIdActivationChallenge": (429, 503),
     "healthReady": (503,),
+    # employers: wrong client credentials (401), rows refused (422), an Idempotency-Key reused (409), a file too big
+    "employerToken": (401, 429),
+    "declare": (409, 422),
+    "uploadDeclarations": (409, 413, 422),
+    "employerPaymentCallback": (400, 401, 503),
 }
 
 # Successful answers in a media type of their own, beside (or instead of) the JSON one Litestar infers.
 EXTRA_SUCCESS_MEDIA: dict[str, dict[str, Schema]] = {
     "getContributions": {"text/csv": Schema(type=OpenAPIType.STRING)},  # ?format=csv
+    "listEmployerWorkers": {"text/csv": Schema(type=OpenAPIType.STRING)},  # ?format=csv
 }
 SUCCESS_MEDIA_TYPE: dict[str, str] = {
     "getJwks": "application/jwk-set+json",  # RFC 7517 §8.5

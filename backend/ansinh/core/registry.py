@@ -4,6 +4,7 @@ from ansinh.applications import models as applications_models
 from ansinh.cards import models as cards_models
 from ansinh.chipid import models as chipid_models
 from ansinh.clinics import models as clinics_models
+from ansinh.employers import models as employers_models
 from ansinh.gateway import models as gateway_models
 from ansinh.households import models as households_models
 from ansinh.identity import models as identity_models
@@ -20,4 +21,5 @@ DOMAIN_MODELS = (
     notifications_models,
     chipid_models,
     gateway_models,
+    employers_models,
 )

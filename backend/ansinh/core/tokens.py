@@ -19,6 +19,9 @@ ALGORITHM = "EdDSA"
 AUDIENCE = "ansinh-api"
 ACCESS_TOKEN_TTL = timedelta(minutes=10)
 CLINIC_TOKEN_TTL = timedelta(minutes=10)
+EMPLOYER_TOKEN_TTL = timedelta(minutes=10)
+# Roles a token may carry: people (citizen, staff, an employer's HR clerk) and machine clients (clinic, employer).
+ROLES = ("citizen", "staff", "facility_admin", "employer_staff", "clinic", "employer")
 LEEWAY_SECONDS = 5
 
 
@@ -52,7 +55,7 @@ class Principal:
     """Who is calling, as the verified token says."""
 
     subject: str  # account id (citizen/staff) or client id (clinic)
-    role: str  # citizen | staff | clinic | facility_admin
+    role: str  # one of ROLES
     session_id: str | None = None
     amr: tuple[str, ...] = ()
     auth_time: datetime | None = None
@@ -120,7 +123,7 @@ def verify_access_token(token: str, *, secret_key: str, issuer: str) -> Principa
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
     role = claims.get("role")
-    if role not in ("citizen", "staff", "clinic", "facility_admin"):
+    if role not in ROLES:
         raise InvalidToken("unknown role")
     auth_time = claims.get("auth_time")
     return Principal(

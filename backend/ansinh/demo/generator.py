@@ -34,9 +34,14 @@ from ansinh.demo.personas import (
     CLINIC_CLIENT_ID,
     CLINIC_FACILITY_CODE,
     CLINIC_SECRET,
+    EMPLOYER_CLIENT_ID,
     FACILITY_ADMIN_DISPLAY_NAME,
     FACILITY_ADMIN_USERNAME,
     GATEWAY_USERNAME,
+    HR_DISPLAY_NAME,
+    HR_EMAIL,
+    HR_EMPLOYER,
+    HR_USERNAME,
     PERSONA_EMPLOYERS,
     PERSONA_HOUSEHOLDS,
     PERSONAS,
@@ -66,6 +71,7 @@ from ansinh.demo.reference import (
     round_half_up,
     salary_cap_in,
 )
+from ansinh.employers import rules as ledger
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +98,11 @@ ID_TABLES: tuple[str, ...] = (
     "facility_staff",
     "facility_admin",
     "gateway_account",
+    "employer_client",
+    "employer_membership",
+    "declaration_batch",
+    "declaration",
+    "employer_due",
 )
 # Parents before children, so foreign keys hold at every statement.
 INSERT_ORDER: tuple[str, ...] = (
@@ -112,6 +123,11 @@ INSERT_ORDER: tuple[str, ...] = (
     "facility_staff",
     "facility_admin",
     "gateway_account",
+    "employer_client",
+    "employer_membership",
+    "declaration_batch",
+    "declaration",
+    "employer_due",
 )
 
 
@@ -180,13 +196,14 @@ async def seed_demo(
     today: date | None = None,
     password_hash: str | None = None,
     clinic_secret_hash: str | None = None,
+    employer_secret_hash: str | None = None,
 ) -> SeedReport:
     """Fill an empty database with the personas and ``people`` persons in all (personas included), as on ``today``.
 
     ``today`` (default: Vietnam's today) dates everything recent: cards, last month's contributions, visits.
     Idempotent: when persona 0100000001 exists nothing is done and the report says ``skipped``.
-    ``password_hash`` activates the persona and staff accounts; ``clinic_secret_hash`` adds the
-    clinic client of facility 01001.
+    ``password_hash`` activates the persona, staff and HR accounts; ``clinic_secret_hash`` adds the
+    clinic client of facility 01001, ``employer_secret_hash`` Thăng Long's declaration software.
     """
     started = time.perf_counter()
     dates = demo_dates(today or today_vn())
@@ -201,6 +218,7 @@ async def seed_demo(
                 dates=dates,
                 password_hash=password_hash,
                 clinic_secret_hash=clinic_secret_hash,
+                employer_secret_hash=employer_secret_hash,
             )
     except Exception:
         # A concurrent run may have got there first: ours then fails on a unique key (whatever asyncpg calls it
@@ -234,6 +252,7 @@ async def _seed(
     dates: DemoDates,
     password_hash: str | None,
     clinic_secret_hash: str | None,
+    employer_secret_hash: str | None = None,
 ) -> dict[str, int]:
     """Generate and write everything inside the caller's transaction; returns rows per table."""
     counts: dict[str, int] = dict.fromkeys(INSERT_ORDER, 0)
@@ -256,7 +275,9 @@ async def _seed(
     for _ in builder.generate_people(max(0, people - len(PERSONAS))):
         await writer.flush(builder.take())
 
-    builder.add_staff_and_clinic(clinic_secret_hash, gateway_hash=_gateway_hash(clinic_secret_hash))
+    builder.add_staff_and_clinic(
+        clinic_secret_hash, employer_secret_hash, gateway_hash=_gateway_hash(clinic_secret_hash)
+    )
     await writer.flush(builder.take())
 
     # Explicit ids do not advance the sequences; later ORM inserts would collide without this.
@@ -441,6 +462,8 @@ class _Builder:
         self.used_cids = {p.citizen_id for p in PERSONAS}
         self.person_ids: dict[str, int] = {}
         self.employer_ids: dict[str, int] = {}
+        self.employer_regions: dict[int, str] = {}
+        self.province_names = {province.code: province.name for province in PROVINCES}
         self.employers_by_province: dict[str, list[tuple[int, str, bool]]] = defaultdict(list)
         self.all_employers: list[tuple[int, str, bool]] = []
 
@@ -493,7 +516,15 @@ class _Builder:
     def add_employers(self, count: int) -> None:
         """The personas' employers, then ``count`` generated ones spread like the economy."""
         for employer in PERSONA_EMPLOYERS:
-            self._employer(employer.code, employer.name, employer.province_code, employer.wage_region, False)
+            self._employer(
+                employer.code,
+                employer.name,
+                employer.province_code,
+                employer.wage_region,
+                False,
+                employer.tax_code,
+                employer.address,
+            )
         rng = self.rng
         weights = list(accumulate(p.population * {"I": 3.0, "II": 1.5}.get(p.wage_region, 1.0) for p in PROVINCES))
         forms = [f for f, _ in names.EMPLOYER_FORMS]
@@ -526,12 +557,23 @@ class _Builder:
                 region = REGIONS[REGIONS.index(region) + 1]
             self._employer(f"DV{province.code}{number:06d}", name, province.code, region, public)
 
-    def _employer(self, code: str, name: str, province: str, region: str, public: bool) -> None:
+    def _employer(
+        self, code: str, name: str, province: str, region: str, public: bool, tax_code: str = "", address: str = ""
+    ) -> None:
         """Add one employer row; generated careers draw only from non-persona employers."""
         eid = self._id("employer")
         self.employer_ids[code] = eid
+        self.employer_regions[eid] = region
         self.rows["employer"].append(
-            {"id": eid, "code": code, "name": name, "province_code": province, "wage_region": region}
+            {
+                "id": eid,
+                "code": code,
+                "name": name,
+                "province_code": province,
+                "wage_region": region,
+                "tax_code": tax_code or f"{province}{eid:08d}",
+                "address": address or self.province_names.get(province, ""),
+            }
         )
         if not code.startswith("TA"):  # persona employers stay out of the generated histories
             entry = (eid, region, public)
@@ -564,6 +606,10 @@ class _Builder:
                 }
             )
             for period in records[persona.si_code].periods:
+                if period.status == "arrears" and period.employer_code is not None:
+                    employer_id = self.employer_ids[period.employer_code]
+                    self._open_ledger(pid, employer_id, period.from_month, period.salary_base)
+                    continue
                 voluntary = period.employer_code is None
                 funds, employer_amount, employee_amount = _funds(period.salary_base, voluntary)
                 self.rows["contribution_period"].append(
@@ -643,22 +689,51 @@ class _Builder:
                     created + timedelta(days=2) if member.consent == "given" else None,
                 )
 
-    def add_staff_and_clinic(self, clinic_secret_hash: str | None, gateway_hash: str | None = None) -> None:
-        """The staff account, and the clinic client of facility 01001 when a secret hash is given."""
-        self.rows["account"].append(
+    def add_staff_and_clinic(
+        self, clinic_secret_hash: str | None, employer_secret_hash: str | None = None, gateway_hash: str | None = None
+    ) -> None:
+        """The staff account, Thăng Long's HR clerk, the clinic's and Thăng Long's clients with secrets, and facility
+        01001's registered staff, admin and gateway account."""
+        for username, role, display_name, email in (
+            (STAFF_USERNAME, "staff", STAFF_DISPLAY_NAME, None),
+            (HR_USERNAME, "employer_staff", HR_DISPLAY_NAME, HR_EMAIL),
+        ):
+            account_id = self._id("account")
+            self.rows["account"].append(
+                {
+                    "id": account_id,
+                    "username": username,
+                    "role": role,
+                    "status": "active" if self.password_hash else "pending",
+                    "assurance_level": "basic",
+                    "display_name": display_name,
+                    "email": email,
+                    "person_id": None,
+                    "password_hash": self.password_hash,
+                    "password_changed_at": self.dates.seed_time if self.password_hash else None,
+                    "created_at": self.dates.seed_time,
+                }
+            )
+        self.rows["employer_membership"].append(
             {
-                "id": self._id("account"),
-                "username": STAFF_USERNAME,
-                "role": "staff",
-                "status": "active" if self.password_hash else "pending",
-                "assurance_level": "basic",
-                "display_name": STAFF_DISPLAY_NAME,
-                "person_id": None,
-                "password_hash": self.password_hash,
-                "password_changed_at": self.dates.seed_time if self.password_hash else None,
+                "id": self._id("employer_membership"),
+                "account_id": account_id,
+                "employer_id": self.employer_ids[HR_EMPLOYER],
                 "created_at": self.dates.seed_time,
             }
         )
+        if employer_secret_hash:
+            self.rows["employer_client"].append(
+                {
+                    "id": self._id("employer_client"),
+                    "client_id": EMPLOYER_CLIENT_ID,
+                    "secret_hash": employer_secret_hash,
+                    "employer_id": self.employer_ids[HR_EMPLOYER],
+                    "name": "Phần mềm kê khai BHXH",
+                    "active": True,
+                    "created_at": self.dates.seed_time,
+                }
+            )
         if clinic_secret_hash:
             facility = next(f for f in FACILITIES if f.code == CLINIC_FACILITY_CODE)
             self.rows["clinic_client"].append(
@@ -717,6 +792,79 @@ class _Builder:
                     "active": True,
                     "password_changed_at": self.dates.seed_time,
                     "created_at": self.dates.seed_time,
+                }
+            )
+
+    # ----- employers' ledgers ----------------------------------------------------------------------
+
+    def _open_ledger(self, pid: int, employer_id: int, first_month: str, salary: int) -> None:
+        """Months an employer owes, as its ledger has them: an opening declaration, dues computed by the employers'
+        rules through last month and not paid, and the arrears periods projected from them."""
+        through = month_text(self.dates.last_declared)
+        batch_id = self._id("declaration_batch")
+        self.rows["declaration_batch"].append(
+            {
+                "id": batch_id,
+                "employer_id": employer_id,
+                "month": through,
+                "source": "opening",
+                "idempotency_key": f"opening-{pid}",
+                "request_hash": "0" * 64,
+                "lines": 1,
+                "submitted_by": "seed",
+                "created_at": self.dates.seed_time,
+            }
+        )
+        self.rows["declaration"].append(
+            {
+                "id": self._id("declaration"),
+                "batch_id": batch_id,
+                "employer_id": employer_id,
+                "person_id": pid,
+                "row_no": 1,
+                "kind": "opening",
+                "from_month": first_month,
+                "to_month": None,
+                "salary": salary,
+                "allowances": 0,
+                "position": None,
+                "reason": None,
+            }
+        )
+        region = self.employer_regions[employer_id]
+        months = []
+        opening = [ledger.Line(kind="opening", from_month=first_month, salary=salary)]
+        for month, base in ledger.contribution_months(opening, through).items():
+            due = ledger.month_due(base, month, region)
+            self.rows["employer_due"].append(
+                {
+                    "id": self._id("employer_due"),
+                    "employer_id": employer_id,
+                    "person_id": pid,
+                    "month": month,
+                    "salary_base": base,
+                    "funds": COMPULSORY_FUNDS,
+                    "employer_amount": due.employer_total,
+                    "employee_amount": due.employee_total,
+                    "paid": 0,
+                    "rule_version": due.rule_version,
+                }
+            )
+            months.append((month, base, due.employer_total, due.employee_total, False))
+        for span in ledger.spans(months):
+            self.rows["contribution_period"].append(
+                {
+                    "id": self._id("contribution_period"),
+                    "person_id": pid,
+                    "employer_id": employer_id,
+                    "from_month": span.from_month,
+                    "to_month": span.to_month,
+                    "scheme": "compulsory",
+                    "salary_base": span.salary_base,
+                    "funds": COMPULSORY_FUNDS,
+                    "employer_amount": span.employer_amount,
+                    "employee_amount": span.employee_amount,
+                    "status": "arrears",
                 }
             )
 
@@ -1027,6 +1175,9 @@ class _Builder:
         if career.compulsory() and rng.random() < 0.1:
             self._sickness(pid, career)
         for period in career.periods:
+            if period.status == "arrears" and period.employer_id is not None:
+                self._open_ledger(pid, period.employer_id, month_text(period.start), period.salary)
+                continue
             funds, employer_amount, employee_amount = _funds(period.salary, period.employer_id is None)
             self.rows["contribution_period"].append(
                 {

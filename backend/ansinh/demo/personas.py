@@ -15,6 +15,8 @@ class PersonaEmployer:
     name: str
     province_code: str
     wage_region: str
+    tax_code: str = ""
+    address: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +141,14 @@ EMPLOYER_TRUONG_SON = "TA0006A"
 
 PERSONA_EMPLOYERS: tuple[PersonaEmployer, ...] = (
     PersonaEmployer(EMPLOYER_SONG_HONG, "Công ty Cổ phần Phần mềm Sông Hồng", "01", "I"),
-    PersonaEmployer(EMPLOYER_THANG_LONG, "Công ty TNHH Công nghệ Thăng Long", "01", "I"),
+    PersonaEmployer(
+        EMPLOYER_THANG_LONG,
+        "Công ty TNHH Công nghệ Thăng Long",
+        "01",
+        "I",
+        "0101234567",
+        "Số 8 phố Duy Tân, Cầu Giấy, Hà Nội",
+    ),
     PersonaEmployer(EMPLOYER_HA_THANH, "Công ty TNHH Dược phẩm Hà Thành", "01", "I"),
     PersonaEmployer(EMPLOYER_DET_MAY, "Công ty Cổ phần Dệt may Thăng Long", "01", "I"),
     PersonaEmployer(EMPLOYER_HONG_HA, "Công ty TNHH Thương mại Hồng Hà", "01", "I"),
@@ -376,3 +385,11 @@ GATEWAY_USERNAME = "01001_BV"
 FACILITY_ADMIN_USERNAME = "admin.01001"
 FACILITY_ADMIN_DISPLAY_NAME = "Phạm Thị Quản Trị"
 REGISTERED_STAFF = (("Trần Văn Bình", "001090012345"),)
+
+# Thăng Long's HR clerk (codes to the dev outbox at this e-mail) and its declaration software.
+HR_USERNAME = "hr.thanglong"
+HR_DISPLAY_NAME = "Trần Thu Hà"
+HR_EMAIL = "hr.thanglong@example.com"
+HR_EMPLOYER = EMPLOYER_THANG_LONG
+EMPLOYER_CLIENT_ID = "employer-TA0002A"
+EMPLOYER_SECRET = "demo-employer-secret"  # dev only: the caller hashes it and passes employer_secret_hash

@@ -124,6 +124,11 @@ async def requires_clinic(connection: ASGIConnection[Any, Any, Any, Any], _: Bas
     await _require_role(connection, "clinic")
 
 
+async def requires_employer(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """An employer's HR clerk or its declaration software (which employer is checked per request)."""
+    await _require_role(connection, "employer_staff", "employer")
+
+
 def verified_caller(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     """The principal the route's guard verified, without a dependency to resolve.
 

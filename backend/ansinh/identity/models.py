@@ -25,6 +25,7 @@ class AccountRole(StrEnum):
     CITIZEN = "citizen"
     STAFF = "staff"
     FACILITY_ADMIN = "facility_admin"  # a person managing a facility's registered checking staff
+    EMPLOYER_STAFF = "employer_staff"  # an employer's HR clerk (cán bộ nhân sự), acting for its employers
 
 
 class AccountStatus(StrEnum):
@@ -90,10 +91,11 @@ class Account(AccountBase, table=True):
         CheckConstraint(in_check("role", [r.value for r in AccountRole]), name="role_value"),
         CheckConstraint(in_check("status", [s.value for s in AccountStatus]), name="status_value"),
         CheckConstraint(in_check("assurance_level", [a.value for a in AssuranceLevel]), name="assurance_value"),
-        # A citizen account belongs to a registered person; a staff or facility admin account to nobody in the registry.
+        # A citizen account belongs to a registered person; staff, facility admin and HR accounts to nobody in the
+        # registry.
         CheckConstraint(
             "(role = 'citizen' AND person_id IS NOT NULL)"
-            " OR (role IN ('staff', 'facility_admin') AND person_id IS NULL)",
+            " OR (role IN ('staff', 'facility_admin', 'employer_staff') AND person_id IS NULL)",
             name="role_person",
         ),
     )

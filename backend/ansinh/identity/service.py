@@ -5,7 +5,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -509,4 +509,53 @@ async def confirm_contact_change(
                 f"hay lien he BHXH ngay. / Your {field} was changed to {mask_destination(value)}.",
             )
         )
+    return person
+
+
+# --- the registry, for other domains ----------------------------------------------------------------------------
+
+SI_CODE_LOCK = 7_230_001  # pg_advisory_xact_lock key: one SI code handed out at a time
+
+
+async def persons_by_si_code(db: AsyncSession, si_codes: list[str]) -> dict[str, Person]:
+    """The registered persons among ``si_codes``, by SI code."""
+    if not si_codes:
+        return {}
+    rows = (await db.exec(select(Person).where(col(Person.si_code).in_(si_codes)))).all()
+    return {person.si_code: person for person in rows}
+
+
+async def persons_by_citizen_id(db: AsyncSession, citizen_ids: list[str]) -> dict[str, Person]:
+    """The registered persons among ``citizen_ids``, by citizen ID."""
+    if not citizen_ids:
+        return {}
+    rows = (await db.exec(select(Person).where(col(Person.citizen_id).in_(citizen_ids)))).all()
+    return {person.citizen_id: person for person in rows}
+
+
+async def register_person(
+    db: AsyncSession,
+    *,
+    full_name: str,
+    date_of_birth: date,
+    sex: str,
+    citizen_id: str,
+    province_code: str,
+) -> Person:
+    """Register a person new to social insurance and give them the next SI code of the province (not committed)."""
+    await db.exec(select(func.pg_advisory_xact_lock(SI_CODE_LOCK)))
+    highest = (
+        await db.exec(select(func.max(Person.si_code)).where(col(Person.si_code).startswith(province_code)))
+    ).one()
+    number = int(highest[2:]) + 1 if highest else 1
+    person = Person(
+        si_code=f"{province_code}{number:08d}",
+        citizen_id=citizen_id,
+        full_name=full_name,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        province_code=province_code,
+    )
+    db.add(person)
+    await db.flush()
     return person

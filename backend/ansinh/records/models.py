@@ -100,6 +100,8 @@ class EmployerBase(SQLModel):
     name: str = Field(sa_type=String(200))
     province_code: str = Field(sa_type=String(2))
     wage_region: str = Field(sa_type=String(3), description="Minimum-wage region I–IV")
+    tax_code: str | None = Field(default=None, sa_type=String(14), description="Tax code (mã số thuế)")
+    address: str | None = Field(default=None, sa_type=String(255))
 
 
 # The employer row.

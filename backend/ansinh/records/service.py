@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import bindparam
-from sqlmodel import col, func, select
+from sqlalchemy import ARRAY, BigInteger, String, bindparam, delete, func, insert, text, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.errors import InvalidInput
@@ -663,3 +663,69 @@ async def medical_visits(
     """The citizen's health-insurance visits, newest first, with their lines."""
     person_id = await citizen_person_id(db, account_id=account_id)
     return await visits.visits_page(db, person_id=person_id, limit=limit, offset=offset)
+
+
+# --- periods written by the employers' ledger -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerPeriod:
+    """A compulsory period as an employer's ledger computed it (amounts per month)."""
+
+    from_month: str
+    to_month: str
+    salary_base: int
+    employer_amount: int
+    employee_amount: int
+    paid: bool
+
+
+async def replace_employer_periods(
+    db: AsyncSession, *, employer_id: int, periods_from: dict[int, tuple[str, list[LedgerPeriod]]]
+) -> None:
+    """For each person: their periods at the employer from a month on become the ledger's (not committed).
+
+    ``periods_from`` maps a person id to (first month the ledger owns, the periods from then on). Earlier periods
+    (the history before the ledger started) are kept; one running into the ledger's months is cut short.
+    """
+    if not periods_from:
+        return
+    person_ids = list(periods_from)
+    starts = [periods_from[pid][0] for pid in person_ids]
+    table = _PERIOD
+    owned = select(
+        func.unnest(bindparam("pids", type_=ARRAY(BigInteger))).label("pid"),
+        func.unnest(bindparam("starts", type_=ARRAY(String))).label("start"),
+    ).subquery()
+    params = {"pids": person_ids, "starts": starts}
+    connection = await db.connection()
+    await connection.execute(
+        delete(table).where(
+            table.c.employer_id == employer_id, table.c.person_id == owned.c.pid, table.c.from_month >= owned.c.start
+        ),
+        params,
+    )
+    await connection.execute(
+        update(table)
+        .where(table.c.employer_id == employer_id, table.c.person_id == owned.c.pid, table.c.to_month >= owned.c.start)
+        .values(to_month=func.to_char(func.to_date(owned.c.start, "YYYY-MM") - text("interval '1 month'"), "YYYY-MM")),
+        params,
+    )
+    rows = [
+        {
+            "person_id": pid,
+            "employer_id": employer_id,
+            "from_month": period.from_month,
+            "to_month": period.to_month,
+            "scheme": Scheme.COMPULSORY.value,
+            "salary_base": period.salary_base,
+            "funds": ",".join(FUNDS),
+            "employer_amount": period.employer_amount,
+            "employee_amount": period.employee_amount,
+            "status": (PaymentState.PAID if period.paid else PaymentState.ARREARS).value,
+        }
+        for pid, (_, periods) in periods_from.items()
+        for period in periods
+    ]
+    if rows:
+        await connection.execute(insert(table), rows)
