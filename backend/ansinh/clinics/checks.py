@@ -367,9 +367,12 @@ def _code_verdict(code: CardCode, card: Any, person: Any) -> CheckResult | None:
     return None
 
 
-async def judge_card_code(reads: Reads, *, card_code: str, full_name: str, birth_date: str, now: datetime) -> Verdict:
+async def judge_card_code(
+    reads: Reads, *, card_code: str, full_name: str, birth_date: str, now: datetime, year_matches_date: bool = False
+) -> Verdict:
     """The spec's order for a card looked up by code: its form (051-053), no such card (050), the holder (060/061,
-    then 070), the card's state; nothing is told before name and birth date match."""
+    then 070), the card's state; nothing is told before name and birth date match. ``year_matches_date``: a given
+    year alone matches a full birth date in that year (the gateway's rule)."""
     code = parse_card_code(card_code)
     if isinstance(code, CheckResult):
         return Verdict(code)
@@ -384,7 +387,8 @@ async def judge_card_code(reads: Reads, *, card_code: str, full_name: str, birth
     wrong_name = name_verdict(person.full_name, full_name)
     if wrong_name is not None:
         return Verdict(wrong_name, found=found)
-    if not birth_date_matches(person, birth_date):
+    year_only = year_matches_date and len(birth_date) == 4 and birth_date == f"{person.date_of_birth.year:04d}"
+    if not (year_only or birth_date_matches(person, birth_date)):
         return Verdict(CheckResult.BIRTH_DATE_MISMATCH, found=found)
     standing = _standing(card, now)
     return Verdict(standing, found=found, show_card=_may_show(standing), holder_wants_notice=wants_notice)

@@ -8,9 +8,13 @@ from litestar import Controller, Request, Response, post
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi import ResponseSpec
 
+from ansinh.cards.results import CheckResult
 from ansinh.core.deps import AppSettings, Context, DbSession, Store
-from ansinh.gateway import service
-from ansinh.gateway.schemas import SessionAnswer
+from ansinh.core.errors import TooManyRequests
+from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.time import utcnow
+from ansinh.gateway import checks, service
+from ansinh.gateway.schemas import CheckAnswer, SessionAnswer
 
 MAX_BODY = 16 * 1024
 REFUSED = {"maKetQua": "401"}
@@ -30,6 +34,19 @@ async def fields_of(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
     except ValueError:
         return None
     return fields if isinstance(fields, dict) else None
+
+
+def json_fields(body: bytes) -> dict[str, Any] | None:
+    """The body as a JSON object whatever the Content-Type; None when it is not one."""
+    try:
+        fields = json.loads(body.decode("utf-8"))
+    except ValueError:
+        return None
+    return fields if isinstance(fields, dict) else None
+
+
+def _gateway_answer(result: CheckResult, message: str) -> Response[dict[str, Any]]:
+    return Response(checks.empty_answer(result, message), status_code=200)
 
 
 class GatewaySessionController(Controller):
@@ -77,3 +94,51 @@ class GatewaySessionController(Controller):
             "expires_in": service.expires_text(signed_in.expires_at),
         }
         return Response({"maKetQua": "200", "APIKey": api_key}, status_code=200)
+
+
+class GatewayCardCheckController(Controller):
+    """``POST /api/egw/KQNhanLichSuKCB2024``: a card check from hospital software, its session in the query string."""
+
+    path = "/api/egw"
+    tags = ["gateway"]
+    cache_control = CacheControlHeader(no_store=True)
+
+    @post(
+        "/KQNhanLichSuKCB2024",
+        operation_id="KQNhanLichSuKCB2024",
+        status_code=200,
+        request_max_body_size=MAX_BODY,
+        responses={
+            200: ResponseSpec(data_container=CheckAnswer, description="Every result, 401 and 205 included"),
+            429: ResponseSpec(data_container=CheckAnswer, description="The facility's rate limit (Retry-After)"),
+        },
+    )
+    async def check(
+        self, request: Request[Any, Any, Any], store: Store, settings: AppSettings
+    ) -> Response[dict[str, Any]]:
+        """Check a card: maThe, hoTen, ngaySinh, hoTenCb, cccdCb (JSON whatever the Content-Type); HTTP 200."""
+        query = request.query_params
+        session = await service.live_session(
+            store,
+            secret_key=settings.secret_key,
+            access_token=str(query.get("token") or ""),
+            id_token=str(query.get("id_token") or ""),
+            username=str(query.get("username") or ""),
+            password=str(query.get("password") or ""),
+        )
+        if session is None:
+            return _gateway_answer(CheckResult.AUTHENTICATION_FAILED, CheckResult.AUTHENTICATION_FAILED.message_vi)
+        try:
+            await hit(store, f"clinic-rate:{session.client_id}", Limit(count=settings.clinic_rate_limit, window=1))
+        except TooManyRequests as refused:
+            answer = checks.empty_answer(CheckResult.SERVER_ERROR, TooManyRequests.default_vi)
+            return Response(answer, status_code=429, headers=refused.headers)
+        try:
+            card_query = checks.card_query(json_fields(await request.body()))
+        except checks.BadParameter as bad:
+            return _gateway_answer(CheckResult.BAD_PARAMETER, f"{CheckResult.BAD_PARAMETER.message_vi} {bad}.")
+        state = request.app.state
+        answer = await checks.check_card(
+            state.reads, state.check_services, session=session, query=card_query, now=utcnow()
+        )
+        return Response(answer, status_code=200)
