@@ -26,7 +26,7 @@ from ansinh.cards.results import CheckResult
 from ansinh.cards.schemas import CardCheckReceipt
 from ansinh.cards.service import split_card_row, standing_of
 from ansinh.cards.tokens import TokenCheck, check_card_token
-from ansinh.clinics.card_reads import BY_CITIZEN_ID, BY_NUMBER, BY_SERIAL
+from ansinh.clinics.card_reads import BY_CITIZEN_ID, BY_LEGACY_CODE, BY_NUMBER, BY_SERIAL
 from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, FacilityStaff, MedicalFacility
 from ansinh.clinics.recorder import CheckRecorder, ScanRecord, TokenScan
 from ansinh.clinics.schemas import LookupRequest, VerifyRequest, VerifyScan
@@ -338,6 +338,7 @@ class CardCode:
     key: str
     province: str | None = None  # characters 4-5 of a 15-character code
     benefit_level: int | None = None  # character 3 of a 15-character code
+    legacy_code: str | None = None  # the 15-character code itself: a replaced card's own code finds that card
 
 
 def parse_card_code(text: str) -> CardCode | CheckResult:
@@ -354,7 +355,9 @@ def parse_card_code(text: str) -> CardCode | CheckResult:
         return CheckResult.WRONG_BENEFIT_LEVEL
     if identifier[3:5] not in PROVINCE_CODES:
         return CheckResult.WRONG_PROVINCE
-    return CardCode(BY_NUMBER, identifier[5:], province=identifier[3:5], benefit_level=int(identifier[2]))
+    return CardCode(
+        BY_NUMBER, identifier[5:], province=identifier[3:5], benefit_level=int(identifier[2]), legacy_code=identifier
+    )
 
 
 def _code_verdict(code: CardCode, card: Any, person: Any) -> CheckResult | None:
@@ -376,7 +379,8 @@ async def judge_card_code(
     code = parse_card_code(card_code)
     if isinstance(code, CheckResult):
         return Verdict(code)
-    hit_row = _card_and_choice(await reads.keyed(code.query, code.key))
+    own_card = await reads.keyed(BY_LEGACY_CODE, code.legacy_code) if code.legacy_code else None
+    hit_row = _card_and_choice(own_card or await reads.keyed(code.query, code.key))
     if hit_row is None:
         return Verdict(CheckResult.NO_SUCH_CARD)
     found, wants_notice = hit_row

@@ -7,10 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ansinh.cards.models import HealthInsuranceCard
 from ansinh.cards.results import CheckResult
 from ansinh.clinics.checks import (
-    CardRow,
     CheckServices,
     Verdict,
     judge_card_code,
@@ -31,6 +32,7 @@ HISTORY_LIMIT = 100
 _DAY_MONTH_YEAR = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")
 _YEAR = re.compile(r"[0-9]{4}")
 _CITIZEN_ID = re.compile(r"[0-9]{12}")
+FullRow = tuple[HealthInsuranceCard, Person, MedicalFacility]
 SEX_TEXT = {"M": "Nam", "F": "Nữ"}
 # The answer's fields besides maKetQua and ghiChu, all present in every answer (empty unless the holder matched).
 HOLDER_FIELDS = (
@@ -127,13 +129,13 @@ def birth_text(person: Person) -> str:
     return day_text(person.date_of_birth)
 
 
-def _office(row: CardRow) -> str:
+def _office(row: FullRow) -> str:
     card, person, _ = row
     province = card.legacy_code[3:5] if card.legacy_code else person.province_code
     return f"BHXH tỉnh mã {province}"
 
 
-def note(result: CheckResult, row: CardRow | None) -> str:
+def note(result: CheckResult, row: FullRow | None) -> str:
     """``ghiChu`` as the gateway writes it: the result, then the holder's name, birth date, sex, address, registered
     facility, validity and 5-year date when the holder matched."""
     if row is None or not result.holder_matched:
@@ -147,9 +149,8 @@ def note(result: CheckResult, row: CardRow | None) -> str:
     )
 
 
-def _holder_fields(verdict: Verdict) -> dict[str, Any]:
-    assert verdict.found is not None
-    card, person, facility = verdict.found
+def _holder_fields(found: FullRow, new: FullRow | None) -> dict[str, Any]:
+    card, person, facility = found
     fields: dict[str, Any] = {
         "maThe": card.legacy_code or card.number,
         "hoTen": person.full_name,
@@ -157,14 +158,13 @@ def _holder_fields(verdict: Verdict) -> dict[str, Any]:
         "gioiTinh": SEX_TEXT.get(person.sex, ""),
         "diaChi": person.address or "",
         "maDKBD": facility.code,
-        "cqBHXH": _office(verdict.found),
+        "cqBHXH": _office(found),
         "gtTheTu": day_text(card.valid_from),
         "gtTheDen": day_text(card.valid_to),
         "maKV": "",
         "ngayDu5Nam": day_text(card.five_year_date),
         "maSoBHXH": person.si_code,
     }
-    new = verdict.replacement
     if new is not None:
         new_card, _, new_facility = new
         fields |= {
@@ -178,18 +178,45 @@ def _holder_fields(verdict: Verdict) -> dict[str, Any]:
     return fields
 
 
-async def _visits(services: CheckServices, person_id: int) -> list[dict[str, str]]:
-    """The holder's visits, newest first, as ``dsLichSuKCB2018`` lists them."""
+async def _full_row(db: AsyncSession, card_id: int) -> FullRow:
+    """The card with its holder and registered facility, every column (the hot read carries only a check's)."""
+    row = (
+        await db.exec(
+            select(HealthInsuranceCard, Person, MedicalFacility)
+            .join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
+            .join(MedicalFacility, col(MedicalFacility.id) == col(HealthInsuranceCard.primary_facility_id))
+            .where(HealthInsuranceCard.id == card_id)
+        )
+    ).one()
+    return row[0], row[1], row[2]
+
+
+async def _holder_answer(services: CheckServices, verdict: Verdict) -> dict[str, Any]:
+    """The holder's fields, ``ghiChu``, visits and check log (the holder matched)."""
+    assert verdict.found is not None
     async with services.sessions() as db:
-        rows = (
-            await db.exec(
-                select(MedicalVisit, MedicalFacility.code)
-                .join(MedicalFacility, col(MedicalFacility.id) == col(MedicalVisit.facility_id))
-                .where(MedicalVisit.person_id == person_id)
-                .order_by(col(MedicalVisit.admission_date).desc(), col(MedicalVisit.id).desc())
-                .limit(HISTORY_LIMIT)
-            )
-        ).all()
+        found = await _full_row(db, verdict.found[0].id)
+        new = await _full_row(db, verdict.replacement[0].id) if verdict.replacement is not None else None
+        card, person, _ = found
+        return {
+            **_holder_fields(found, new),
+            "ghiChu": note(verdict.result, found),
+            "dsLichSuKCB2018": await _visits(db, person.id),  # type: ignore[arg-type]
+            "dsLichSuKT2018": await _earlier_checks(db, person.id, card.id),  # type: ignore[arg-type]
+        }
+
+
+async def _visits(db: AsyncSession, person_id: int) -> list[dict[str, str]]:
+    """The holder's visits, newest first, as ``dsLichSuKCB2018`` lists them."""
+    rows = (
+        await db.exec(
+            select(MedicalVisit, MedicalFacility.code)
+            .join(MedicalFacility, col(MedicalFacility.id) == col(MedicalVisit.facility_id))
+            .where(MedicalVisit.person_id == person_id)
+            .order_by(col(MedicalVisit.admission_date).desc(), col(MedicalVisit.id).desc())
+            .limit(HISTORY_LIMIT)
+        )
+    ).all()
     return [
         {
             "maHoSo": str(visit.id),
@@ -205,18 +232,17 @@ async def _visits(services: CheckServices, person_id: int) -> list[dict[str, str
     ]
 
 
-async def _earlier_checks(services: CheckServices, person_id: int, card_id: int) -> list[dict[str, str]]:
+async def _earlier_checks(db: AsyncSession, person_id: int, card_id: int) -> list[dict[str, str]]:
     """Every facility's earlier checks of the card, newest first, as ``dsLichSuKT2018`` lists them: the facility's
     account, never the staff member."""
-    async with services.sessions() as db:
-        rows = (
-            await db.exec(
-                select(CardCheck.client_id, CardCheck.checked_at, CardCheck.result)
-                .where(CardCheck.person_id == person_id, CardCheck.card_id == card_id)
-                .order_by(col(CardCheck.checked_at).desc(), col(CardCheck.id).desc())
-                .limit(HISTORY_LIMIT)
-            )
-        ).all()
+    rows = (
+        await db.exec(
+            select(CardCheck.client_id, CardCheck.checked_at, CardCheck.result)
+            .where(CardCheck.person_id == person_id, CardCheck.card_id == card_id)
+            .order_by(col(CardCheck.checked_at).desc(), col(CardCheck.id).desc())
+            .limit(HISTORY_LIMIT)
+        )
+    ).all()
     return [
         {
             "userKT": client_id,
@@ -256,12 +282,9 @@ async def check_card(
             year_matches_date=True,
         )
         verdict = await with_replacement(reads, judged)
-    answer = empty_answer(verdict.result, note(verdict.result, verdict.found))
+    answer = empty_answer(verdict.result, verdict.result.message_vi)
     if verdict.found is not None and verdict.result.holder_matched:
-        card, person, _ = verdict.found
-        answer |= _holder_fields(verdict)
-        answer["dsLichSuKCB2018"] = await _visits(services, person.id)  # type: ignore[arg-type]
-        answer["dsLichSuKT2018"] = await _earlier_checks(services, person.id, card.id)  # type: ignore[arg-type]
+        answer |= await _holder_answer(services, verdict)
     await _record(services, session=session, query=query, verdict=verdict, now=now)
     return answer
 
