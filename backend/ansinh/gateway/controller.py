@@ -14,7 +14,6 @@ from ansinh.core.errors import TooManyRequests
 from ansinh.core.ratelimit import Limit, hit
 from ansinh.core.time import utcnow
 from ansinh.gateway import checks, service
-from ansinh.gateway.schemas import CheckAnswer, SessionAnswer
 
 MAX_BODY = 16 * 1024
 REFUSED = {"maKetQua": "401"}
@@ -61,7 +60,12 @@ class GatewaySessionController(Controller):
         operation_id="gatewayTokenTake",
         status_code=200,
         request_max_body_size=MAX_BODY,
-        responses={200: ResponseSpec(data_container=SessionAnswer, description="maKetQua 200 with APIKey, or 401")},
+        responses={
+            200: ResponseSpec(
+                data_container=dict[str, Any],
+                description="maKetQua 200 with APIKey (access_token, id_token, token_type, username, expires_in), 401",
+            )
+        },
     )
     async def take(
         self,
@@ -109,8 +113,11 @@ class GatewayCardCheckController(Controller):
         status_code=200,
         request_max_body_size=MAX_BODY,
         responses={
-            200: ResponseSpec(data_container=CheckAnswer, description="Every result, 401 and 205 included"),
-            429: ResponseSpec(data_container=CheckAnswer, description="The facility's rate limit (Retry-After)"),
+            200: ResponseSpec(
+                data_container=dict[str, Any],
+                description="Every result, 401 and 205 included: maKetQua, ghiChu, the card fields (spec section 2)",
+            ),
+            429: ResponseSpec(data_container=dict[str, Any], description="The facility's rate limit (Retry-After)"),
         },
     )
     async def check(
