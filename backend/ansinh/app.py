@@ -47,7 +47,11 @@ from ansinh.core.security import MAX_REQUEST_BODY, HashedSwaggerRenderPlugin, se
 from ansinh.core.settings import Settings, get_settings
 from ansinh.core.store import create_store
 from ansinh.core.tokens import VerifiedTokens
-from ansinh.gateway.controller import GatewayCardCheckController, GatewaySessionController
+from ansinh.gateway.controller import (
+    GatewayCardCheckController,
+    GatewaySessionController,
+    StaffGatewayAccountController,
+)
 from ansinh.gateway.visits_controller import QD130Controller
 from ansinh.households.controller import DevPaymentController, HouseholdController, PaymentCallbackController
 from ansinh.households.provider import SimulatedProvider
@@ -167,6 +171,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         RecordsController,
         CardController,
         StaffCardController,
+        StaffGatewayAccountController,
         HouseholdController,
         PaymentCallbackController,
         LookupController,

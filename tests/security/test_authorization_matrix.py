@@ -358,6 +358,12 @@ RULES: dict[str, Rule] = {
     f"POST {API}/staff/cards/{{number}}/reissue": Rule(
         ONLY_STAFF, "staff action on any card", Call(json={"reason": "lost at the market"}), sees_a=ONLY_STAFF
     ),
+    f"POST {API}/staff/gateway-accounts/{{username}}/password": Rule(
+        ONLY_STAFF,
+        "staff set a facility's gateway password (the world has no gateway account: 404; tests/gateway covers it)",
+        Call(json={"password": "A-new-gateway-secret"}),
+        ok=NOBODY,
+    ),
     f"POST {API}/staff/cards/{{number}}/revoke": Rule(
         ONLY_STAFF, "staff action on any card", Call(json={"reason": "fraud report"}), sees_a=ONLY_STAFF
     ),

@@ -7,13 +7,16 @@ from urllib.parse import parse_qs
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, JSONBody
+from pydantic import BaseModel, Field
 
 from ansinh.cards.results import CheckResult
-from ansinh.core.deps import AppSettings, Context, DbSession, Store
-from ansinh.core.errors import TooManyRequests
+from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
+from ansinh.core.errors import NotFound, TooManyRequests
 from ansinh.core.ratelimit import Limit, hit
 from ansinh.core.time import utcnow
 from ansinh.gateway import checks, service
+from ansinh.identity.guards import requires_staff
 
 MAX_BODY = 16 * 1024
 REFUSED = {"maKetQua": "401"}
@@ -149,3 +152,40 @@ class GatewayCardCheckController(Controller):
             state.reads, state.check_services, session=session, query=card_query, now=utcnow()
         )
         return Response(answer, status_code=200)
+
+
+class GatewayPasswordRequest(BaseModel):
+    """A gateway account's new password (the facility's HIS then sends its MD5 hex)."""
+
+    password: str = Field(min_length=12, max_length=128)
+
+
+class StaffGatewayAccountController(Controller):
+    """Staff set a facility's gateway password; every session of the account ends (audited)."""
+
+    path = "/staff/gateway-accounts"
+    tags = ["staff"]
+    guards = [requires_staff]
+    cache_control = CacheControlHeader(no_store=True)
+
+    @post("/{username:str}/password", status_code=204, operation_id="setGatewayPassword")
+    async def set_password(
+        self,
+        username: FromPath[str],
+        data: JSONBody[GatewayPasswordRequest],
+        principal: Caller,
+        db_session: DbSession,
+        store: Store,
+        request_context: Context,
+    ) -> None:
+        """Set the account's password; its open sessions end at once."""
+        changed = await service.set_password(
+            db_session,
+            store,
+            username=username[: service.MAX_USERNAME],
+            password=data.password,
+            staff_account_id=principal.account_id,
+            context=request_context,
+        )
+        if not changed:
+            raise NotFound("No such gateway account.", "Không có tài khoản cổng tiếp nhận này.")

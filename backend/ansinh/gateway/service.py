@@ -12,10 +12,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.clinics.models import ClinicClient, MedicalFacility
+from ansinh.core.context import RequestContext
 from ansinh.core.passwords import hash_password, verify_password
 from ansinh.core.store import SharedStore
 from ansinh.core.time import VN_TZ, utcnow
 from ansinh.gateway.models import GatewayAccount
+from ansinh.identity.audit import record_event
 
 SESSION_TTL = 3600  # seconds: "about an hour", as the national gateway's sessions
 MAX_USERNAME = 64
@@ -165,15 +167,27 @@ async def _current_generation(store: SharedStore, account_id: int) -> str:
     return value.decode() if value is not None else ""
 
 
-async def set_password(db: AsyncSession, store: SharedStore, *, username: str, password: str) -> bool:
-    """Give the account a new password (stored as Argon2 of its MD5 hex); every open session of it ends. False when
-    there is no such account."""
+async def set_password(
+    db: AsyncSession,
+    store: SharedStore,
+    *,
+    username: str,
+    password: str,
+    staff_account_id: int | None = None,
+    context: RequestContext | None = None,
+) -> bool:
+    """Give the account a new password (stored as Argon2 of its MD5 hex); every open session of it ends; audited on
+    the staff account when one made the change. False when there is no such account."""
     account = (await db.exec(select(GatewayAccount).where(GatewayAccount.username == username))).first()
     if account is None:
         return False
     account.password_hash = await hash_password(md5_of(password))
     account.password_changed_at = utcnow()
     db.add(account)
+    if staff_account_id is not None:
+        record_event(
+            db, account_id=staff_account_id, kind="gateway_password_set", context=context, username=account.username
+        )
     await db.commit()
     await store.set(f"{_GENERATION_KEY}{account.id}", secrets.token_hex(8).encode(), SESSION_TTL + 60)
     return True
