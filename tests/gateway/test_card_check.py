@@ -259,6 +259,17 @@ async def test_a_missing_or_ill_formed_parameter_is_205_naming_it_and_never_reco
     assert await checks_recorded(db_session) == 0
 
 
+async def test_hostile_input_is_answered_by_the_gateway_never_a_5xx(
+    client: Client, db_session: AsyncSession, session: Session, holder: Holder
+) -> None:
+    assert (await check(client, session, b"[" * 10_000))["maKetQua"] == "205"
+    assert (await check(client, session, b"\xff\xfe"))["maKetQua"] == "205"
+    assert (await check(client, session, body_for(holder), id_token="mã-không-ascii"))["maKetQua"] == "401"
+    response = await client.post("/api/token/take", content=b"[" * 10_000, headers={"content-type": "text/plain"})
+    assert (response.status_code, response.json()) == (200, {"maKetQua": "401"})
+    assert await checks_recorded(db_session) == 0
+
+
 async def test_bad_json_is_205_and_unknown_fields_are_ignored(
     client: Client, db_session: AsyncSession, session: Session, holder: Holder
 ) -> None:

@@ -33,7 +33,7 @@ async def fields_of(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
         return {name: values[0] for name, values in parse_qs(text, keep_blank_values=True).items()}
     try:
         fields = json.loads(text) if text.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         return None
     return fields if isinstance(fields, dict) else None
 
@@ -42,7 +42,7 @@ def json_fields(body: bytes) -> dict[str, Any] | None:
     """The body as a JSON object whatever the Content-Type; None when it is not one."""
     try:
         fields = json.loads(body.decode("utf-8"))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         return None
     return fields if isinstance(fields, dict) else None
 

@@ -152,7 +152,7 @@ async def live_session(
     session = GatewaySession(**json.loads(stored))
     md5_hex = normalised_md5(password) or ""
     matches = (
-        hmac.compare_digest(session.id_token, id_token)
+        hmac.compare_digest(session.id_token.encode(), id_token.encode())
         and session.username == username.strip()
         and hmac.compare_digest(session.password_digest, password_digest(secret_key, md5_hex))
         and session.expires_at > utcnow().timestamp()
