@@ -1,5 +1,6 @@
 """Factories for test data: each makes a valid row with overridable fields, unique per call."""
 
+import hashlib
 import itertools
 from datetime import date
 from typing import Any
@@ -11,6 +12,7 @@ from ansinh.clinics.models import ClinicClient, FacilityAdmin, FacilityStaff, Me
 from ansinh.core.passwords import hash_password_sync
 from ansinh.core.settings import Settings
 from ansinh.core.tokens import CLINIC_TOKEN_TTL, issue_access_token
+from ansinh.gateway.models import GatewayAccount
 from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
 
 _counter = itertools.count(1)
@@ -192,3 +194,17 @@ def clinic_bearer_for(settings: Settings, client: ClinicClient, facility: Medica
         extra={"fac": facility.code},
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+async def make_gateway_account(
+    db: AsyncSession, *, client: ClinicClient, username: str = "01001_BV", password: str = "gateway-test-secret"
+) -> GatewayAccount:
+    """The facility's gateway account: its password stored as Argon2 of the lower-case MD5 hex (what HIS sends)."""
+    account = GatewayAccount(
+        username=username,
+        password_hash=password_hash(hashlib.md5(password.encode()).hexdigest()),  # noqa: S324  (the gateway's protocol)
+        client_id=client.id,
+    )
+    db.add(account)
+    await db.commit()
+    return account

@@ -368,6 +368,33 @@ def cards_reinstate(si_code: str, reason: str) -> None:
 
 
 @cli.group()
+def gateway() -> None:
+    """Facilities' gateway accounts (the national gateway's sign-in for hospital software)."""
+
+
+@gateway.command("set-password")
+@click.argument("username")
+@click.password_option("--password", prompt="New gateway password", help="Read from the prompt (or stdin)")
+def gateway_set_password(username: str, password: str) -> None:
+    """Set USERNAME's gateway password; its open sessions in the shared store end."""
+    from ansinh.core.store import create_store
+    from ansinh.gateway.service import set_password
+
+    async def work(db: "AsyncSession", settings: "Settings") -> bool:
+        store = create_store(settings.redis_url, settings.redis_namespace)
+        try:
+            return await set_password(db, store, username=username.strip(), password=password)
+        finally:
+            await store.close()
+
+    if len(password) < 12:
+        raise click.ClickException("the password must have at least 12 characters")
+    if not _run(work):
+        raise click.ClickException(f"no gateway account {username!r}")
+    click.echo(f"password of {username} set; its sessions have ended")
+
+
+@cli.group()
 def jobs() -> None:
     """Scheduled work: notices that fall due (arrears, expiring cards, household payments) and push delivery."""
 

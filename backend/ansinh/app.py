@@ -53,6 +53,11 @@ from ansinh.employers.controller import (
     EmployerController,
     EmployerPaymentCallbackController,
 )
+from ansinh.gateway.controller import (
+    GatewayCardCheckController,
+    GatewaySessionController,
+    StaffGatewayAccountController,
+)
 from ansinh.gateway.visits_controller import QD130Controller
 from ansinh.households.controller import DevPaymentController, HouseholdController, PaymentCallbackController
 from ansinh.households.provider import SimulatedProvider
@@ -172,6 +177,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         RecordsController,
         CardController,
         StaffCardController,
+        StaffGatewayAccountController,
         HouseholdController,
         PaymentCallbackController,
         LookupController,
@@ -197,7 +203,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             api,
             JwksController,
-            QD130Controller,  # the national gateway's paths, outside /api/v1
+            GatewaySessionController,  # the national gateway's paths, outside /api/v1
+            GatewayCardCheckController,
+            QD130Controller,
             HealthController,
             PwaController,
             ClinicScannerController,

@@ -24,7 +24,7 @@ def _operations(document: dict) -> dict[str, dict]:
 
 
 # The national gateway's routes answer in the gateway's own JSON (maKetQua, thongDiep), as its clients read it.
-GATEWAY_PATHS = ("/api/qd130/",)
+GATEWAY_PATHS = ("/api/qd130/", "/api/egw/", "/api/token/")
 
 
 async def test_every_error_answer_is_documented_as_a_problem(document: dict) -> None:
@@ -46,6 +46,8 @@ async def test_the_gateways_refusals_are_documented_in_its_own_json(document: di
     operation = _operations(document)["POST /api/qd130/guiHoSoXmlQD4750"]
     assert {"400", "401", "403"} <= set(operation["responses"])
     assert list(operation["responses"]["401"]["content"]) == ["application/json"]
+    card_check = _operations(document)["POST /api/egw/KQNhanLichSuKCB2024"]
+    assert list(card_check["responses"]["429"]["content"]) == ["application/json"]
 
 
 async def test_guarded_operations_document_401_and_403(document: dict) -> None:

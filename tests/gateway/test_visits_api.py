@@ -13,19 +13,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.clinics.models import MedicalFacility
 from ansinh.core.settings import Settings
-from ansinh.gateway import visits_controller
 from ansinh.gateway.callers import FacilityCaller
 from ansinh.identity.models import Account, Person
 from ansinh.notifications.models import Notification, NotificationPreference
 from ansinh.records.models import MedicalVisit, MedicalVisitSubmission
-from tests.factories import bearer_for, make_card, make_citizen, make_facility
+from tests.factories import bearer_for, make_card, make_citizen
 from tests.gateway import his
+from tests.gateway.conftest import GatewayFacility, md5_upper, signed_in
 
 CLAIM_URL = "/api/qd130/guiHoSoXmlQD4750"
 CHECKIN_URL = "/api/qd130/checkInKcbQd4750"
 VISITS = "/api/v1/me/medical-visits"
 ACCOUNT = "01001_BV"
-SESSION = {"accessToken": "access-token-of-a-session", "tokenId": "id-token-of-a-session", "passwordHash": "A1B2"}
+MADE_UP_SESSION = {"accessToken": "access-token-of-no-session", "tokenId": "id-token", "passwordHash": "A1B2" * 8}
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
@@ -38,8 +38,9 @@ class Patient:
 
 
 @pytest.fixture
-async def facility(db_session: AsyncSession) -> MedicalFacility:
-    return await make_facility(db_session, code="01001", name="Bệnh viện Bạch Mai")
+def facility(gateway_facility: GatewayFacility) -> MedicalFacility:
+    """Facility 01001, whose gateway account is 01001_BV."""
+    return gateway_facility.facility
 
 
 @pytest.fixture
@@ -52,24 +53,18 @@ async def patient(db_session: AsyncSession, facility: MedicalFacility) -> Patien
 
 
 @pytest.fixture
-def session_of(monkeypatch: pytest.MonkeyPatch, facility: MedicalFacility) -> FacilityCaller:
-    """Issue 20's gateway session, stood in for: exactly the headers in SESSION open it, for 01001_BV."""
-    caller = FacilityCaller(
+async def session_of(client: AsyncTestClient[Litestar], gateway_facility: GatewayFacility) -> FacilityCaller:
+    """A real gateway session of 01001_BV (``POST /api/token/take``); the client sends its headers from now on."""
+    session = await signed_in(client)
+    client.headers.update(session.headers())
+    facility = gateway_facility.facility
+    return FacilityCaller(
         facility_id=facility.id,  # type: ignore[arg-type]
         code=facility.code,
         name=facility.name,
         province_code=facility.province_code,
         username=ACCOUNT,
     )
-
-    async def facility_of_session(
-        db: Any, *, access_token: str, token_id: str, password_hash: str, username: str
-    ) -> FacilityCaller | None:
-        known = (access_token, token_id, password_hash, username)
-        return caller if known == (*SESSION.values(), ACCOUNT) else None
-
-    monkeypatch.setattr(visits_controller, "facility_of_session", facility_of_session)
-    return caller
 
 
 def _visit(patient: Patient, visit_key: str = "LK20261207001", **changes: Any) -> dict[str, str]:
@@ -87,7 +82,7 @@ def _visit(patient: Patient, visit_key: str = "LK20261207001", **changes: Any) -
 async def _send(client: AsyncTestClient[Litestar], document: str | bytes, *, url: str = CLAIM_URL, **form: str) -> Any:
     kind = "130" if url == CLAIM_URL else "0"
     body = his.form_body(username=ACCOUNT, kind=kind, facility=form.get("facility", "01001"), file=document)
-    return await client.post(url, content=body, headers={**SESSION, **FORM})
+    return await client.post(url, content=body, headers=FORM)
 
 
 async def test_a_claim_is_received_with_a_receipt_and_the_citizen_sees_the_visit_with_its_lines(
@@ -289,7 +284,7 @@ async def test_bad_base64_is_refused_with_a_message(
     client: AsyncTestClient[Litestar], session_of: FacilityCaller
 ) -> None:
     body = f"username={ACCOUNT}&loaiHoSo=130&maTinh=01&maCSKCB=01001&fileHSBase64=%%%not-base64".encode()
-    response = await client.post(CLAIM_URL, content=body, headers={**SESSION, **FORM})
+    response = await client.post(CLAIM_URL, content=body, headers=FORM)
     assert response.status_code == 400
     assert response.json() == {
         "maKetQua": "400",
@@ -317,10 +312,23 @@ async def test_the_forms_facility_must_be_the_sessions(
 
 @pytest.mark.parametrize("url", [CLAIM_URL, CHECKIN_URL])
 async def test_without_a_session_nothing_is_read(client: AsyncTestClient[Litestar], patient: Patient, url: str) -> None:
-    """No stand-in here: until the gateway session is merged, the real routes refuse everyone."""
+    """Without session headers, or with headers of no session, nothing is read."""
     response = await _send(client, his.envelope("01001", [his.hoso(_visit(patient))]), url=url)
     assert response.status_code == 401
     assert response.json()["maKetQua"] == "401"
+    client.headers.update(MADE_UP_SESSION)
+    response = await _send(client, his.envelope("01001", [his.hoso(_visit(patient))]), url=url)
+    assert response.status_code == 401
+    assert response.json()["maKetQua"] == "401"
+
+
+async def test_the_session_headers_must_be_the_sessions_own(
+    client: AsyncTestClient[Litestar], patient: Patient, session_of: FacilityCaller
+) -> None:
+    for name, value in (("tokenId", "another-id-token"), ("passwordHash", md5_upper("not-the-password"))):
+        client.headers[name] = value
+        response = await _send(client, his.envelope("01001", [his.hoso(_visit(patient))]))
+        assert response.status_code == 401, name
 
 
 async def test_a_citizen_never_sees_another_citizens_visits(

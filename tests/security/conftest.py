@@ -222,6 +222,7 @@ async def world(
             "invitation_id": invitee.member.id,
             "payment_id": payment["id"],
             "number": a.card.number,
+            "username": "99999_BV",  # no gateway account in this world
             "staff_id": "no-such-staff-member",  # only a facility admin reaches the list (tests/clinics/test_staff.py)
             "code": employer.code,  # A's employer: its routes are for its HR clerks and software only
         },

@@ -102,6 +102,7 @@ class Rule:
     # The national gateway's routes for hospital software: their own session headers (accessToken, tokenId,
     # passwordHash), never a bearer token, and the gateway's JSON answers (maKetQua), not problem+json.
     gateway: bool = False
+    gateway_status: int = 401  # the HTTP status of the gateway's 401 (its card check answers HTTP 200 whatever)
     # The body carries credentials (password, code, refresh token, signature): a bad one is a 401 that is not the
     # bearer token's (no ``WWW-Authenticate: Bearer``), alike for every caller.
     credentials: bool = False
@@ -357,6 +358,12 @@ RULES: dict[str, Rule] = {
     f"POST {API}/staff/cards/{{number}}/reissue": Rule(
         ONLY_STAFF, "staff action on any card", Call(json={"reason": "lost at the market"}), sees_a=ONLY_STAFF
     ),
+    f"POST {API}/staff/gateway-accounts/{{username}}/password": Rule(
+        ONLY_STAFF,
+        "staff set a facility's gateway password (the world has no gateway account: 404; tests/gateway covers it)",
+        Call(json={"password": "A-new-gateway-secret"}),
+        ok=NOBODY,
+    ),
     f"POST {API}/staff/cards/{{number}}/revoke": Rule(
         ONLY_STAFF, "staff action on any card", Call(json={"reason": "fraud report"}), sees_a=ONLY_STAFF
     ),
@@ -399,6 +406,23 @@ RULES: dict[str, Rule] = {
         "a facility checks a scanned card: it sees the card it scanned",
         _verify_a_card,
         sees_a=ONLY_CLINIC,
+    ),
+    "POST /api/token/take": Rule(
+        ANYONE,
+        "the gateway's sign-in: wrong credentials answer maKetQua 401 (HTTP 200) whoever sends them",
+        Call(json={"username": "01001_BV", "password": "0" * 32}),
+        ok=NOBODY,
+        credentials=True,
+    ),
+    "POST /api/egw/KQNhanLichSuKCB2024": Rule(
+        NOBODY,
+        "hospital software with a gateway session checks cards (the session in the query string)",
+        Call(
+            params={"token": "a", "id_token": "b", "username": "01001_BV", "password": "0" * 32},
+            content=b'{"maThe": "0100000001", "hoTen": "A", "ngaySinh": "1990", "hoTenCb": "B", "cccdCb": "1"}',
+        ),
+        gateway=True,
+        gateway_status=200,
     ),
     "POST /api/qd130/checkInKcbQd4750": Rule(
         NOBODY, "hospital software with a gateway session (issue 20) sends check-ins", _qd130_form, gateway=True
@@ -710,7 +734,7 @@ def _problems(key: str, rule: Rule, caller: str, status: int, response: Any, wor
         return [f"{where}: a server error ({response.text[:200]})"]
     problems = []
     if rule.gateway and caller not in rule.allow:
-        if status != 401 or response.json().get("maKetQua") != "401":
+        if status != rule.gateway_status or response.json().get("maKetQua") != "401":
             problems.append(f"{where}: the gateway must answer 401 in maKetQua to a caller without its session")
         return problems
     if caller in rule.allow:

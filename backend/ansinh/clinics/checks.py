@@ -26,7 +26,7 @@ from ansinh.cards.results import CheckResult
 from ansinh.cards.schemas import CardCheckReceipt
 from ansinh.cards.service import split_card_row, standing_of
 from ansinh.cards.tokens import TokenCheck, check_card_token
-from ansinh.clinics.card_reads import BY_CITIZEN_ID, BY_NUMBER, BY_SERIAL
+from ansinh.clinics.card_reads import BY_CITIZEN_ID, BY_LEGACY_CODE, BY_NUMBER, BY_SERIAL
 from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, FacilityStaff, MedicalFacility
 from ansinh.clinics.recorder import CheckRecorder, ScanRecord, TokenScan
 from ansinh.clinics.schemas import LookupRequest, VerifyRequest, VerifyScan
@@ -338,6 +338,7 @@ class CardCode:
     key: str
     province: str | None = None  # characters 4-5 of a 15-character code
     benefit_level: int | None = None  # character 3 of a 15-character code
+    legacy_code: str | None = None  # the 15-character code itself: a replaced card's own code finds that card
 
 
 def parse_card_code(text: str) -> CardCode | CheckResult:
@@ -354,7 +355,9 @@ def parse_card_code(text: str) -> CardCode | CheckResult:
         return CheckResult.WRONG_BENEFIT_LEVEL
     if identifier[3:5] not in PROVINCE_CODES:
         return CheckResult.WRONG_PROVINCE
-    return CardCode(BY_NUMBER, identifier[5:], province=identifier[3:5], benefit_level=int(identifier[2]))
+    return CardCode(
+        BY_NUMBER, identifier[5:], province=identifier[3:5], benefit_level=int(identifier[2]), legacy_code=identifier
+    )
 
 
 def _code_verdict(code: CardCode, card: Any, person: Any) -> CheckResult | None:
@@ -367,13 +370,17 @@ def _code_verdict(code: CardCode, card: Any, person: Any) -> CheckResult | None:
     return None
 
 
-async def judge_card_code(reads: Reads, *, card_code: str, full_name: str, birth_date: str, now: datetime) -> Verdict:
+async def judge_card_code(
+    reads: Reads, *, card_code: str, full_name: str, birth_date: str, now: datetime, year_matches_date: bool = False
+) -> Verdict:
     """The spec's order for a card looked up by code: its form (051-053), no such card (050), the holder (060/061,
-    then 070), the card's state; nothing is told before name and birth date match."""
+    then 070), the card's state; nothing is told before name and birth date match. ``year_matches_date``: a given
+    year alone matches a full birth date in that year (the gateway's rule)."""
     code = parse_card_code(card_code)
     if isinstance(code, CheckResult):
         return Verdict(code)
-    hit_row = _card_and_choice(await reads.keyed(code.query, code.key))
+    own_card = await reads.keyed(BY_LEGACY_CODE, code.legacy_code) if code.legacy_code else None
+    hit_row = _card_and_choice(own_card or await reads.keyed(code.query, code.key))
     if hit_row is None:
         return Verdict(CheckResult.NO_SUCH_CARD)
     found, wants_notice = hit_row
@@ -384,7 +391,8 @@ async def judge_card_code(reads: Reads, *, card_code: str, full_name: str, birth
     wrong_name = name_verdict(person.full_name, full_name)
     if wrong_name is not None:
         return Verdict(wrong_name, found=found)
-    if not birth_date_matches(person, birth_date):
+    year_only = year_matches_date and len(birth_date) == 4 and birth_date == f"{person.date_of_birth.year:04d}"
+    if not (year_only or birth_date_matches(person, birth_date)):
         return Verdict(CheckResult.BIRTH_DATE_MISMATCH, found=found)
     standing = _standing(card, now)
     return Verdict(standing, found=found, show_card=_may_show(standing), holder_wants_notice=wants_notice)

@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from ansinh.core.store import SharedStore
+from ansinh.gateway.service import live_session
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,12 +18,24 @@ class FacilityCaller:
 
 
 async def facility_of_session(
-    db: AsyncSession, *, access_token: str, token_id: str, password_hash: str, username: str
+    store: SharedStore, *, secret_key: str, access_token: str, token_id: str, password_hash: str, username: str
 ) -> FacilityCaller | None:
-    """The facility of the gateway session these headers name, or None (a 401) when there is none.
-
-    PLACEHOLDER until the gateway session (``POST /api/token/take``, issue 20) is merged: no session can be verified
-    yet, so every caller is refused. It never accepts a request it cannot verify.
-    """
-    del db, access_token, token_id, password_hash, username
-    return None
+    """The facility of the gateway session these headers name (``accessToken``, ``tokenId``, ``passwordHash`` and the
+    form's ``username``, all the session's own), or None (a 401)."""
+    session = await live_session(
+        store,
+        secret_key=secret_key,
+        access_token=access_token,
+        id_token=token_id,
+        username=username,
+        password=password_hash,
+    )
+    if session is None:
+        return None
+    return FacilityCaller(
+        facility_id=session.facility_id,
+        code=session.facility_code,
+        name=session.facility_name,
+        province_code=session.province_code,
+        username=session.username,
+    )

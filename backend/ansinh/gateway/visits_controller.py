@@ -55,7 +55,8 @@ async def _caller_and_file(
     headers = request.headers
     username = str(form.get("username") or "")
     caller = await facility_of_session(
-        db_session,
+        request.app.state.store,
+        secret_key=request.app.state.settings.secret_key,
         access_token=headers.get("accessToken", ""),
         token_id=headers.get("tokenId", ""),
         password_hash=headers.get("passwordHash", ""),
