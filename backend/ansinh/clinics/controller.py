@@ -1,18 +1,16 @@
 """Clinic routes: the facility's client-credentials sign-in, card verification and patient lookup."""
 
-import base64
-import binascii
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import CacheControlHeader, State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody
-from pydantic import BaseModel, Field
 
 from ansinh.clinics import checks, staff
 from ansinh.clinics.schemas import CheckResponse, LookupRequest, StaffCreate, StaffPublic, VerifyRequest, VerifyScan
 from ansinh.clinics.service import issue_clinic_token
+from ansinh.core.credentials import ClientCredentialsForm, basic_credentials
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.core.lane import LaneRoute
 from ansinh.core.pagination import Limit, Offset, Page
@@ -24,25 +22,6 @@ from ansinh.identity.schemas import ClinicTokenResponse
 # The card scan's route name: the hot lane (core/lane.py) serves its ordinary requests, at the path and with the
 # headers Litestar registered for it.
 VERIFY_ROUTE = "clinic-verify"
-
-
-class ClientCredentialsForm(BaseModel):
-    """RFC 6749 §4.4 token request (the client may instead authenticate with HTTP Basic)."""
-
-    grant_type: str = Field(max_length=64)
-    client_id: str | None = Field(default=None, max_length=64)
-    client_secret: str | None = Field(default=None, max_length=256)
-
-
-def _basic_credentials(header: str) -> tuple[str, str] | None:
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        client_id, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return client_id, secret
 
 
 class ClinicAuthController(Controller):
@@ -62,7 +41,7 @@ class ClinicAuthController(Controller):
         request_context: Context,
     ) -> ClinicTokenResponse:
         """Exchange the facility's client id and secret for a short-lived clinic token."""
-        basic = _basic_credentials(request.headers.get("authorization", ""))
+        basic = basic_credentials(request.headers.get("authorization", ""))
         client_id, secret = basic if basic else (data.client_id or "", data.client_secret or "")
         token, expires_in, facility_code = await issue_clinic_token(
             db_session,

@@ -2,8 +2,6 @@
 dues, arrears, workers, and the bank's signed payment callback."""
 
 import asyncio
-import base64
-import binascii
 import csv
 import io
 from typing import Annotated, Literal
@@ -14,6 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, HeaderParameter, JSONBody, PathParameter, QueryParameter
 from pydantic import BaseModel, Field
 
+from ansinh.core.credentials import ClientCredentialsForm, basic_credentials
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.core.time import today_vn, utcnow
 from ansinh.employers import service
@@ -38,26 +37,6 @@ IdempotencyKey = Annotated[
 EmployerCode = Annotated[str, PathParameter(max_length=16, description="Unit code (mã đơn vị)")]
 Month = Annotated[str, QueryParameter(name="month", pattern=MONTH_PATTERN, description="YYYY-MM")]
 ExportFormat = Annotated[Literal["json", "csv"], QueryParameter(name="format", description="json (default) or csv")]
-
-
-class ClientCredentialsForm(BaseModel):
-    """RFC 6749 §4.4 token request (the client may instead authenticate with HTTP Basic)."""
-
-    grant_type: str = Field(max_length=64)
-    client_id: str | None = Field(default=None, max_length=64)
-    client_secret: str | None = Field(default=None, max_length=256)
-
-
-def basic_credentials(header: str) -> tuple[str, str] | None:
-    """(client id, secret) from an HTTP Basic ``Authorization`` header, or None."""
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        client_id, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return client_id, secret
 
 
 class EmployerAuthController(Controller):
