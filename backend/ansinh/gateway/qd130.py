@@ -14,10 +14,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from xml.etree.ElementTree import Element, ParseError, tostring
+from xml.etree.ElementTree import Element  # the parsed tree's type only: parsing goes through defusedxml
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring, iterparse
+from defusedxml.ElementTree import ParseError, fromstring, iterparse, tostring
 
 from ansinh.core.time import VN_TZ
 from ansinh.records.rules import round_half_up
