@@ -273,7 +273,7 @@ async def test_lookup_by_citizen_id_card_number_or_legacy_code(
         ({"full_name": "Đỗ Thị Bích", "date_of_birth": "1990-05-17"}, "060"),  # Đ = D, not T
         ({"full_name": "Nguyễn Văn A", "date_of_birth": "1990-05-17"}, "060"),
         ({"full_name": "Trần Thị Bích", "date_of_birth": "1990-05-18"}, "070"),
-        ({"full_name": "Trần Thị Bích", "date_of_birth": "1990"}, "070"),  # the full date is on record
+        ({"full_name": "Trần Thị Bích", "date_of_birth": "1991"}, "070"),  # a year alone, not the year on record
     ],
 )
 async def test_lookup_mismatches_tell_nothing_about_the_card(
@@ -315,6 +315,35 @@ async def test_a_year_only_birth_date_matches_on_the_year(
         )
         assert body["result"] == "000"
         assert body["card"]["birth_date"] == "1990"
+
+
+async def test_a_year_alone_matches_a_full_birth_date_in_that_year_as_on_the_gateway(
+    client: Client, clinic: Clinic, holder: CardHolder
+) -> None:
+    # specs/vss-gateway.md section 2: "A birth year alone matches a full birth date in that year" — one rule for
+    # AnSinh's look-up and the gateway's check (tests/gateway/test_card_check.py holds the gateway's side).
+    given = {"citizen_id": holder.person.citizen_id, "full_name": "Trần Thị Bích"}
+    year_only = await lookup(client, clinic, date_of_birth="1990", **given)
+    assert year_only["result"] == "000"
+    assert year_only["card"]["birth_date"] == "1990-05-17"
+    assert (await lookup(client, clinic, date_of_birth="1991", **given))["result"] == "070"
+    assert (await lookup(client, clinic, date_of_birth="1990-05-18", **given))["result"] == "070"
+
+
+async def test_a_retried_lookup_is_logged_once_and_answers_the_same(
+    client: Client, db_session: AsyncSession, clinic: Clinic, holder: CardHolder
+) -> None:
+    given = {"citizen_id": holder.person.citizen_id, "full_name": "Trần Thị Bích", "date_of_birth": "1990-05-17"}
+    first = await lookup(client, clinic, **given)
+    retry = await lookup(client, clinic, **given)
+    assert retry == first
+    assert first["result"] == "000"
+    assert await check_count(db_session) == 1
+    receipts = await client.get("/api/v1/me/card/checks", headers=holder.headers)
+    assert receipts.json()["total"] == 1
+    other_staff = await lookup(client, clinic, staff_name="Đỗ Văn Bác Sĩ", staff_citizen_id="001080000999", **given)
+    assert other_staff["check_id"] != first["check_id"]
+    assert await check_count(db_session) == 2
 
 
 async def test_lookup_of_a_reissued_card_finds_the_live_one(

@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ansinh.app import create_app
 from ansinh.cards.models import HealthInsuranceCard
 from ansinh.clinics.models import CardCheck, MedicalFacility
 from ansinh.core.settings import Settings
@@ -104,8 +105,8 @@ async def test_a_holder_in_force_is_000_with_every_field_the_spec_lists(
     assert body["diaChi"] == "Số 5 phố Huế, Hai Bà Trưng, Hà Nội"
     assert (body["maDKBD"], body["gtTheTu"], body["gtTheDen"]) == ("01002", "01/01/2020", "31/12/2099")
     assert body["ngayDu5Nam"] == "01/01/2025"
-    assert body["cqBHXH"]
-    assert body["maKV"] == ""
+    assert body["cqBHXH"] == "Bảo hiểm xã hội thành phố Hà Nội"  # the office of the card code's province, 01
+    assert body["maKV"] == ""  # AnSinh's cards carry no living-area code (K1/K2/K3) yet
     assert body["maTheMoi"] is None
     for part in ("Nguyễn Thị Lan", "17/05/1990", "Nữ", "phố Huế", "01002", "01/01/2020 - 31/12/2099", "01/01/2025"):
         assert part in body["ghiChu"], part
@@ -184,6 +185,96 @@ async def test_an_earlier_check_is_found_in_the_check_log_under_the_facility_acc
     assert len(earlier["thoiGianKT"]) == 12
     assert earlier["thoiGianKT"].isdigit()
     assert STAFF_ID not in str(second)
+
+
+async def test_the_check_log_says_what_each_earlier_check_answered(
+    client: Client, db_session: AsyncSession, session: Session, holder: Holder
+) -> None:
+    mistaken = await check(client, session, body_for(holder, ngaySinh="18/05/1990"))
+    matched = await check(client, session, body_for(holder))
+    third = await check(client, session, body_for(holder, hoTenCb="lê thị  y tá"))  # not a retry: another body
+    assert (mistaken["maKetQua"], matched["maKetQua"]) == ("070", "000")
+    # thongBao is that check's ghiChu (spec section 2): the whole sentence for a match, the bare result otherwise.
+    assert [(entry["maLoi"], entry["thongBao"]) for entry in third["dsLichSuKT2018"]] == [
+        ("000", matched["ghiChu"]),
+        ("070", mistaken["ghiChu"]),
+    ]
+    assert mistaken["ghiChu"] == "Ngày sinh không đúng."
+
+
+@pytest.mark.parametrize(
+    ("province", "office"),
+    [
+        ("79", "Bảo hiểm xã hội Thành phố Hồ Chí Minh"),
+        ("34", "Bảo hiểm xã hội tỉnh Thái Bình"),
+        ("97", "Bảo hiểm xã hội Bộ Quốc phòng"),
+    ],
+)
+async def test_cqbhxh_names_the_office_of_the_card_codes_province(
+    client: Client, db_session: AsyncSession, session: Session, holder: Holder, province: str, office: str
+) -> None:
+    holder.card.legacy_code = f"DN4{province}{holder.person.si_code}"
+    db_session.add(holder.card)
+    await db_session.commit()
+    assert (await check(client, session, body_for(holder)))["cqBHXH"] == office
+
+
+async def test_without_a_15_character_code_cqbhxh_is_the_holders_provinces_office(
+    client: Client, db_session: AsyncSession, session: Session, holder: Holder
+) -> None:
+    holder.card.legacy_code = None
+    db_session.add(holder.card)
+    await db_session.commit()
+    body = await check(client, session, body_for(holder))
+    assert (body["maThe"], body["cqBHXH"]) == (holder.card.number, "Bảo hiểm xã hội thành phố Hà Nội")
+    # A 15-character code for such a card is judged against the holder's province.
+    si_code = holder.person.si_code
+    assert (await check(client, session, body_for(holder, maThe=f"DN401{si_code}")))["maKetQua"] == "000"
+    assert (await check(client, session, body_for(holder, maThe=f"DN479{si_code}")))["maKetQua"] == "052"
+
+
+async def test_a_retried_check_is_recorded_once_and_answered_in_full_again(
+    client: Client, db_session: AsyncSession, settings: Settings, session: Session, holder: Holder
+) -> None:
+    db_session.add(NotificationPreference(person_id=holder.person.id, card_checked=True))
+    await db_session.commit()
+    first = await check(client, session, body_for(holder))
+    retry = await check(client, session, body_for(holder))  # HIS software retrying within 10 s: the same body
+    assert retry == first
+    assert retry["maKetQua"] == "000"
+    assert retry["hoTen"] == "Nguyễn Thị Lan"
+    assert await checks_recorded(db_session) == 1
+    receipts = await client.get("/api/v1/me/card/checks", headers=bearer_for(settings, holder.account))
+    assert receipts.json()["total"] == 1
+    notices = (await db_session.exec(select(Notification).where(Notification.person_id == holder.person.id))).all()
+    assert len(notices) == 1
+    # Another staff member's check of the same card is a check of its own, and finds the first one logged once.
+    other = await check(client, session, body_for(holder, hoTenCb="lê thị  y tá"))
+    assert [entry["maLoi"] for entry in other["dsLichSuKT2018"]] == ["000"]
+    assert await checks_recorded(db_session) == 2
+
+
+async def test_a_retry_sent_to_another_worker_is_recorded_once_through_the_shared_store(
+    shared_state_settings: Settings, db_session: AsyncSession, gateway_facility: GatewayFacility, holder: Holder
+) -> None:
+    # Redis: the retry goes to a second worker (another app) and the window is shared; memory: one worker alone.
+    first_app = create_app(shared_state_settings)
+    second_app = create_app(shared_state_settings) if shared_state_settings.redis_url else first_app
+    async with AsyncTestClient(app=first_app) as first_worker, AsyncTestClient(app=second_app) as second_worker:
+        session = await signed_in(first_worker)
+        first = await check(first_worker, session, body_for(holder))
+        retry = await check(second_worker, session, body_for(holder))
+    assert retry == first
+    assert first["maKetQua"] == "000"
+    assert await checks_recorded(db_session) == 1
+
+
+async def test_a_retried_mistake_is_recorded_once_too(
+    client: Client, db_session: AsyncSession, session: Session, holder: Holder
+) -> None:
+    for _ in range(3):
+        assert (await check(client, session, body_for(holder, hoTen="Phạm Văn Đức")))["maKetQua"] == "060"
+    assert await checks_recorded(db_session) == 1
 
 
 async def test_each_check_is_recorded_as_a_receipt_for_the_citizen_and_the_opted_in_notice(

@@ -2,12 +2,17 @@
 
 import hashlib
 import json
+import time
+from types import SimpleNamespace
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ansinh.clinics.checks import RETRY_WINDOW_SECONDS
+from ansinh.core import store as store_module
 from ansinh.core.settings import Settings
 from ansinh.demo.personas import AN, CLINIC_SECRET, GATEWAY_USERNAME, REGISTERED_STAFF
 from ansinh.demo.runner import run_seed
@@ -18,7 +23,7 @@ STAFF_NAME, STAFF_ID = REGISTERED_STAFF[0]
 
 
 async def test_a_his_signs_in_both_ways_as_01001_bv_and_checks_a_demo_citizen(
-    client: Client, db_session: AsyncSession, settings: Settings
+    client: Client, db_session: AsyncSession, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await run_seed(settings, people=0, seed=2026)
     an = (await db_session.exec(select(Person).where(Person.si_code == AN))).one()
@@ -47,5 +52,11 @@ async def test_a_his_signs_in_both_ways_as_01001_bv_and_checks_a_demo_citizen(
     assert first.status_code == 200
     assert first.json()["maKetQua"] == "000"
     assert first.json()["hoTen"] == an.full_name
+    retry = await client.post(url, params={**query, "password": md5.upper()}, content=sent)
+    assert retry.json() == first.json()  # within 10 s: a retry, answered as the first and not recorded again
+    # The patient's next visit, past the retry window: the check finds the earlier one in the card's check log.
+    later = time.monotonic() + RETRY_WINDOW_SECONDS + 1
+    monkeypatch.setattr(store_module, "time", SimpleNamespace(monotonic=lambda: later))
     again = await client.post(url, params={**query, "password": md5.upper()}, content=sent)
-    assert again.json()["dsLichSuKT2018"][0]["userKT"] == GATEWAY_USERNAME
+    (earlier,) = again.json()["dsLichSuKT2018"]
+    assert (earlier["userKT"], earlier["maLoi"]) == (GATEWAY_USERNAME, "000")

@@ -23,7 +23,7 @@ def card_and_notice_choice() -> Any:
             *("id", "serial", "number", "legacy_code", "beneficiary_group", "benefit_level"),
             *("valid_from", "valid_to", "status", "decrease_reason"),
         ),
-        person=("id", "full_name", "date_of_birth", "birth_date_precision", "sex"),
+        person=("id", "full_name", "date_of_birth", "birth_date_precision", "sex", "province_code"),
         facility=("code", "name"),
     )
     return query.outerjoin(NOTICE_TABLE, NOTICE_TABLE.c.person_id == PERSON_TABLE.c.id)

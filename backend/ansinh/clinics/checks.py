@@ -19,9 +19,9 @@ from ansinh.cards.models import (
     BENEFICIARY_GROUPS,
     BENEFIT_LEVEL_MEANING,
     BENEFIT_LEVEL_MEANING_VI,
-    PROVINCE_CODES,
     HealthInsuranceCard,
 )
+from ansinh.cards.provinces import PROVINCE_CODES
 from ansinh.cards.results import CheckResult
 from ansinh.cards.schemas import CardCheckReceipt
 from ansinh.cards.service import split_card_row, standing_of
@@ -330,6 +330,15 @@ def name_verdict(recorded: str, given: str) -> CheckResult | None:
     return CheckResult.NAME_MISMATCH
 
 
+def birth_date_agrees(person: Person, given: str) -> bool:
+    """The card checks' birth-date rule (specs/vss-gateway.md section 2), for look-ups and the gateway alike: a year
+    alone (``YYYY``) matches a full birth date in that year, and a person recorded with a year only matches any date
+    in that year; a full date otherwise matches only the same date."""
+    if len(given) == 4:
+        return given == f"{person.date_of_birth.year:04d}"
+    return birth_date_matches(person, given)
+
+
 @dataclass(frozen=True, slots=True)
 class CardCode:
     """A card identifier as given: which hot read finds it, its key, and the 15-character code's own digits."""
@@ -364,18 +373,15 @@ def _code_verdict(code: CardCode, card: Any, person: Any) -> CheckResult | None:
     """052/053 when a 15-character code's province or benefit digit is not the card's; else None."""
     if code.benefit_level is not None and code.benefit_level != card.benefit_level:
         return CheckResult.WRONG_BENEFIT_LEVEL
+    if code.province is None:  # a 10-digit SI code or a citizen ID: no province digits to compare
+        return None
     province = card.legacy_code[3:5] if card.legacy_code else person.province_code
-    if code.province is not None and code.province != province:
-        return CheckResult.WRONG_PROVINCE
-    return None
+    return CheckResult.WRONG_PROVINCE if code.province != province else None
 
 
-async def judge_card_code(
-    reads: Reads, *, card_code: str, full_name: str, birth_date: str, now: datetime, year_matches_date: bool = False
-) -> Verdict:
+async def judge_card_code(reads: Reads, *, card_code: str, full_name: str, birth_date: str, now: datetime) -> Verdict:
     """The spec's order for a card looked up by code: its form (051-053), no such card (050), the holder (060/061,
-    then 070), the card's state; nothing is told before name and birth date match. ``year_matches_date``: a given
-    year alone matches a full birth date in that year (the gateway's rule)."""
+    then 070), the card's state; nothing is told before name and birth date match."""
     code = parse_card_code(card_code)
     if isinstance(code, CheckResult):
         return Verdict(code)
@@ -391,8 +397,7 @@ async def judge_card_code(
     wrong_name = name_verdict(person.full_name, full_name)
     if wrong_name is not None:
         return Verdict(wrong_name, found=found)
-    year_only = year_matches_date and len(birth_date) == 4 and birth_date == f"{person.date_of_birth.year:04d}"
-    if not (year_only or birth_date_matches(person, birth_date)):
+    if not birth_date_agrees(person, birth_date):
         return Verdict(CheckResult.BIRTH_DATE_MISMATCH, found=found)
     standing = _standing(card, now)
     return Verdict(standing, found=found, show_card=_may_show(standing), holder_wants_notice=wants_notice)
@@ -420,6 +425,46 @@ def _fingerprint(*parts: str | None) -> str:
     # Each part length-prefixed (None as "~"), so whatever the parts contain, one text means one combination.
     text = "".join("~" if part is None else f"{len(part)}:{part}" for part in parts)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RetryWindow:
+    """One check's place in the retry window, in the shared store (so every worker agrees).
+
+    Software retries a check it has not heard back from: an identical check (same facility, method, staff member and
+    card or token) within ``RETRY_WINDOW_SECONDS`` is a retry. It gets the first attempt's answer and is never recorded
+    again: no second receipt, no second notice to the citizen, no second line in the card's check log.
+    """
+
+    store: SharedStore
+    key: str
+
+    @classmethod
+    def of(cls, store: SharedStore, *parts: str | None) -> "RetryWindow":
+        """The window of the check these parts describe (facility, method, staff member, then the subject)."""
+        return cls(store, _fingerprint(*parts))
+
+    async def first(self) -> bool:
+        """True for the first attempt in the window, the one that judges, records and answers; False for a retry."""
+        return await self.store.incr(f"check-seen:{self.key}", RETRY_WINDOW_SECONDS) == 1
+
+    async def earlier_answer(self) -> bytes | None:
+        """A retry's answer: the first attempt's, waited for a moment; None when it has none (still running or
+        failed), and then the retry answers without recording."""
+        for _ in range(_RETRY_WAIT_STEPS):
+            answer = await self.store.get(f"check-answer:{self.key}")
+            if answer is not None:
+                return answer
+            await asyncio.sleep(0.05)
+        return None
+
+    async def keep(self, answer: bytes) -> None:
+        """Keep the first attempt's answer (encoded once) for its retries."""
+        await self.store.set(f"check-answer:{self.key}", answer, RETRY_WINDOW_SECONDS)
+
+    async def release(self) -> None:
+        """Forget a first attempt that failed, so the client's retry does the work."""
+        await self.store.delete(f"check-seen:{self.key}")
 
 
 def _then_recorded(services: CheckServices, judge: Callable[[datetime], Awaitable[Verdict]]) -> JudgeAndRecord:
@@ -466,15 +511,10 @@ async def _run_check(
     if wrong_staff is not None:  # 054/055: judged before the card, which is never read
         judge = _fixed(wrong_staff)
         judge_and_record = _then_recorded(services, judge)
-    key = _fingerprint(facility.code, method.value, staff_name, staff_citizen_id, *subject)
-    if await store.incr(f"check-seen:{key}", RETRY_WINDOW_SECONDS) > 1:
-        for _ in range(_RETRY_WAIT_STEPS):
-            answer = await store.get(f"check-answer:{key}")
-            if answer is not None:
-                return answer
-            await asyncio.sleep(0.05)
-        # The first attempt is still running (or failed): answer without logging a second time.
-        return _answer(await judge(now), method=method, checked_at=now, check_id=None)
+    window = RetryWindow.of(store, facility.code, method.value, staff_name, staff_citizen_id, *subject)
+    if not await window.first():
+        earlier = await window.earlier_answer()
+        return earlier or _answer(await judge(now), method=method, checked_at=now, check_id=None)
     values = {
         "facility_id": facility.id,
         "client_id": client_id,
@@ -486,10 +526,10 @@ async def _run_check(
     try:
         verdict, check_id = await judge_and_record(values, facility, now)
     except BaseException:
-        await store.delete(f"check-seen:{key}")  # let the client's retry do the work
+        await window.release()
         raise
     answer = _answer(verdict, method=method, checked_at=now, check_id=check_id)  # once: the caller's, and a retry's
-    await store.set(f"check-answer:{key}", answer, RETRY_WINDOW_SECONDS)
+    await window.keep(answer)
     return answer
 
 

@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import msgspec
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards.models import HealthInsuranceCard
+from ansinh.cards.provinces import issuing_office
 from ansinh.cards.results import CheckResult
 from ansinh.clinics.checks import (
     CheckServices,
+    RetryWindow,
     Verdict,
     judge_card_code,
     staff_verdict,
@@ -21,6 +24,7 @@ from ansinh.clinics.checks import (
 from ansinh.clinics.models import CardCheck, CheckMethod, MedicalFacility
 from ansinh.clinics.recorder import ScanRecord
 from ansinh.core.reads import Reads
+from ansinh.core.store import SharedStore
 from ansinh.core.time import VN_TZ
 from ansinh.gateway.service import GatewaySession
 from ansinh.identity.models import DatePrecision, Person
@@ -34,6 +38,7 @@ _YEAR = re.compile(r"[0-9]{4}")
 _CITIZEN_ID = re.compile(r"[0-9]{12}")
 FullRow = tuple[HealthInsuranceCard, Person, MedicalFacility]
 SEX_TEXT = {"M": "Nam", "F": "Nữ"}
+_ENCODE = msgspec.json.Encoder().encode
 # The answer's fields besides maKetQua and ghiChu, all present in every answer (empty unless the holder matched).
 HOLDER_FIELDS = (
     "maThe",
@@ -130,9 +135,9 @@ def birth_text(person: Person) -> str:
 
 
 def _office(row: FullRow) -> str:
+    """``cqBHXH``: the social-security office of the card's province (its 15-character code's, else the holder's)."""
     card, person, _ = row
-    province = card.legacy_code[3:5] if card.legacy_code else person.province_code
-    return f"BHXH tỉnh mã {province}"
+    return issuing_office(card.legacy_code[3:5] if card.legacy_code else person.province_code)
 
 
 def note(result: CheckResult, row: FullRow | None) -> str:
@@ -197,12 +202,12 @@ async def _holder_answer(services: CheckServices, verdict: Verdict) -> dict[str,
     async with services.sessions() as db:
         found = await _full_row(db, verdict.found[0].id)
         new = await _full_row(db, verdict.replacement[0].id) if verdict.replacement is not None else None
-        card, person, _ = found
+        person = found[1]
         return {
             **_holder_fields(found, new),
             "ghiChu": note(verdict.result, found),
             "dsLichSuKCB2018": await _visits(db, person.id),  # type: ignore[arg-type]
-            "dsLichSuKT2018": await _earlier_checks(db, person.id, card.id),  # type: ignore[arg-type]
+            "dsLichSuKT2018": await _earlier_checks(db, found),
         }
 
 
@@ -232,13 +237,15 @@ async def _visits(db: AsyncSession, person_id: int) -> list[dict[str, str]]:
     ]
 
 
-async def _earlier_checks(db: AsyncSession, person_id: int, card_id: int) -> list[dict[str, str]]:
+async def _earlier_checks(db: AsyncSession, checked: FullRow) -> list[dict[str, str]]:
     """Every facility's earlier checks of the card, newest first, as ``dsLichSuKT2018`` lists them: the facility's
-    account, never the staff member."""
+    account, never the staff member; ``thongBao`` the ``ghiChu`` that check answered (spec section 2), written from
+    the card and holder as they are now (a check's record keeps its code, not its sentence)."""
+    card, person, _ = checked
     rows = (
         await db.exec(
             select(CardCheck.client_id, CardCheck.checked_at, CardCheck.result)
-            .where(CardCheck.person_id == person_id, CardCheck.card_id == card_id)
+            .where(CardCheck.person_id == person.id, CardCheck.card_id == card.id)
             .order_by(col(CardCheck.checked_at).desc(), col(CardCheck.id).desc())
             .limit(HISTORY_LIMIT)
         )
@@ -247,7 +254,7 @@ async def _earlier_checks(db: AsyncSession, person_id: int, card_id: int) -> lis
         {
             "userKT": client_id,
             "thoiGianKT": minute_text(checked_at, None),
-            "thongBao": CheckResult(result).message_vi,
+            "thongBao": note(CheckResult(result), checked),
             "maLoi": result,
         }
         for client_id, checked_at, result in rows
@@ -266,9 +273,44 @@ def empty_answer(result: CheckResult, message: str) -> dict[str, Any]:
 
 
 async def check_card(
+    reads: Reads,
+    services: CheckServices,
+    store: SharedStore,
+    *,
+    session: GatewaySession,
+    query: CardQuery,
+    now: datetime,
+) -> bytes:
+    """Judge the check in the spec's order (staff, card code, no card, holder, card state), record it, answer it (as
+    JSON). An identical check within the retry window is a retry: the first attempt's answer, recorded once."""
+    window = RetryWindow.of(
+        store,
+        session.facility_code,
+        CheckMethod.GATEWAY.value,
+        query.staff_name,
+        query.staff_citizen_id,
+        query.card_code,
+        query.full_name,
+        query.birth_date,
+    )
+    if not await window.first():
+        earlier = await window.earlier_answer()
+        return earlier or _ENCODE((await _judged(reads, services, session=session, query=query, now=now))[0])
+    try:
+        answer, verdict = await _judged(reads, services, session=session, query=query, now=now)
+        await _record(services, session=session, query=query, verdict=verdict, now=now)
+    except BaseException:
+        await window.release()
+        raise
+    encoded = _ENCODE(answer)  # once: the caller's, and a retry's
+    await window.keep(encoded)
+    return encoded
+
+
+async def _judged(
     reads: Reads, services: CheckServices, *, session: GatewaySession, query: CardQuery, now: datetime
-) -> dict[str, Any]:
-    """Judge the check in the spec's order (staff, card code, no card, holder, card state), record it, answer it."""
+) -> tuple[dict[str, Any], Verdict]:
+    """The check's answer and verdict, nothing recorded."""
     registered = await services.staff.get(services.sessions, facility_id=session.facility_id)
     wrong_staff = staff_verdict(registered, staff_name=query.staff_name, staff_citizen_id=query.staff_citizen_id)
     verdict = Verdict(wrong_staff) if wrong_staff is not None else None
@@ -279,14 +321,12 @@ async def check_card(
             full_name=query.full_name,
             birth_date=query.birth_date,
             now=now,
-            year_matches_date=True,
         )
         verdict = await with_replacement(reads, judged)
     answer = empty_answer(verdict.result, verdict.result.message_vi)
     if verdict.found is not None and verdict.result.holder_matched:
         answer |= await _holder_answer(services, verdict)
-    await _record(services, session=session, query=query, verdict=verdict, now=now)
-    return answer
+    return answer, verdict
 
 
 async def _record(

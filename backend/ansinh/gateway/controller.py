@@ -4,7 +4,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from litestar import Controller, Request, Response, post
+from litestar import Controller, MediaType, Request, Response, post
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody
@@ -149,9 +149,9 @@ class GatewayCardCheckController(Controller):
             return _gateway_answer(CheckResult.BAD_PARAMETER, f"{CheckResult.BAD_PARAMETER.message_vi} {bad}.")
         state = request.app.state
         answer = await checks.check_card(
-            state.reads, state.check_services, session=session, query=card_query, now=utcnow()
+            state.reads, state.check_services, store, session=session, query=card_query, now=utcnow()
         )
-        return Response(answer, status_code=200)
+        return Response(answer, status_code=200, media_type=MediaType.JSON)
 
 
 class GatewayPasswordRequest(BaseModel):
