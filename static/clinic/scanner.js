@@ -9,6 +9,7 @@ const JWKS_URL = "/.well-known/jwks.json";
 const JSQR_URL = "/static/vendor/jsqr-1.4.0/jsQR.js";
 const WORKER_URL = "/clinic/sw.js";
 const WORKER_SCOPE = "/clinic/";
+const STAFF_ADMIN_URL = "/static/clinic/staff-admin.js";
 
 // sessionStorage: the clinic token dies with the tab. localStorage: what must survive a reload
 // or a night without network (the key set), or a shift (the staff member's identity).
@@ -565,6 +566,21 @@ async function startScan() {
   }
 }
 
+// ---- the facility admin's staff list (its own module, loaded when first opened) ----------------------
+
+async function toggleStaffAdmin() {
+  show($("admin-load-error"), false);
+  let admin;
+  try {
+    admin = await import(STAFF_ADMIN_URL);
+  } catch {
+    $("admin-load-error").textContent = "Không tải được trang quản trị / Cannot load the admin screen";
+    return show($("admin-load-error"), true);
+  }
+  if ($("admin-panel").hidden) admin.openStaffAdmin();
+  else admin.closeStaffAdmin();
+}
+
 // ---- wiring ---------------------------------------------------------------------------------------
 
 function busy(button, work) {
@@ -625,6 +641,7 @@ function wire() {
     busy($("token-submit"), () => checkToken($("token-input").value)),
   );
   $("lookup-form").addEventListener("submit", busy($("lookup-submit"), lookup));
+  $("admin-open").addEventListener("click", toggleStaffAdmin);
   $("scan-button").addEventListener("click", startScan);
   $("scan-stop").addEventListener("click", () => stopScan());
   document.addEventListener("visibilitychange", () => {

@@ -3,7 +3,7 @@
 // available offline; it never stores an API answer (clinic tokens, verdicts, lookups).
 
 const CACHE_PREFIX = "ansinh-clinic-";
-const CACHE_VERSION = "2026-12-07.1"; // bump whenever a precached file changes
+const CACHE_VERSION = "2026-12-08.1"; // bump whenever a precached file changes
 const CACHE_NAME = `${CACHE_PREFIX}${CACHE_VERSION}`;
 
 const PAGE_URL = "/clinic/";
@@ -12,6 +12,7 @@ const PRECACHE = [
   PAGE_URL,
   "/static/clinic/scanner.js",
   "/static/clinic/verify.js",
+  "/static/clinic/staff-admin.js",
   "/static/clinic/scanner.css",
   "/static/css/base.css",
   "/static/icons/favicon.svg",

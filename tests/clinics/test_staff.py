@@ -10,7 +10,8 @@ from ansinh.clinics.models import CardCheck
 from ansinh.core.settings import Settings
 from ansinh.identity.models import SecurityEvent
 from tests.cards.conftest import CardHolder, Clinic
-from tests.factories import bearer_for, make_facility, make_facility_admin
+from tests.factories import DEFAULT_PASSWORD, bearer_for, make_facility, make_facility_admin
+from tests.identity.conftest import bearer, sign_in
 
 Client = AsyncTestClient[Litestar]
 BINH = {"full_name": "Trần Văn Bình", "citizen_id": "001090012345"}
@@ -132,3 +133,17 @@ async def test_a_staff_member_added_or_removed_through_the_api_counts_from_the_n
     await client.delete(f"/api/v1/clinic/staff/{member['id']}", headers=headers)
     fresh = await card_token(client, holder)
     assert (await verify(client, clinic, fresh, BINH["full_name"], BINH["citizen_id"]))["result"] == "054"
+
+
+async def test_the_admin_signs_in_with_password_and_code_manages_the_list_and_signs_out(
+    client: Client, db_session: AsyncSession, clinic: Clinic
+) -> None:
+    admin = await make_facility_admin(db_session, facility=clinic.facility, username="admin.signin")
+    tokens = await sign_in(client, admin.username, DEFAULT_PASSWORD, admin.email or "")
+    headers = bearer(tokens)
+    assert (await client.get("/api/v1/clinic/staff", headers=headers)).status_code == 200
+    assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
+    # The session is over: neither its access token nor its refresh token works any longer.
+    assert (await client.get("/api/v1/clinic/staff", headers=headers)).status_code == 401
+    refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 401

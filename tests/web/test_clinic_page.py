@@ -18,10 +18,14 @@ async def test_the_page_renders_with_its_forms_and_no_inline_script(client: Asyn
     html = response.text
     assert '<html lang="vi">' in html
     assert 'name="viewport"' in html
-    # Every element scanner.js looks up by id: a template edit that drops one breaks the page silently.
-    script = (await client.get("/static/clinic/scanner.js")).text
-    wired = set(re.findall(r'\$\("([\w-]+)"\)', script))
+    # Every element scanner.js and the admin's staff-list module look up by id: a template edit that drops one breaks
+    # the page silently.
+    wired = set()
+    for module in ("scanner.js", "staff-admin.js"):
+        script = (await client.get(f"/static/clinic/{module}")).text
+        wired |= set(re.findall(r'\$\("([\w-]+)"\)', script))
     assert {"signin-form", "staff-form", "token-input", "lookup-form", "verdict", "offline-notice"} <= wired
+    assert {"admin-signin-form", "admin-code-form", "roster-rows", "roster-add-form", "roster-remove-dialog"} <= wired
     assert sorted(element_id for element_id in wired if f'id="{element_id}"' not in html) == []
     assert 'type="password"' in html
     # Every script has a src (a strict CSP forbids inline code), and the page's own is an ES module.
@@ -65,6 +69,7 @@ async def test_every_precached_file_exists(client: AsyncTestClient) -> None:
     [
         ("/static/clinic/scanner.js", "text/javascript"),
         ("/static/clinic/verify.js", "text/javascript"),
+        ("/static/clinic/staff-admin.js", "text/javascript"),
         ("/static/clinic/scanner.css", "text/css"),
         ("/static/vendor/jsqr-1.4.0/jsQR.js", "text/javascript"),
     ],

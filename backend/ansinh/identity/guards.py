@@ -109,6 +109,11 @@ async def requires_account(connection: ASGIConnection[Any, Any, Any, Any], _: Ba
     await _require_role(connection, "citizen", "staff")
 
 
+async def requires_person(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Any person's account — citizen, staff, facility admin or HR clerk — never a machine's (clinic, software)."""
+    await _require_role(connection, "citizen", "staff", "facility_admin", "employer_staff")
+
+
 async def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """A signed-in staff member."""
     await _require_role(connection, "staff")
