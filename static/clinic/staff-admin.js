@@ -43,6 +43,7 @@ async function problemDetail(response) {
 }
 
 const UNREACHABLE = "Không kết nối được máy chủ / Cannot reach the server";
+const NOT_AN_ADMIN = "Tài khoản này không quản trị cơ sở nào / This account administers no facility";
 
 async function postJson(url, body, token = null) {
   const extra = { "Content-Type": "application/json" };
@@ -115,9 +116,12 @@ async function signOut() {
   const ending = tokens;
   signedOut();
   if (ending) {
-    // Ends the session server-side too; a failure leaves only a token that dies within minutes.
-    fetch(`${AUTH}/logout`, { method: "POST", headers: headers({ Authorization: `Bearer ${ending.access_token}` }) })
-      .catch(() => undefined);
+    // Ends the session server-side too; a failure leaves only a token that dies within minutes (the refresh token
+    // is forgotten with it).
+    await fetch(`${AUTH}/logout`, {
+      method: "POST",
+      headers: headers({ Authorization: `Bearer ${ending.access_token}` }),
+    }).catch(() => undefined);
   }
 }
 
@@ -141,7 +145,9 @@ async function staffApi(path, init = {}) {
     return null;
   }
   if (response.status === 403) {
-    signedOut(await problemDetail(response)); // not a facility admin: this account cannot manage the list
+    // Not a facility admin (a citizen's or staff account): its new session ends at once, and the admin is told why.
+    await signOut();
+    say($("admin-signin-error"), NOT_AN_ADMIN);
     return null;
   }
   return response;

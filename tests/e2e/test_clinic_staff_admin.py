@@ -20,7 +20,7 @@ from ansinh.demo.personas import (
     REGISTERED_STAFF,
 )
 from ansinh.demo.runner import DEMO_PASSWORD
-from tests.e2e.conftest import LiveServer, assert_accessible
+from tests.e2e.conftest import LiveServer, assert_accessible, save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
@@ -61,6 +61,16 @@ def clinic_lookup(server: LiveServer, staff_name: str, staff_citizen_id: str, **
     )
     assert answer.status_code == 200, answer.text
     return str(answer.json()["result"])
+
+
+def open_sessions(server: LiveServer, username: str) -> int:
+    """How many of the account's sessions have not been ended."""
+    [(count,)] = server.sql(
+        "SELECT count(*) FROM auth_session s JOIN account a ON a.id = s.account_id "
+        "WHERE a.username = :u AND s.revoked_at IS NULL",
+        {"u": username},
+    )
+    return int(count)
 
 
 async def sign_in_as_admin(page: Page, server: LiveServer) -> None:
@@ -124,7 +134,7 @@ async def test_the_facility_admin_lists_adds_and_removes_checking_staff(demo_ser
     await expect(page.locator(ROWS)).to_have_count(3)
     await expect(page.locator("#roster-total")).to_have_text("3")
     names = await page.locator(f"{ROWS} td:first-child").all_text_contents()
-    assert names == sorted(names) and set(names) == {BINH_NAME, NEW_NAME, OTHER_NAME}
+    assert sorted(names) == sorted([BINH_NAME, NEW_NAME, OTHER_NAME])
     assert clinic_lookup(demo_server, NEW_NAME, NEW_CITIZEN_ID, card_number=PERSONA_AN.si_code) == "000"
 
     # Removing asks first; "keep" changes nothing.
@@ -156,10 +166,13 @@ async def test_the_facility_admin_lists_adds_and_removes_checking_staff(demo_ser
     assert [citizen_id for (citizen_id,) in listed] == sorted([BINH_CITIZEN_ID, OTHER_CITIZEN_ID])
     await assert_accessible(page)
 
-    # Signing out returns to the password form.
+    await save_screenshot(page, "clinic-staff-admin")
+
+    # Signing out returns to the password form and ends the admin's session.
     await page.click("#admin-signout")
     await expect(page.locator("#admin-signin-form")).to_be_visible()
     await expect(page.locator("#roster")).to_be_hidden()
+    assert open_sessions(demo_server, FACILITY_ADMIN_USERNAME) == 0
 
 
 async def test_a_citizen_account_cannot_manage_the_list(demo_server: LiveServer, page: Page) -> None:
@@ -169,7 +182,10 @@ async def test_a_citizen_account_cannot_manage_the_list(demo_server: LiveServer,
     await page.fill("#admin-username", PERSONA_AN.si_code)
     await page.fill("#admin-password", DEMO_PASSWORD)
     await page.click("#admin-signin-submit")
+    await expect(page.locator("#admin-code")).to_be_focused()
     await page.fill("#admin-code", latest_code(demo_server, PERSONA_AN.phone))
     await page.click("#admin-code-submit")
     await expect(page.locator("#admin-signin-error")).to_contain_text("không quản trị cơ sở nào")
+    await expect(page.locator("#admin-signin-error")).to_contain_text("administers no facility")
     await expect(page.locator("#roster")).to_be_hidden()
+    assert open_sessions(demo_server, PERSONA_AN.si_code) == 0  # the session the citizen's code opened was ended
