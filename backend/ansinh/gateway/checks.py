@@ -7,12 +7,12 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy import bindparam, select
 
 from ansinh.cards.models import HealthInsuranceCard
 from ansinh.cards.provinces import issuing_office
 from ansinh.cards.results import CheckResult
+from ansinh.cards.service import card_rows, split_card_row
 from ansinh.clinics.checks import (
     CheckServices,
     RetryWindow,
@@ -23,11 +23,11 @@ from ansinh.clinics.checks import (
 )
 from ansinh.clinics.models import CardCheck, CheckMethod, MedicalFacility
 from ansinh.clinics.recorder import ScanRecord
-from ansinh.core.reads import Reads
+from ansinh.core.reads import ReadQuery, Reads
 from ansinh.core.store import SharedStore
 from ansinh.core.time import VN_TZ
 from ansinh.gateway.service import GatewaySession
-from ansinh.identity.models import DatePrecision, Person
+from ansinh.identity.models import DatePrecision
 from ansinh.records.models import MedicalVisit
 
 MAX_CARD_CODE = 15
@@ -36,7 +36,9 @@ HISTORY_LIMIT = 100
 _DAY_MONTH_YEAR = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")
 _YEAR = re.compile(r"[0-9]{4}")
 _CITIZEN_ID = re.compile(r"[0-9]{12}")
-FullRow = tuple[HealthInsuranceCard, Person, MedicalFacility]
+# A card, its holder and its registered facility, as attribute objects with the tables' column names (a card_rows
+# row split by split_card_row).
+FullRow = tuple[Any, Any, Any]
 SEX_TEXT = {"M": "Nam", "F": "Nữ"}
 _ENCODE = msgspec.json.Encoder().encode
 # The answer's fields besides maKetQua and ghiChu, all present in every answer (empty unless the holder matched).
@@ -127,7 +129,7 @@ def minute_text(moment: datetime | None, day: date | None) -> str:
     return day.strftime("%Y%m%d0000") if day else ""
 
 
-def birth_text(person: Person) -> str:
+def birth_text(person: Any) -> str:
     """The birth date as the gateway writes it: ``dd/mm/yyyy``, or ``yyyy`` when only the year is on record."""
     if person.birth_date_precision == DatePrecision.YEAR:
         return f"{person.date_of_birth.year:04d}"
@@ -183,81 +185,108 @@ def _holder_fields(found: FullRow, new: FullRow | None) -> dict[str, Any]:
     return fields
 
 
-async def _full_row(db: AsyncSession, card_id: int) -> FullRow:
-    """The card with its holder and registered facility, every column (the hot read carries only a check's)."""
-    row = (
-        await db.exec(
-            select(HealthInsuranceCard, Person, MedicalFacility)
-            .join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
-            .join(MedicalFacility, col(MedicalFacility.id) == col(HealthInsuranceCard.primary_facility_id))
-            .where(HealthInsuranceCard.id == card_id)
-        )
-    ).one()
-    return row[0], row[1], row[2]
+# --- the holder's answer: hot reads (core/reads.py), prepared once, each one round trip ----------------------------
+
+_CARD_TABLE = HealthInsuranceCard.__table__  # type: ignore[attr-defined]
+_VISIT = MedicalVisit.__table__  # type: ignore[attr-defined]
+_CHECK = CardCheck.__table__  # type: ignore[attr-defined]
+_VISIT_FACILITY = MedicalFacility.__table__.alias("visit_facility")  # type: ignore[attr-defined]
+# The card with its holder and registered facility: every column the answer shows (a check's own read carries only
+# what judging needs).
+_FULL_ROW = ReadQuery(
+    card_rows(
+        card=("id", "number", "legacy_code", "valid_from", "valid_to", "five_year_date"),
+        person=(
+            "id",
+            "si_code",
+            "full_name",
+            "date_of_birth",
+            "birth_date_precision",
+            "sex",
+            "address",
+            "province_code",
+        ),
+        facility=("code", "name"),
+    ).where(_CARD_TABLE.c.id == bindparam("card_id"))
+)
+# The holder's visits, newest first (ix_medical_visit_person_admission).
+_VISITS = ReadQuery(
+    select(
+        _VISIT.c.id,
+        _VISIT_FACILITY.c.code,
+        _VISIT.c.admitted_at,
+        _VISIT.c.admission_date,
+        _VISIT.c.discharged_at,
+        _VISIT.c.discharge_date,
+        _VISIT.c.icd10_name,
+        _VISIT.c.discharge_type,
+        _VISIT.c.treatment_result,
+        _VISIT.c.admission_reason,
+    )
+    .join(_VISIT_FACILITY, _VISIT_FACILITY.c.id == _VISIT.c.facility_id)
+    .where(_VISIT.c.person_id == bindparam("person_id"))
+    .order_by(_VISIT.c.admission_date.desc(), _VISIT.c.id.desc())
+    .limit(HISTORY_LIMIT)
+)
+# Every facility's earlier checks of the card, newest first (ix_card_check_person_time).
+_EARLIER_CHECKS = ReadQuery(
+    select(_CHECK.c.client_id, _CHECK.c.checked_at, _CHECK.c.result)
+    .where(_CHECK.c.person_id == bindparam("person_id"), _CHECK.c.card_id == bindparam("card_id"))
+    .order_by(_CHECK.c.checked_at.desc(), _CHECK.c.id.desc())
+    .limit(HISTORY_LIMIT)
+)
 
 
-async def _holder_answer(services: CheckServices, verdict: Verdict) -> dict[str, Any]:
+async def _full_row(reads: Reads, card_id: int) -> FullRow:
+    """The card with its holder and registered facility, as attribute objects."""
+    row = await reads.one(_FULL_ROW, card_id=card_id)
+    assert row is not None  # the card was just found by the check's own read; cards are never deleted
+    return split_card_row(row)
+
+
+async def _holder_answer(reads: Reads, verdict: Verdict) -> dict[str, Any]:
     """The holder's fields, ``ghiChu``, visits and check log (the holder matched)."""
     assert verdict.found is not None
-    async with services.sessions() as db:
-        found = await _full_row(db, verdict.found[0].id)
-        new = await _full_row(db, verdict.replacement[0].id) if verdict.replacement is not None else None
-        person = found[1]
-        return {
-            **_holder_fields(found, new),
-            "ghiChu": note(verdict.result, found),
-            "dsLichSuKCB2018": await _visits(db, person.id),  # type: ignore[arg-type]
-            "dsLichSuKT2018": await _earlier_checks(db, found),
-        }
+    found = await _full_row(reads, verdict.found[0].id)
+    new = await _full_row(reads, verdict.replacement[0].id) if verdict.replacement is not None else None
+    return {
+        **_holder_fields(found, new),
+        "ghiChu": note(verdict.result, found),
+        "dsLichSuKCB2018": await _visits(reads, found[1].id),
+        "dsLichSuKT2018": await _earlier_checks(reads, found),
+    }
 
 
-async def _visits(db: AsyncSession, person_id: int) -> list[dict[str, str]]:
+async def _visits(reads: Reads, person_id: int) -> list[dict[str, str]]:
     """The holder's visits, newest first, as ``dsLichSuKCB2018`` lists them."""
-    rows = (
-        await db.exec(
-            select(MedicalVisit, MedicalFacility.code)
-            .join(MedicalFacility, col(MedicalFacility.id) == col(MedicalVisit.facility_id))
-            .where(MedicalVisit.person_id == person_id)
-            .order_by(col(MedicalVisit.admission_date).desc(), col(MedicalVisit.id).desc())
-            .limit(HISTORY_LIMIT)
-        )
-    ).all()
     return [
         {
-            "maHoSo": str(visit.id),
-            "maCSKCB": code,
-            "ngayVao": minute_text(visit.admitted_at, visit.admission_date),
-            "ngayRa": minute_text(visit.discharged_at, visit.discharge_date),
-            "tenBenh": visit.icd10_name or "",
-            "tinhTrang": visit.discharge_type or "",
-            "kqDieuTri": visit.treatment_result or "",
-            "lyDoVV": visit.admission_reason or "",
+            "maHoSo": str(visit["id"]),
+            "maCSKCB": visit["code"],
+            "ngayVao": minute_text(visit["admitted_at"], visit["admission_date"]),
+            "ngayRa": minute_text(visit["discharged_at"], visit["discharge_date"]),
+            "tenBenh": visit["icd10_name"] or "",
+            "tinhTrang": visit["discharge_type"] or "",
+            "kqDieuTri": visit["treatment_result"] or "",
+            "lyDoVV": visit["admission_reason"] or "",
         }
-        for visit, code in rows
+        for visit in await reads.all(_VISITS, person_id=person_id)
     ]
 
 
-async def _earlier_checks(db: AsyncSession, checked: FullRow) -> list[dict[str, str]]:
+async def _earlier_checks(reads: Reads, checked: FullRow) -> list[dict[str, str]]:
     """Every facility's earlier checks of the card, newest first, as ``dsLichSuKT2018`` lists them: the facility's
     account, never the staff member; ``thongBao`` the ``ghiChu`` that check answered (spec section 2), written from
     the card and holder as they are now (a check's record keeps its code, not its sentence)."""
     card, person, _ = checked
-    rows = (
-        await db.exec(
-            select(CardCheck.client_id, CardCheck.checked_at, CardCheck.result)
-            .where(CardCheck.person_id == person.id, CardCheck.card_id == card.id)
-            .order_by(col(CardCheck.checked_at).desc(), col(CardCheck.id).desc())
-            .limit(HISTORY_LIMIT)
-        )
-    ).all()
     return [
         {
-            "userKT": client_id,
-            "thoiGianKT": minute_text(checked_at, None),
-            "thongBao": note(CheckResult(result), checked),
-            "maLoi": result,
+            "userKT": row["client_id"],
+            "thoiGianKT": minute_text(row["checked_at"], None),
+            "thongBao": note(CheckResult(row["result"]), checked),
+            "maLoi": row["result"],
         }
-        for client_id, checked_at, result in rows
+        for row in await reads.all(_EARLIER_CHECKS, person_id=person.id, card_id=card.id)
     ]
 
 
@@ -325,7 +354,7 @@ async def _judged(
         verdict = await with_replacement(reads, judged)
     answer = empty_answer(verdict.result, verdict.result.message_vi)
     if verdict.found is not None and verdict.result.holder_matched:
-        answer |= await _holder_answer(services, verdict)
+        answer |= await _holder_answer(reads, verdict)
     return answer, verdict
 
 

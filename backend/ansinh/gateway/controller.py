@@ -14,6 +14,8 @@ from ansinh.cards.results import CheckResult
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.core.errors import NotFound, TooManyRequests
 from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.settings import Settings
+from ansinh.core.store import SharedStore
 from ansinh.core.time import utcnow
 from ansinh.gateway import checks, service
 from ansinh.identity.guards import requires_staff
@@ -123,10 +125,13 @@ class GatewayCardCheckController(Controller):
             429: ResponseSpec(data_container=dict[str, Any], description="The facility's rate limit (Retry-After)"),
         },
     )
-    async def check(
-        self, request: Request[Any, Any, Any], store: Store, settings: AppSettings
-    ) -> Response[dict[str, Any]]:
+    async def check(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         """Check a card: maThe, hoTen, ngaySinh, hoTenCb, cccdCb (JSON whatever the Content-Type); HTTP 200."""
+        # The state's constants are read here rather than resolved as dependencies on every check (two or more
+        # dependencies cost Litestar a task group per request: identity/guards.py, verified_caller).
+        state = request.app.state
+        store: SharedStore = state.store
+        settings: Settings = state.settings
         query = request.query_params
         session = await service.live_session(
             store,
@@ -147,7 +152,6 @@ class GatewayCardCheckController(Controller):
             card_query = checks.card_query(json_fields(await request.body()))
         except checks.BadParameter as bad:
             return _gateway_answer(CheckResult.BAD_PARAMETER, f"{CheckResult.BAD_PARAMETER.message_vi} {bad}.")
-        state = request.app.state
         answer = await checks.check_card(
             state.reads, state.check_services, store, session=session, query=card_query, now=utcnow()
         )
