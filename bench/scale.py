@@ -383,7 +383,9 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
     from ansinh.core.reads import SessionReads
     from ansinh.core.settings import Settings
     from ansinh.core.store import MemoryStore
-    from ansinh.demo.personas import CLINIC_CLIENT_ID
+    from ansinh.demo.personas import CLINIC_CLIENT_ID, GATEWAY_USERNAME, REGISTERED_STAFF
+    from ansinh.gateway import checks as gateway
+    from ansinh.gateway.service import GatewaySession
     from ansinh.identity import passkeys
     from ansinh.identity import service as identity
     from ansinh.identity.models import Passkey
@@ -409,7 +411,9 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
     sender = _KeepCodes()
     services = identity.Services(settings=settings, store=store, sender=sender)
     context = RequestContext(ip="127.0.0.1", user_agent="bench.scale")
-    staff = {"staff_name": "Nguyễn Văn Khám", "staff_citizen_id": "001090000001"}
+    # Every check names a staff member registered at the facility (issue 20): the demo's.
+    [(staff_name, staff_citizen_id)] = REGISTERED_STAFF
+    staff = {"staff_name": staff_name, "staff_citizen_id": staff_citizen_id}
 
     samples = await _samples(conn, seed)
     # A load run (bench.run) leaves card-signing keys sealed under its own random secret: replace them with keys
@@ -485,6 +489,27 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
         lookup = LookupRequest(full_name=o_name, date_of_birth=_birth(o_birth, o_precision), **ident, **staff)
         answer = await record(f"POST /clinic/lookup by {label}", checks.lookup(reads, store, request=lookup, **clinic))
         expect_valid(answer, f"the lookup by {label}")
+    # The gateway's card check of the same holder: the check's read, then the holder's card, visits and check log.
+    facility_id, facility_code, facility_name, province = (
+        await conn.execute(
+            text(
+                "SELECT f.id, f.code, f.name, f.province_code FROM medical_facility AS f "
+                "JOIN clinic_client AS c ON c.facility_id = f.id WHERE c.client_id = :client"
+            ),
+            {"client": CLINIC_CLIENT_ID},
+        )
+    ).one()
+    his = GatewaySession(
+        *(0, GATEWAY_USERNAME, CLINIC_CLIENT_ID, facility_id, facility_code, facility_name, province),
+        *("", 0.0, "", ""),  # id token, expiry, password digest, generation: checked before the card check runs
+    )
+    card_query = gateway.CardQuery(o_number, o_name, _birth(o_birth, o_precision), staff_name, staff_citizen_id)
+    answer = await record(
+        "POST /api/egw/KQNhanLichSuKCB2024",
+        gateway.check_card(reads, check["services"], store, session=his, query=card_query, now=datetime.now(UTC)),
+    )
+    if json.loads(answer)["maKetQua"] != "000":
+        raise SystemExit(f"the gateway check answered {json.loads(answer)['maKetQua']}, not 000")
     history = await record("GET /me/contributions", records.contributions(reads, account_id=worker_id))
     samples["history_periods"] = len(history.periods)
 

@@ -43,7 +43,7 @@ BY_CITIZEN_ID = KeyedRead(
 )
 BY_NUMBER = KeyedRead(card_and_notice_choice(), CARD_TABLE.c.number, key_label="c_number", order=_LOOKUP_ORDER)
 BY_LEGACY_CODE = KeyedRead(
-    card_and_notice_choice().add_columns(CARD_TABLE.c.legacy_code.label("c_legacy_code")),
+    card_and_notice_choice(),  # which selects the key, c_legacy_code, already
     CARD_TABLE.c.legacy_code,
     key_label="c_legacy_code",
     order=_LOOKUP_ORDER,
