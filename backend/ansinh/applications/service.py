@@ -35,14 +35,14 @@ from ansinh.applications.schemas import (
 )
 from ansinh.cards.models import HealthInsuranceCard
 from ansinh.cards.service import live_card, reissue_card_in_transaction
-from ansinh.clinics.models import MedicalFacility
 from ansinh.core.context import RequestContext
 from ansinh.core.errors import Conflict, InvalidInput, NotFound
 from ansinh.core.pagination import fetch_page
 from ansinh.core.settings import Settings
 from ansinh.core.time import today_vn, utcnow
+from ansinh.facilities.models import MedicalFacility
+from ansinh.identity.citizens import citizen_person
 from ansinh.identity.models import Account, DatePrecision, Person
-from ansinh.identity.service import citizen_person
 from ansinh.notifications.models import NotificationKind
 from ansinh.notifications.service import notify
 from ansinh.records.rules import in_force, si_salary_cap, voluntary_contribution

@@ -27,19 +27,21 @@ from ansinh.cards.schemas import CardCheckReceipt
 from ansinh.cards.service import split_card_row, standing_of
 from ansinh.cards.tokens import TokenCheck, check_card_token
 from ansinh.clinics.card_reads import BY_CITIZEN_ID, BY_LEGACY_CODE, BY_NUMBER, BY_SERIAL
-from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, FacilityStaff, MedicalFacility
+from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, FacilityStaff
 from ansinh.clinics.recorder import CheckRecorder, ScanRecord, TokenScan
 from ansinh.clinics.schemas import LookupRequest, VerifyRequest, VerifyScan
 from ansinh.core.db import Sessions
 from ansinh.core.errors import Forbidden
 from ansinh.core.pagination import fetch_page
-from ansinh.core.ratelimit import Limit, hit
-from ansinh.core.reads import Reads, Row
+from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.settings import Settings
+from ansinh.core.statements import Row, Statements
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
+from ansinh.facilities.models import MedicalFacility
+from ansinh.identity.citizens import citizen_person_id
 from ansinh.identity.models import Person
-from ansinh.identity.service import birth_date_matches, birth_date_text, citizen_person_id
+from ansinh.identity.service import birth_date_matches, birth_date_text
 
 # A retried scan (same token or lookup, facility and staff member) within this window is not logged twice.
 RETRY_WINDOW_SECONDS = 10
@@ -63,7 +65,7 @@ class Verdict:
 
 @dataclass(slots=True)
 class CheckServices:
-    """What a check needs besides its hot reads: the scan recorder, two short-lived caches and the read sessions
+    """What a check needs besides its hot statements: the scan recorder, two short-lived caches and the read sessions
     the caches refill from (so a check opens a session only on a cache miss)."""
 
     recorder: CheckRecorder
@@ -195,12 +197,12 @@ def shown_card(verdict: Verdict) -> CardRow | None:
     return verdict.replacement or verdict.found
 
 
-async def with_replacement(reads: Reads, verdict: Verdict) -> Verdict:
+async def with_replacement(statements: Statements, verdict: Verdict) -> Verdict:
     """For 003/004 (a replaced card), the verdict with the card that replaced it: the live card of the number."""
     replaced = (CheckResult.REPLACED_EXPIRED, CheckResult.REPLACED_VALID)
     if verdict.result not in replaced or verdict.found is None:
         return verdict
-    hit_row = _card_and_choice(await reads.keyed(BY_NUMBER, verdict.found[0].number))
+    hit_row = _card_and_choice(await statements.keyed(BY_NUMBER, verdict.found[0].number))
     if hit_row is None or hit_row[0][0].serial == verdict.found[0].serial:
         return verdict
     return replace(verdict, replacement=hit_row[0])
@@ -250,17 +252,17 @@ def _token_verdict(check: TokenCheck, hit_row: tuple[CardRow, bool] | None, stan
     )
 
 
-async def _judge_checked_token(reads: Reads, check: TokenCheck, now: datetime) -> Verdict:
+async def _judge_checked_token(statements: Statements, check: TokenCheck, now: datetime) -> Verdict:
     if check.claims is None:
         return Verdict(check.result)
-    row = await reads.keyed(BY_SERIAL, check.claims.card_serial)
+    row = await statements.keyed(BY_SERIAL, check.claims.card_serial)
     hit_row = _card_and_choice(row if row is not None and row["c_number"] == check.claims.card_number else None)
     standing = _standing(hit_row[0][0], now) if hit_row is not None else CheckResult.NO_SUCH_CARD
-    return await with_replacement(reads, _token_verdict(check, hit_row, standing))
+    return await with_replacement(statements, _token_verdict(check, hit_row, standing))
 
 
 async def judge_token(
-    reads: Reads,
+    statements: Statements,
     *,
     settings: Settings,
     services: CheckServices,
@@ -270,11 +272,11 @@ async def judge_token(
 ) -> Verdict:
     """Signature and expiry against the published keys, then the card's standing in the registry."""
     check = await _token_check(services, settings=settings, token=token, now=now, asked_at=asked_at)
-    return await _judge_checked_token(reads, check, now)
+    return await _judge_checked_token(statements, check, now)
 
 
 def _token_judged_and_recorded(
-    reads: Reads, *, settings: Settings, services: CheckServices, token: str, asked_at: datetime | None
+    statements: Statements, *, settings: Settings, services: CheckServices, token: str, asked_at: datetime | None
 ) -> JudgeAndRecord:
     """A QR scan judged and logged: a genuine token's card is read, judged and the scan logged in one statement
     (``CheckRecorder.record_token_scan``); a faulty token's verdict is logged as it is."""
@@ -284,7 +286,7 @@ def _token_judged_and_recorded(
         if check.claims is None:
 
             async def judge(at: datetime) -> Verdict:
-                return await _judge_checked_token(reads, check, at)
+                return await _judge_checked_token(statements, check, at)
 
             return await _then_recorded(services, judge)(values, facility, now)
         row = await services.recorder.record_token_scan(
@@ -297,7 +299,7 @@ def _token_judged_and_recorded(
             )
         )
         hit_row = _card_and_choice(row if row["c_id"] is not None else None)
-        verdict = await with_replacement(reads, _token_verdict(check, hit_row, CheckResult(row["result"])))
+        verdict = await with_replacement(statements, _token_verdict(check, hit_row, CheckResult(row["result"])))
         return verdict, row["check_id"]
 
     return judge_and_record
@@ -371,7 +373,13 @@ def _code_verdict(code: CardCode, card: Any, person: Any) -> CheckResult | None:
 
 
 async def judge_card_code(
-    reads: Reads, *, card_code: str, full_name: str, birth_date: str, now: datetime, year_matches_date: bool = False
+    statements: Statements,
+    *,
+    card_code: str,
+    full_name: str,
+    birth_date: str,
+    now: datetime,
+    year_matches_date: bool = False,
 ) -> Verdict:
     """The spec's order for a card looked up by code: its form (051-053), no such card (050), the holder (060/061,
     then 070), the card's state; nothing is told before name and birth date match. ``year_matches_date``: a given
@@ -379,8 +387,8 @@ async def judge_card_code(
     code = parse_card_code(card_code)
     if isinstance(code, CheckResult):
         return Verdict(code)
-    own_card = await reads.keyed(BY_LEGACY_CODE, code.legacy_code) if code.legacy_code else None
-    hit_row = _card_and_choice(own_card or await reads.keyed(code.query, code.key))
+    own_card = await statements.keyed(BY_LEGACY_CODE, code.legacy_code) if code.legacy_code else None
+    hit_row = _card_and_choice(own_card or await statements.keyed(code.query, code.key))
     if hit_row is None:
         return Verdict(CheckResult.NO_SUCH_CARD)
     found, wants_notice = hit_row
@@ -398,7 +406,7 @@ async def judge_card_code(
     return Verdict(standing, found=found, show_card=_may_show(standing), holder_wants_notice=wants_notice)
 
 
-async def judge_lookup(reads: Reads, *, request: LookupRequest, now: datetime) -> Verdict:
+async def judge_lookup(statements: Statements, *, request: LookupRequest, now: datetime) -> Verdict:
     """Find the card by citizen ID or card number, then match name and birth date before telling anything."""
     if request.citizen_id is not None:
         identifier = request.citizen_id.strip()
@@ -409,7 +417,7 @@ async def judge_lookup(reads: Reads, *, request: LookupRequest, now: datetime) -
         if len(identifier) == 12:  # a card number is never a citizen ID on this route
             return Verdict(CheckResult.MALFORMED_ID)
     return await judge_card_code(
-        reads, card_code=identifier, full_name=request.full_name, birth_date=request.date_of_birth, now=now
+        statements, card_code=identifier, full_name=request.full_name, birth_date=request.date_of_birth, now=now
     )
 
 
@@ -459,7 +467,7 @@ async def _run_check(
     now: datetime,
 ) -> bytes:
     """The check's answer: a CheckResponse as JSON, encoded once (a retry within the window gets the same bytes)."""
-    await hit(store, f"clinic-rate:{client_id}", Limit(count=settings.clinic_rate_limit, window=1))
+    await hit(store, f"clinic-rate:{client_id}", RateLimit(count=settings.clinic_rate_limit, window=1))
     facility = await services.clients.get(services.sessions, client_id=client_id)
     registered = await services.staff.get(services.sessions, facility_id=facility.id)
     wrong_staff = staff_verdict(registered, staff_name=staff_name, staff_citizen_id=staff_citizen_id)
@@ -523,7 +531,7 @@ _ENCODE = msgspec.json.Encoder().encode
 
 
 async def verify(
-    reads: Reads,
+    statements: Statements,
     store: SharedStore,
     *,
     settings: Settings,
@@ -537,7 +545,7 @@ async def verify(
     token = request.token.strip()
 
     async def judge(at: datetime) -> Verdict:
-        return await judge_token(reads, settings=settings, services=services, token=token, now=at, asked_at=now)
+        return await judge_token(statements, settings=settings, services=services, token=token, now=at, asked_at=now)
 
     return await _run_check(
         store,
@@ -550,14 +558,14 @@ async def verify(
         subject=(token,),
         judge=judge,
         judge_and_record=_token_judged_and_recorded(
-            reads, settings=settings, services=services, token=token, asked_at=now
+            statements, settings=settings, services=services, token=token, asked_at=now
         ),
         now=now or utcnow(),
     )
 
 
 async def lookup(
-    reads: Reads,
+    statements: Statements,
     store: SharedStore,
     *,
     settings: Settings,
@@ -569,7 +577,7 @@ async def lookup(
     """The check by citizen ID or card number with name and birth date (e.g. read from the chip ID card)."""
 
     async def judge(at: datetime) -> Verdict:
-        return await judge_lookup(reads, request=request, now=at)
+        return await judge_lookup(statements, request=request, now=at)
 
     subject = (request.citizen_id, request.card_number, request.full_name, request.date_of_birth)
     return await _run_check(

@@ -35,7 +35,7 @@ class EncodedJSONResponse:
 
 
 class HotRoute(HTTPRouteHandler):
-    """A route that reads through ``state.reads`` (so OpenAPI documents its 503) and runs its guards cheaply.
+    """A route that reads through ``state.statements`` (so OpenAPI documents its 503) and runs its guards cheaply.
 
     Litestar hands each guard a defensive copy of the handler: ~13 µs per request, a few percent of a card check.
     Our guards (identity/guards.py) never keep or change the handler they get, so they get the handler itself.
