@@ -105,8 +105,8 @@ async def provide_read_session(state: State) -> AsyncIterator[AsyncSession]:
 def freeze_startup_objects() -> None:
     """Keep the objects made at start-up (modules, schemas, SQL metadata) out of the garbage collector's scans.
 
-    Without it, every full collection walked them all: 50–130 ms pauses of the whole worker, the p99 of every
-    endpoint under load (docs/PERFORMANCE.md).
+    Without it, every full collection walked them all: pauses of the whole worker that set the p99 of every
+    endpoint under load (figures in docs/PERFORMANCE.md).
     """
     gc.collect()
     gc.freeze()

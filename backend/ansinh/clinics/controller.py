@@ -86,15 +86,15 @@ class ClinicCheckController(Controller):
     @hot_post("/verify", status_code=200, operation_id="clinicVerify", compress=False, name=VERIFY_ROUTE)
     async def verify(self, data: JSONBody[VerifyRequest], request: Request) -> CheckResponse:
         """Verify a scanned card token: signature, expiry, then the card's status in the registry."""
-        return await _answer(request, checks.verify, data)
+        return await _run_check(request, checks.verify, data)
 
     @hot_post("/lookup", status_code=200, operation_id="clinicLookup", compress=False)
     async def lookup(self, data: JSONBody[LookupRequest], request: Request) -> CheckResponse:
         """Look a patient up by citizen ID or card number; name and birth date must match."""
-        return await _answer(request, checks.lookup, data)
+        return await _run_check(request, checks.lookup, data)
 
 
-async def _answer(request: Request, check: Any, data: VerifyRequest | LookupRequest) -> CheckResponse:
+async def _run_check(request: Request, check: Any, data: VerifyRequest | LookupRequest) -> CheckResponse:
     """Run a check for the calling clinic; its answer is already JSON (encoded once, also kept for retries)."""
     # The state's constants are read here rather than resolved as dependencies on the hot path.
     answer = await _checked(request.app.state, verified_caller(request).subject, check, data)

@@ -46,9 +46,9 @@ _COLUMNS = (
     ("checked_at", "timestamptz"),
 )
 _NAMES = ", ".join(name for name, _ in _COLUMNS)
-# The batch goes in as one JSON array of rows (cheaper to send than ten typed arrays: ~120 µs of CPU for 16 rows
-# instead of ~220). Rows are inserted in the array's order and take their ids from the sequence in that order, so
-# the ids, sorted, line up with the records (RETURNING itself promises no order).
+# The batch goes in as one JSON array of rows (cheaper to encode than ten typed arrays; docs/PERFORMANCE.md). Rows
+# are inserted in the array's order and take their ids from the sequence in that order, so the ids, sorted, line up
+# with the records (RETURNING itself promises no order).
 _INSERT_BATCH = Statement(
     text(
         f"""
