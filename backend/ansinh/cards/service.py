@@ -464,6 +464,15 @@ async def reissue_card_in_transaction(
     raise Conflict("Could not allocate a new card serial; try again.", "Không cấp được số sê-ri mới; thử lại.")
 
 
+async def change_primary_facility(db: AsyncSession, *, card_id: int, facility_id: int) -> None:
+    """The card registers its holder at another facility from now on (in the caller's transaction)."""
+    card = await db.get(HealthInsuranceCard, card_id, with_for_update=True)
+    if card is None:
+        raise NotFound()
+    card.primary_facility_id = facility_id
+    db.add(card)
+
+
 # --- cards of a coverage scheme (household, voluntary, employer): other domains change cards only through these ---
 
 

@@ -452,11 +452,10 @@ async def verify_for_account(
         binding={"account_id": account_id},
         now=utcnow(),
     )
-    account = await db.get(Account, account_id)
-    assert account is not None
     if report.passed:
-        account.assurance_level = AssuranceLevel.CHIP_VERIFIED
-        db.add(account)
+        await identity.raise_assurance(db, account_id=account_id, level=AssuranceLevel.CHIP_VERIFIED)
+    account = await db.get(Account, account_id)  # the same row, as raised
+    assert account is not None
     verification = _record(
         db, account_id=account_id, purpose=VerificationPurpose.VERIFY, report=report, context=context
     )

@@ -1,16 +1,17 @@
 """Sign-in, activation, password and contact rules (ASVS L2 / NIST SP 800-63B), testable without HTTP."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.context import RequestContext
-from ansinh.core.errors import Conflict, InvalidInput, TooManyRequests, Unauthenticated
+from ansinh.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
 from ansinh.core.passwords import hash_password, verify_password
 from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.settings import Settings
@@ -21,6 +22,7 @@ from ansinh.identity.models import (
     Account,
     AccountRole,
     AccountStatus,
+    AssuranceLevel,
     DatePrecision,
     Person,
     SecurityEventKind,
@@ -396,6 +398,34 @@ def birth_date_matches(person: Person, given: str) -> bool:
     if person.birth_date_precision == DatePrecision.YEAR:
         return given[:4] == f"{person.date_of_birth.year:04d}"
     return given == person.date_of_birth.isoformat()
+
+
+async def correct_person(db: AsyncSession, *, person_id: int, changes: dict[str, str]) -> dict[str, Any]:
+    """Apply an approved correction of registry fields (a birth date becomes day-precise); the values before, as
+    JSON (in the caller's transaction)."""
+    person = await db.get(Person, person_id)
+    if person is None:
+        raise NotFound()
+    before = {name: _jsonable(getattr(person, name)) for name in changes}
+    for name, value in changes.items():
+        setattr(person, name, date.fromisoformat(value) if name == "date_of_birth" else value)
+    if "date_of_birth" in changes:
+        person.birth_date_precision = DatePrecision.DAY
+    db.add(person)
+    return before
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+async def raise_assurance(db: AsyncSession, *, account_id: int, level: AssuranceLevel) -> None:
+    """The account's identity assurance is now ``level`` (a chip-ID check passed; in the caller's transaction)."""
+    account = await db.get(Account, account_id)
+    if account is None:
+        raise NotFound()
+    account.assurance_level = level
+    db.add(account)
 
 
 async def load_account(db: AsyncSession, account_id: int) -> tuple[Account, Person | None]:
