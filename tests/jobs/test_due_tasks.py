@@ -9,7 +9,7 @@ from ansinh.cards.models import CardStatus
 from ansinh.core.settings import Settings
 from ansinh.households.models import ConsentState, Relation
 from ansinh.identity.models import Person
-from ansinh.notifications import due
+from ansinh.jobs import due
 from ansinh.notifications.models import Notification
 from ansinh.records.models import Employer
 from tests.factories import make_card, make_facility, make_person

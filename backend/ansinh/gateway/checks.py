@@ -15,17 +15,21 @@ from ansinh.cards.results import CheckResult
 from ansinh.cards.service import card_rows, split_card_row
 from ansinh.clinics.checks import (
     CheckServices,
-    RetryWindow,
     Verdict,
+    answered,
+    failed,
     judge_card_code,
+    retry_attempt,
+    retry_key,
     staff_verdict,
     with_replacement,
 )
-from ansinh.clinics.models import CardCheck, CheckMethod, MedicalFacility
+from ansinh.clinics.models import CardCheck, CheckMethod
 from ansinh.clinics.recorder import ScanRecord
-from ansinh.core.reads import ReadQuery, Reads
+from ansinh.core.statements import Statement, Statements
 from ansinh.core.store import SharedStore
 from ansinh.core.time import VN_TZ
+from ansinh.facilities.models import MedicalFacility
 from ansinh.gateway.service import GatewaySession
 from ansinh.identity.models import DatePrecision
 from ansinh.records.models import MedicalVisit
@@ -185,7 +189,7 @@ def _holder_fields(found: FullRow, new: FullRow | None) -> dict[str, Any]:
     return fields
 
 
-# --- the holder's answer: hot reads (core/reads.py), prepared once, each one round trip ----------------------------
+# --- the holder's answer: hot statements (core/statements.py), prepared once, each one round trip --------------
 
 _CARD_TABLE = HealthInsuranceCard.__table__  # type: ignore[attr-defined]
 _VISIT = MedicalVisit.__table__  # type: ignore[attr-defined]
@@ -193,7 +197,7 @@ _CHECK = CardCheck.__table__  # type: ignore[attr-defined]
 _VISIT_FACILITY = MedicalFacility.__table__.alias("visit_facility")  # type: ignore[attr-defined]
 # The card with its holder and registered facility: every column the answer shows (a check's own read carries only
 # what judging needs).
-_FULL_ROW = ReadQuery(
+_FULL_ROW = Statement(
     card_rows(
         card=("id", "number", "legacy_code", "valid_from", "valid_to", "five_year_date"),
         person=(
@@ -210,7 +214,7 @@ _FULL_ROW = ReadQuery(
     ).where(_CARD_TABLE.c.id == bindparam("card_id"))
 )
 # The holder's visits, newest first (ix_medical_visit_person_admission).
-_VISITS = ReadQuery(
+_VISITS = Statement(
     select(
         _VISIT.c.id,
         _VISIT_FACILITY.c.code,
@@ -229,7 +233,7 @@ _VISITS = ReadQuery(
     .limit(HISTORY_LIMIT)
 )
 # Every facility's earlier checks of the card, newest first (ix_card_check_person_time).
-_EARLIER_CHECKS = ReadQuery(
+_EARLIER_CHECKS = Statement(
     select(_CHECK.c.client_id, _CHECK.c.checked_at, _CHECK.c.result)
     .where(_CHECK.c.person_id == bindparam("person_id"), _CHECK.c.card_id == bindparam("card_id"))
     .order_by(_CHECK.c.checked_at.desc(), _CHECK.c.id.desc())
@@ -237,27 +241,27 @@ _EARLIER_CHECKS = ReadQuery(
 )
 
 
-async def _full_row(reads: Reads, card_id: int) -> FullRow:
+async def _full_row(statements: Statements, card_id: int) -> FullRow:
     """The card with its holder and registered facility, as attribute objects."""
-    row = await reads.one(_FULL_ROW, card_id=card_id)
+    row = await statements.one(_FULL_ROW, card_id=card_id)
     assert row is not None  # the card was just found by the check's own read; cards are never deleted
     return split_card_row(row)
 
 
-async def _holder_answer(reads: Reads, verdict: Verdict) -> dict[str, Any]:
+async def _holder_answer(statements: Statements, verdict: Verdict) -> dict[str, Any]:
     """The holder's fields, ``ghiChu``, visits and check log (the holder matched)."""
     assert verdict.found is not None
-    found = await _full_row(reads, verdict.found[0].id)
-    new = await _full_row(reads, verdict.replacement[0].id) if verdict.replacement is not None else None
+    found = await _full_row(statements, verdict.found[0].id)
+    new = await _full_row(statements, verdict.replacement[0].id) if verdict.replacement is not None else None
     return {
         **_holder_fields(found, new),
         "ghiChu": note(verdict.result, found),
-        "dsLichSuKCB2018": await _visits(reads, found[1].id),
-        "dsLichSuKT2018": await _earlier_checks(reads, found),
+        "dsLichSuKCB2018": await _visits(statements, found[1].id),
+        "dsLichSuKT2018": await _earlier_checks(statements, found),
     }
 
 
-async def _visits(reads: Reads, person_id: int) -> list[dict[str, str]]:
+async def _visits(statements: Statements, person_id: int) -> list[dict[str, str]]:
     """The holder's visits, newest first, as ``dsLichSuKCB2018`` lists them."""
     return [
         {
@@ -270,11 +274,11 @@ async def _visits(reads: Reads, person_id: int) -> list[dict[str, str]]:
             "kqDieuTri": visit["treatment_result"] or "",
             "lyDoVV": visit["admission_reason"] or "",
         }
-        for visit in await reads.all(_VISITS, person_id=person_id)
+        for visit in await statements.all(_VISITS, person_id=person_id)
     ]
 
 
-async def _earlier_checks(reads: Reads, checked: FullRow) -> list[dict[str, str]]:
+async def _earlier_checks(statements: Statements, checked: FullRow) -> list[dict[str, str]]:
     """Every facility's earlier checks of the card, newest first, as ``dsLichSuKT2018`` lists them: the facility's
     account, never the staff member; ``thongBao`` the ``ghiChu`` that check answered (spec section 2), written from
     the card and holder as they are now (a check's record keeps its code, not its sentence)."""
@@ -286,7 +290,7 @@ async def _earlier_checks(reads: Reads, checked: FullRow) -> list[dict[str, str]
             "thongBao": note(CheckResult(row["result"]), checked),
             "maLoi": row["result"],
         }
-        for row in await reads.all(_EARLIER_CHECKS, person_id=person.id, card_id=card.id)
+        for row in await statements.all(_EARLIER_CHECKS, person_id=person.id, card_id=card.id)
     ]
 
 
@@ -302,7 +306,7 @@ def empty_answer(result: CheckResult, message: str) -> dict[str, Any]:
 
 
 async def check_card(
-    reads: Reads,
+    statements: Statements,
     services: CheckServices,
     store: SharedStore,
     *,
@@ -312,8 +316,7 @@ async def check_card(
 ) -> bytes:
     """Judge the check in the spec's order (staff, card code, no card, holder, card state), record it, answer it (as
     JSON). An identical check within the retry window is a retry: the first attempt's answer, recorded once."""
-    window = RetryWindow.of(
-        store,
+    key = retry_key(
         session.facility_code,
         CheckMethod.GATEWAY.value,
         query.staff_name,
@@ -322,22 +325,21 @@ async def check_card(
         query.full_name,
         query.birth_date,
     )
-    if not await window.first():
-        earlier = await window.earlier_answer()
-        return earlier or _ENCODE((await _judged(reads, services, session=session, query=query, now=now))[0])
+    attempt = await retry_attempt(store, key)
+    if attempt.earlier_answer is not None:
+        return attempt.earlier_answer
     try:
-        answer, verdict = await _judged(reads, services, session=session, query=query, now=now)
-        await _record(services, session=session, query=query, verdict=verdict, now=now)
+        answer, verdict = await _judged(statements, services, session=session, query=query, now=now)
+        if attempt.first:  # a retry whose first attempt has no answer yet is answered, never logged
+            await _record(services, session=session, query=query, verdict=verdict, now=now)
     except BaseException:
-        await window.release()
+        await failed(store, attempt)
         raise
-    encoded = _ENCODE(answer)  # once: the caller's, and a retry's
-    await window.keep(encoded)
-    return encoded
+    return await answered(store, attempt, _ENCODE(answer))  # encoded once: the caller's, and its retries'
 
 
 async def _judged(
-    reads: Reads, services: CheckServices, *, session: GatewaySession, query: CardQuery, now: datetime
+    statements: Statements, services: CheckServices, *, session: GatewaySession, query: CardQuery, now: datetime
 ) -> tuple[dict[str, Any], Verdict]:
     """The check's answer and verdict, nothing recorded."""
     registered = await services.staff.get(services.sessions, facility_id=session.facility_id)
@@ -345,16 +347,16 @@ async def _judged(
     verdict = Verdict(wrong_staff) if wrong_staff is not None else None
     if verdict is None:
         judged = await judge_card_code(
-            reads,
+            statements,
             card_code=query.card_code,
             full_name=query.full_name,
             birth_date=query.birth_date,
             now=now,
         )
-        verdict = await with_replacement(reads, judged)
+        verdict = await with_replacement(statements, judged)
     answer = empty_answer(verdict.result, verdict.result.message_vi)
     if verdict.found is not None and verdict.result.holder_matched:
-        answer |= await _holder_answer(reads, verdict)
+        answer |= await _holder_answer(statements, verdict)
     return answer, verdict
 
 
