@@ -8,7 +8,7 @@ import pytest
 
 from ansinh.core.time import VN_TZ
 from ansinh.gateway import qd130
-from tests.gateway import his
+from tests.support import his
 
 FACILITY = "01001"
 

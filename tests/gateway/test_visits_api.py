@@ -18,8 +18,8 @@ from ansinh.identity.models import Account, Person
 from ansinh.notifications.models import Notification, NotificationPreference
 from ansinh.records.models import MedicalVisit, MedicalVisitSubmission
 from tests.factories import bearer_for, make_card, make_citizen
-from tests.gateway import his
 from tests.gateway.conftest import GatewayFacility, md5_upper, signed_in
+from tests.support import his
 
 CLAIM_URL = "/api/qd130/guiHoSoXmlQD4750"
 CHECKIN_URL = "/api/qd130/checkInKcbQd4750"
