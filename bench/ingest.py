@@ -257,12 +257,14 @@ class Posted:
     message: str
 
 
-async def post_envelopes(base: str, headers: dict[str, str], forms: list[bytes], *, clients: int) -> list[Posted]:
+async def post_envelopes(
+    http: httpx.AsyncClient, headers: dict[str, str], forms: list[bytes], *, clients: int
+) -> list[Posted]:
     """Post every form, ``clients`` at a time, each client one after the other; the answers in order of the forms."""
     answers: list[Posted | None] = [None] * len(forms)
     queue = iter(range(len(forms)))
 
-    async def client(http: httpx.AsyncClient) -> None:
+    async def client() -> None:
         for index in queue:  # the iterator is shared: each client takes the next envelope
             started = time.perf_counter()
             response = await http.post(CLAIM_URL, content=forms[index], headers={**headers, **FORM})
@@ -279,9 +281,14 @@ async def post_envelopes(base: str, headers: dict[str, str], forms: list[bytes],
                 message=str(body.get("thongDiep", ""))[:300],
             )
 
-    async with httpx.AsyncClient(base_url=base, timeout=600) as http:
-        await asyncio.gather(*(client(http) for _ in range(clients)))
+    await asyncio.gather(*(client() for _ in range(clients)))
     return [answer for answer in answers if answer is not None]
+
+
+async def post_to(base: str, headers: dict[str, str], forms: list[bytes], *, clients: int) -> list[Posted]:
+    """``post_envelopes`` to the server at ``base``."""
+    async with httpx.AsyncClient(base_url=base, timeout=600) as http:
+        return await post_envelopes(http, headers, forms, clients=clients)
 
 
 async def stored(database_url: str, run: str) -> tuple[int, int]:
@@ -358,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         serve(command, env=server_env(settings, {}), port=port, cores=server_cores, probe="/health/ready") as pid,
     ):
         headers = gateway_headers(base)
-        warmed = asyncio.run(post_envelopes(base, headers, [warm_up[0][0]], clients=1))
+        warmed = asyncio.run(post_to(base, headers, [warm_up[0][0]], clients=1))
         rss_before = memory.tree_rss_mib(pid)
         peaks_reset = memory.reset_peaks(pid)
         OUT.mkdir(exist_ok=True)
@@ -366,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         spy = start_profile(pid, profile, 3600) if args.profile else None
         with Busy(pid) as busy:
             started = time.perf_counter()
-            answers = asyncio.run(post_envelopes(base, headers, forms, clients=args.clients))
+            answers = asyncio.run(post_to(base, headers, forms, clients=args.clients))
             wall = time.perf_counter() - started
         if spy is not None:
             spy.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
