@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
@@ -144,9 +145,9 @@ class _Judged:
     visit_key: str
     holder: qd130.Holder
     admitted: date
-    facts: dict[str, object]
-    lines: list[dict[str, object]]
-    submission: dict[str, object]
+    facts: dict[str, Any]
+    lines: list[dict[str, Any]]
+    submission: dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -163,7 +164,6 @@ class _Taken:
     """A record judged good with its holder found: to be stored."""
 
     slot: _Slot
-    found: _Found
     write: VisitWrite
 
 
@@ -196,6 +196,7 @@ async def _receive_chunk(
     table: str,
     records: list[_Judged | list[qd130.Refusal]],
 ) -> None:
+    """Look up the holders of ``records`` together, judge them, store the good ones together, tell ``outcome``."""
     slots = [_Slot(refusals=list(record) if isinstance(record, list) else []) for record in records]
     judged = [(slot, record) for slot, record in zip(slots, records, strict=True) if isinstance(record, _Judged)]
     holders = await _find_holders(db, (record.holder for _, record in judged))
@@ -214,10 +215,10 @@ async def _receive_chunk(
             visit_key=record.visit_key,
             person_id=found.person.id,  # type: ignore[arg-type]
             facts={**record.facts, "card_result": flag},
-            lines=record.lines,  # type: ignore[arg-type]
+            lines=record.lines,
             submission={**record.submission, "receipt": outcome.receipt, "account": caller.username},
         )
-        taken.append(_Taken(slot=slot, found=found, write=write))
+        taken.append(_Taken(slot=slot, write=write))
     push = await _wanting_push(db, {t.write.person_id for t in taken})
     for run in _runs_of_distinct_keys(taken):
         await _store(db, caller=caller, kind=kind, table=table, taken=run, push=push)
@@ -291,7 +292,7 @@ async def _store(
 def _claim_record(claim: qd130.Claim, *, signature: str | None) -> _Judged:
     """What a judged claim stores: the visit's facts and money, its lines, and its tables as received."""
     money = claim.money
-    facts: dict[str, object] = {
+    facts: dict[str, Any] = {
         "visit_type": (VisitType.INPATIENT if claim.inpatient else VisitType.OUTPATIENT).value,
         "kcb_type": claim.kcb_type,
         "admission_date": claim.admitted_at.date(),
@@ -314,7 +315,7 @@ def _claim_record(claim: qd130.Claim, *, signature: str | None) -> _Judged:
         "sick_leave_from": claim.sick_leave.start if claim.sick_leave else None,
         "sick_leave_to": claim.sick_leave.end if claim.sick_leave else None,
     }
-    lines: list[dict[str, object]] = [
+    lines: list[dict[str, Any]] = [
         {
             "source_table": line.table,
             "position": index,
