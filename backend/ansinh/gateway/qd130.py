@@ -396,6 +396,9 @@ class _Fields:
             return None
 
     def decimal(self, name: str, *, required: bool = False) -> Decimal | None:
+        value = self.values.get(name)
+        if value is not None and _DECIMAL.fullmatch(value):  # the usual case in one step: a visit has ~300 amounts
+            return Decimal(value)
         value = self.matching(name, _DECIMAL, "số không âm, phần thập phân sau dấu chấm", required=required)
         return None if value is None else Decimal(value)
 
