@@ -342,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     migrate.upgrade(args.database_url)
 
     run = uuid.uuid4().hex[:8]
-    day = datetime.now(VN_TZ).date() - timedelta(days=1)
+    day = datetime.now(VN_TZ).date() - timedelta(days=1)  # visits of yesterday, on cards in force then
     patients = asyncio.run(sample_patients(args.database_url, count=2000, on=day))
     if args.max_envelope:
         args.envelopes, args.visits, args.clients = 1, MAX_VISITS, 1
