@@ -99,6 +99,20 @@ def test_the_fund_pays_the_insured_part_less_the_co_payment() -> None:
     ]
 
 
+def test_the_fund_never_pays_more_than_the_insured_part_once_both_are_in_whole_dong() -> None:
+    # Within the 1-đồng tolerance, 65,555.90 rounds to more than the 65,555 insured: kept, it would break the visit's
+    # own rule (what the fund pays is within the insured part), and no resubmission could ever be stored.
+    claim = _claim()
+    claim["XML1"] = (
+        claim["XML1"]
+        .replace(b"<T_BNCCT>13111.00</T_BNCCT>", b"<T_BNCCT>0</T_BNCCT>")
+        .replace(b"<T_BHTT>52444.00</T_BHTT>", b"<T_BHTT>65555.90</T_BHTT>")
+    )
+    refusals = qd130.judge_claim(claim, facility_code=FACILITY)
+    assert isinstance(refusals, list)
+    assert ("T_BHTT", "T_BHTT lớn hơn T_TONGCHI_BH.") in [(r.field, r.reason) for r in refusals]
+
+
 def test_another_facilitys_code_in_xml1_is_refused() -> None:
     refusals = qd130.judge_claim(_claim(), facility_code="79024")
     assert isinstance(refusals, list)

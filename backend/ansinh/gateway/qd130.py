@@ -564,10 +564,14 @@ def _judge_sums(f: _Fields, amounts: dict[str, Decimal | None], lines: list[Line
         and abs(hi_scope - co_payment - hi_paid) >= ONE_DONG
     ):
         f.refuse("T_BHTT", f"T_BHTT ({hi_paid}) khác T_TONGCHI_BH − T_BNCCT ({hi_scope - co_payment}).")
-    if total is not None and hi_scope is not None and hi_scope > total:
+    # Compared in whole đồng, as they are kept: within the 1-đồng tolerance above, T_BHTT 100.90 of an in-scope
+    # 100.40 would round to more than the in-scope total, a visit no resubmission could ever store.
+    if total is not None and hi_scope is not None and whole_dong(hi_scope) > whole_dong(total):
         f.refuse("T_TONGCHI_BH", "T_TONGCHI_BH lớn hơn T_TONGCHI_BV.")
-    if hi_scope is not None and co_payment is not None and co_payment > hi_scope:
+    if hi_scope is not None and co_payment is not None and whole_dong(co_payment) > whole_dong(hi_scope):
         f.refuse("T_BNCCT", "T_BNCCT lớn hơn T_TONGCHI_BH.")
+    if hi_scope is not None and hi_paid is not None and whole_dong(hi_paid) > whole_dong(hi_scope):
+        f.refuse("T_BHTT", "T_BHTT lớn hơn T_TONGCHI_BH.")
 
 
 # XML2's line element and its code / name / unit price; XML3's service line names a service or a supply.
