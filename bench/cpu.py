@@ -7,7 +7,8 @@ from pathlib import Path
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid``."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
         try:
@@ -28,7 +29,7 @@ def tree_cpu_seconds(pid: int) -> float:
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14 and 15 of stat)
-        pending.extend(_children(current))
+        pending.extend(children(current))
     return total
 
 

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench import fixtures
+from bench import fixtures, scale
 from bench.run import CLINIC_ID, CLINIC_SECRET, OUT, RELAXED_LIMITS, bench_settings
 
 Asgi = Callable[
@@ -122,7 +122,7 @@ def lines(path: str, count: int) -> list[str]:
 
 async def main_async(args: argparse.Namespace) -> None:
     settings = bench_settings(
-        args.database,
+        scale.database_url(args.database),
         public_url="http://localhost:8000",
         log_level="WARNING",
         **{k.removeprefix("ANSINH_").lower(): int(v) for k, v in RELAXED_LIMITS.items()},  # as bench.run relaxes them

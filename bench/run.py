@@ -65,11 +65,11 @@ def cpus() -> tuple[str, str]:
     return ("0", "1") if count >= 2 else ("0", "0")
 
 
-def bench_settings(database: str, *, public_url: str, **overrides: Any) -> Settings:
-    """Production settings on a bench database, with secrets made for this run."""
+def bench_settings(database_url: str, *, public_url: str, **overrides: Any) -> Settings:
+    """Production settings on a bench database (its app URL), with secrets made for this run."""
     return Settings(
         env="prod",
-        database_url=scale.database_url(database),
+        database_url=database_url,
         secret_key=secrets.token_urlsafe(48),
         payment_hmac_secret=secrets.token_urlsafe(48),
         public_url=public_url,
@@ -357,7 +357,10 @@ def main(argv: list[str] | None = None) -> int:
 
     port, ref_port = free_port(), free_port()
     settings = bench_settings(
-        args.database, public_url=f"http://localhost:{port}", redis_url=args.redis_url, db_pool_size=args.pool_size
+        scale.database_url(args.database),
+        public_url=f"http://localhost:{port}",
+        redis_url=args.redis_url,
+        db_pool_size=args.pool_size,
     )
     label = args.label or f"{args.database}-w{args.workers}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     work = OUT / label

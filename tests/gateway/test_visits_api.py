@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,8 +19,8 @@ from ansinh.identity.models import Account, Person
 from ansinh.notifications.models import Notification, NotificationPreference
 from ansinh.records.models import MedicalVisit, MedicalVisitSubmission
 from tests.factories import bearer_for, make_card, make_citizen
-from tests.gateway import his
 from tests.gateway.conftest import GatewayFacility, md5_upper, signed_in
+from tests.support import his
 
 CLAIM_URL = "/api/qd130/guiHoSoXmlQD4750"
 CHECKIN_URL = "/api/qd130/checkInKcbQd4750"
@@ -230,6 +231,32 @@ async def test_good_visits_are_kept_when_others_of_the_envelope_are_refused_with
     assert body["thongDiep"].startswith("Đã tiếp nhận 1 hồ sơ. [MA_LK=LK-SUM, XML1, T_TONGCHI_BV] T_TONGCHI_BV (70000)")
     stored = (await db_session.exec(select(MedicalVisit.visit_key))).all()
     assert stored == ["LK-OK"]
+
+
+async def test_a_visit_the_database_refuses_is_refused_alone_and_the_others_are_kept(
+    client: AsyncTestClient[Litestar],
+    db_session: AsyncSession,
+    patient: Patient,
+    session_of: FacilityCaller,
+) -> None:
+    # Visits are written together; when the database refuses one (here a constraint made for the test), they are
+    # written again one by one, so only that one is lost.
+    refuse = "ALTER TABLE medical_visit ADD CONSTRAINT test_refuses_lk_db CHECK (visit_key <> 'LK-DB')"
+    await db_session.exec(text(refuse))  # type: ignore[call-overload]
+    await db_session.commit()
+    try:
+        keys = ("LK-A", "LK-DB", "LK-B")
+        response = await _send(client, his.envelope("01001", [his.hoso(_visit(patient, key)) for key in keys]))
+    finally:
+        await db_session.exec(text("ALTER TABLE medical_visit DROP CONSTRAINT test_refuses_lk_db"))  # type: ignore[call-overload]
+        await db_session.commit()
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [(e["maLk"], e["lyDo"]) for e in body["dsLoi"]] == [("LK-DB", "Không lưu được hồ sơ; đề nghị gửi lại.")]
+    assert body["soHoSoTiepNhan"] == 2
+    assert sorted((await db_session.exec(select(MedicalVisit.visit_key))).all()) == ["LK-A", "LK-B"]
+    told = (await db_session.exec(select(Notification).where(Notification.person_id == patient.person.id))).all()
+    assert len(told) == 2
 
 
 async def test_a_visit_on_a_card_not_in_force_is_kept_and_flagged(

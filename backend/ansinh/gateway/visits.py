@@ -2,8 +2,10 @@
 
 import logging
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
@@ -16,11 +18,14 @@ from ansinh.gateway import qd130
 from ansinh.gateway.callers import FacilityCaller
 from ansinh.identity.models import DatePrecision, Person
 from ansinh.notifications.models import NotificationKind, NotificationPreference
-from ansinh.notifications.service import notify
+from ansinh.notifications.service import Notice, notify_many
 from ansinh.records.models import SubmissionKind, VisitType
-from ansinh.records.visits import store_visit
+from ansinh.records.visits import VisitWrite, store_visits
 
 log = logging.getLogger(__name__)
+# Visits judged, looked up and stored together: a few statements for each chunk rather than a dozen for each visit,
+# and no more than a chunk's lines and tables in memory at once.
+CHUNK = 100
 
 
 @dataclass(slots=True)
@@ -50,26 +55,43 @@ class _Found:
     card: HealthInsuranceCard
 
 
-async def _find_holder(db: AsyncSession, holder: qd130.Holder) -> _Found | None:
-    """The card MA_THE_BHYT names (the live one first), else the card of the person SO_CCCD names."""
-    query = select(HealthInsuranceCard, Person).join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
+def _holder_key(holder: qd130.Holder) -> tuple[str, str]:
+    """What names the card: MA_THE_BHYT as the card number (10 digits) or the 15-character code, else SO_CCCD."""
     if holder.card_code is not None:
-        column = HealthInsuranceCard.number if len(holder.card_code) == 10 else HealthInsuranceCard.legacy_code
-        query = query.where(column == holder.card_code)
-    else:
-        query = query.where(Person.citizen_id == holder.citizen_id)
+        return ("number" if len(holder.card_code) == 10 else "legacy_code", holder.card_code)
+    return ("citizen_id", holder.citizen_id or "")
+
+
+async def _find_holders(db: AsyncSession, holders: Iterable[qd130.Holder]) -> dict[tuple[str, str], _Found]:
+    """The card each holder names (the live one first), else the card of the person SO_CCCD names; one query per kind
+    of name, whatever the number of holders."""
+    wanted: dict[str, set[str]] = {}
+    for holder in holders:
+        kind, code = _holder_key(holder)
+        wanted.setdefault(kind, set()).add(code)
+    columns = {
+        "number": HealthInsuranceCard.number,
+        "legacy_code": HealthInsuranceCard.legacy_code,
+        "citizen_id": Person.citizen_id,
+    }
     # A reissue keeps the number: the card that replaced the others comes first.
     ended = col(HealthInsuranceCard.status).in_([CardStatus.REPLACED.value, CardStatus.WITHDRAWN.value])
-    query = query.order_by(ended, col(HealthInsuranceCard.issued_at).desc())
-    row = (await db.exec(query.limit(1))).first()
-    return None if row is None else _Found(person=row[1], card=row[0])
+    found: dict[tuple[str, str], _Found] = {}
+    for kind, codes in wanted.items():
+        query = (
+            select(HealthInsuranceCard, Person)
+            .join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
+            .where(col(columns[kind]).in_(codes))
+            .order_by(ended, col(HealthInsuranceCard.issued_at).desc())
+        )
+        for card, person in (await db.exec(query)).all():
+            named_by = person.citizen_id if kind == "citizen_id" else getattr(card, kind)
+            found.setdefault((kind, named_by), _Found(person=person, card=card))
+    return found
 
 
-async def _judge_holder(
-    db: AsyncSession, holder: qd130.Holder, *, visit_key: str, table: str
-) -> _Found | qd130.Refusal:
+def _judge_holder(found: _Found | None, holder: qd130.Holder, *, visit_key: str, table: str) -> _Found | qd130.Refusal:
     """The person and card a record names, when its name, birth date and citizen ID agree with the registry."""
-    found = await _find_holder(db, holder)
     if found is None:
         field_name = "MA_THE_BHYT" if holder.card_code is not None else "SO_CCCD"
         return qd130.Refusal(visit_key, table, field_name, "Không tìm thấy thông tin thẻ BHYT.")
@@ -86,7 +108,7 @@ async def _judge_holder(
     return refusal or found
 
 
-def _card_flag(card: HealthInsuranceCard, *, visit_key: str, table: str, admitted: date) -> str | None:
+def _card_flag(card: HealthInsuranceCard, *, admitted: date) -> str | None:
     """The card's standing on the admission day when it was not in force (the visit is kept, flagged)."""
     standing = card_standing(
         status=card.status,
@@ -99,72 +121,235 @@ def _card_flag(card: HealthInsuranceCard, *, visit_key: str, table: str, admitte
     return None if standing.valid else standing.value
 
 
-async def _wants_push(db: AsyncSession, person_id: int) -> bool:
-    """Visit notices are pushed to those who opted in to card-check notices; the inbox always has them."""
-    choice = (
-        await db.exec(select(NotificationPreference.card_checked).where(NotificationPreference.person_id == person_id))
-    ).first()
-    return bool(choice)
-
-
-async def _store_and_tell(
-    db: AsyncSession,
-    *,
-    caller: FacilityCaller,
-    outcome: Outcome,
-    kind: SubmissionKind,
-    found: _Found,
-    visit_key: str,
-    table: str,
-    facts: dict[str, object],
-    lines: list[dict[str, object]],
-    submission: dict[str, object],
-) -> None:
-    """One visit stored with its notice, all or nothing (a savepoint); a refusal in ``outcome`` otherwise."""
-    person_id: int = found.person.id  # type: ignore[assignment]
-    try:
-        async with db.begin_nested():
-            stored = await store_visit(
-                db,
-                facility_id=caller.facility_id,
-                visit_key=visit_key,
-                person_id=person_id,
-                kind=kind,
-                facts=facts,
-                lines=lines,
-                submission={**submission, "receipt": outcome.receipt, "account": caller.username},
-            )
-            if stored is None:
-                outcome.refusals.append(
-                    qd130.Refusal(
-                        visit_key, table, "MA_LK", "Lượt khám đã được gửi hồ sơ giám định, không check-in lại."
-                    )
-                )
-                return
-            _, submission_id = stored
-            await notify(
-                db,
-                person_id=person_id,
-                kind=NotificationKind.VISIT_RECORDED,
-                dedupe_key=f"visit:{submission_id}",
-                params={
-                    "facility": caller.name,
-                    "status": "in_progress" if kind is SubmissionKind.CHECK_IN else "claimed",
-                    "admission_date": facts["admission_date"].isoformat(),  # type: ignore[attr-defined]
-                },
-                link="#/visits",
-                push=await _wants_push(db, person_id),
-            )
-    except SQLAlchemyError:
-        log.exception("visit %s of facility %s not stored", visit_key, caller.code)
-        outcome.refusals.append(qd130.Refusal(visit_key, table, None, "Không lưu được hồ sơ; đề nghị gửi lại."))
-        return
-    outcome.accepted += 1
+async def _wanting_push(db: AsyncSession, person_ids: set[int]) -> set[int]:
+    """Who of ``person_ids`` opted in to card-check notices: visit notices are pushed to them; all are in the inbox."""
+    if not person_ids:
+        return set()
+    chosen = await db.exec(
+        select(NotificationPreference.person_id).where(
+            col(NotificationPreference.person_id).in_(person_ids), col(NotificationPreference.card_checked)
+        )
+    )
+    return set(chosen.all())
 
 
 def _flag_text(visit_key: str, table: str, code: str) -> str:
     meaning = CheckResult(code).message_vi
     return f"[MA_LK={visit_key}, {table}, MA_THE_BHYT] Lưu ý: thẻ không có giá trị vào ngày vào ({code}: {meaning})"
+
+
+@dataclass(slots=True)
+class _Judged:
+    """A record whose file was good, its holder not yet looked up; what to store when the holder is right."""
+
+    visit_key: str
+    holder: qd130.Holder
+    admitted: date
+    facts: dict[str, Any]
+    lines: list[dict[str, Any]]
+    submission: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Slot:
+    """What became of one record of the file, kept in the file's order for the answer."""
+
+    refusals: list[qd130.Refusal] = field(default_factory=list)
+    flag: str | None = None
+    accepted: bool = False
+
+
+@dataclass(slots=True)
+class _Taken:
+    """A record judged good with its holder found: to be stored."""
+
+    slot: _Slot
+    write: VisitWrite
+
+
+async def _receive(
+    db: AsyncSession,
+    *,
+    caller: FacilityCaller,
+    outcome: Outcome,
+    kind: SubmissionKind,
+    table: str,
+    records: Iterable[_Judged | list[qd130.Refusal]],
+) -> None:
+    """Look up, judge and store the records ``CHUNK`` at a time, and tell ``outcome`` in the file's order."""
+    chunk: list[_Judged | list[qd130.Refusal]] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == CHUNK:
+            await _receive_chunk(db, caller=caller, outcome=outcome, kind=kind, table=table, records=chunk)
+            chunk = []
+    if chunk:
+        await _receive_chunk(db, caller=caller, outcome=outcome, kind=kind, table=table, records=chunk)
+
+
+async def _receive_chunk(
+    db: AsyncSession,
+    *,
+    caller: FacilityCaller,
+    outcome: Outcome,
+    kind: SubmissionKind,
+    table: str,
+    records: list[_Judged | list[qd130.Refusal]],
+) -> None:
+    """Look up the holders of ``records`` together, judge them, store the good ones together, tell ``outcome``."""
+    slots = [_Slot(refusals=list(record) if isinstance(record, list) else []) for record in records]
+    judged = [(slot, record) for slot, record in zip(slots, records, strict=True) if isinstance(record, _Judged)]
+    holders = await _find_holders(db, (record.holder for _, record in judged))
+    taken: list[_Taken] = []
+    for slot, record in judged:
+        found = _judge_holder(
+            holders.get(_holder_key(record.holder)), record.holder, visit_key=record.visit_key, table=table
+        )
+        if isinstance(found, qd130.Refusal):
+            slot.refusals.append(found)
+            continue
+        flag = _card_flag(found.card, admitted=record.admitted)
+        if flag is not None:
+            slot.flag = _flag_text(record.visit_key, table, flag)
+        write = VisitWrite(
+            visit_key=record.visit_key,
+            person_id=found.person.id,  # type: ignore[arg-type]
+            facts={**record.facts, "card_result": flag},
+            lines=record.lines,
+            submission={**record.submission, "receipt": outcome.receipt, "account": caller.username},
+        )
+        taken.append(_Taken(slot=slot, write=write))
+    push = await _wanting_push(db, {t.write.person_id for t in taken})
+    for run in _runs_of_distinct_keys(taken):
+        await _store(db, caller=caller, kind=kind, table=table, taken=run, push=push)
+    for slot in slots:
+        outcome.refusals.extend(slot.refusals)
+        if slot.accepted:
+            outcome.accepted += 1
+            if slot.flag is not None:
+                outcome.flags.append(slot.flag)
+
+
+def _runs_of_distinct_keys(taken: list[_Taken]) -> list[list[_Taken]]:
+    """``taken`` cut where an MA_LK comes again, so each run stores a visit once (a repeat replaces it, in order)."""
+    runs: list[list[_Taken]] = [[]]
+    keys: set[str] = set()
+    for one in taken:
+        if one.write.visit_key in keys:
+            runs.append([])
+            keys = set()
+        runs[-1].append(one)
+        keys.add(one.write.visit_key)
+    return [run for run in runs if run]
+
+
+async def _store(
+    db: AsyncSession, *, caller: FacilityCaller, kind: SubmissionKind, table: str, taken: list[_Taken], push: set[int]
+) -> None:
+    """Store ``taken`` with their notices in one savepoint; when the database refuses, each visit in its own, so only
+    the visit it refused is lost (a refusal in its slot)."""
+    try:
+        async with db.begin_nested():
+            stored = await store_visits(
+                db, facility_id=caller.facility_id, kind=kind, visits=[one.write for one in taken]
+            )
+            await notify_many(
+                db,
+                [
+                    Notice(
+                        person_id=one.write.person_id,
+                        kind=NotificationKind.VISIT_RECORDED,
+                        dedupe_key=f"visit:{ids[1]}",
+                        params={
+                            "facility": caller.name,
+                            "status": "in_progress" if kind is SubmissionKind.CHECK_IN else "claimed",
+                            "admission_date": one.write.facts["admission_date"].isoformat(),
+                        },
+                        link="#/visits",
+                        push=one.write.person_id in push,
+                    )
+                    for one, ids in zip(taken, stored, strict=True)
+                    if ids is not None
+                ],
+            )
+    except SQLAlchemyError:
+        if len(taken) > 1:
+            for one in taken:
+                await _store(db, caller=caller, kind=kind, table=table, taken=[one], push=push)
+            return
+        log.exception("visit %s of facility %s not stored", taken[0].write.visit_key, caller.code)
+        reason = "Không lưu được hồ sơ; đề nghị gửi lại."
+        taken[0].slot.refusals.append(qd130.Refusal(taken[0].write.visit_key, table, None, reason))
+        return
+    for one, ids in zip(taken, stored, strict=True):
+        if ids is None:
+            reason = "Lượt khám đã được gửi hồ sơ giám định, không check-in lại."
+            one.slot.refusals.append(qd130.Refusal(one.write.visit_key, table, "MA_LK", reason))
+        else:
+            one.slot.accepted = True
+
+
+def _claim_record(claim: qd130.Claim, *, signature: str | None) -> _Judged:
+    """What a judged claim stores: the visit's facts and money, its lines, and its tables as received."""
+    money = claim.money
+    facts: dict[str, Any] = {
+        "visit_type": (VisitType.INPATIENT if claim.inpatient else VisitType.OUTPATIENT).value,
+        "kcb_type": claim.kcb_type,
+        "admission_date": claim.admitted_at.date(),
+        "discharge_date": claim.discharged_at.date(),
+        "admitted_at": claim.admitted_at,
+        "discharged_at": claim.discharged_at,
+        "icd10_code": claim.icd10_code,
+        "icd10_name": claim.diagnosis,
+        "admission_reason": claim.admission_reason,
+        "treatment_result": claim.treatment_result,
+        "discharge_type": claim.discharge_type,
+        "total_cost": money.total,
+        "hi_scope_total": money.hi_scope,
+        "hi_paid": money.hi_paid,
+        "co_payment": money.co_payment,
+        "out_of_scope": money.out_of_scope,
+        "patient_paid": money.co_payment + money.out_of_scope,
+        "other_sources": money.other_sources,
+        "sick_leave_days": claim.sick_leave.days if claim.sick_leave else None,
+        "sick_leave_from": claim.sick_leave.start if claim.sick_leave else None,
+        "sick_leave_to": claim.sick_leave.end if claim.sick_leave else None,
+    }
+    lines: list[dict[str, Any]] = [
+        {
+            "source_table": line.table,
+            "position": index,
+            "code": line.code,
+            "name": line.name,
+            "unit": line.unit,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "amount": line.amount,
+            "hi_amount": line.hi_amount,
+            "hi_paid": line.hi_paid,
+            "patient_paid": line.patient_paid,
+        }
+        for index, line in enumerate(claim.lines, start=1)
+    ]
+    return _Judged(
+        visit_key=claim.visit_key,
+        holder=claim.holder,
+        admitted=claim.admitted_at.date(),
+        facts=facts,
+        lines=lines,
+        submission={"tables": claim.tables, "signature": signature},
+    )
+
+
+def _judged_claims(read: qd130.Envelope, *, facility_code: str) -> Iterator[_Judged | list[qd130.Refusal]]:
+    """Each visit of the envelope judged, one at a time; its decoded files are let go once it is judged."""
+    for position, files in enumerate(read.visits):
+        read.visits[position] = {}
+        if isinstance(files, qd130.Refusal):
+            yield [files]
+            continue
+        claim = qd130.judge_claim(files, facility_code=facility_code)
+        yield claim if isinstance(claim, list) else _claim_record(claim, signature=read.signature)
 
 
 async def receive_claims(db: AsyncSession, *, caller: FacilityCaller, envelope: bytes, outcome: Outcome) -> Outcome:
@@ -176,114 +361,37 @@ async def receive_claims(db: AsyncSession, *, caller: FacilityCaller, envelope: 
             f"({caller.code}).",
             status=403,
         )
-    for files in read.visits:
-        if isinstance(files, qd130.Refusal):
-            outcome.refusals.append(files)
-            continue
-        claim = qd130.judge_claim(files, facility_code=caller.code)
-        if isinstance(claim, list):
-            outcome.refusals.extend(claim)
-            continue
-        found = await _judge_holder(db, claim.holder, visit_key=claim.visit_key, table="XML1")
-        if isinstance(found, qd130.Refusal):
-            outcome.refusals.append(found)
-            continue
-        admitted = claim.admitted_at.date()
-        flag = _card_flag(found.card, visit_key=claim.visit_key, table="XML1", admitted=admitted)
-        money = claim.money
-        facts: dict[str, object] = {
-            "visit_type": (VisitType.INPATIENT if claim.inpatient else VisitType.OUTPATIENT).value,
-            "kcb_type": claim.kcb_type,
-            "admission_date": admitted,
-            "discharge_date": claim.discharged_at.date(),
-            "admitted_at": claim.admitted_at,
-            "discharged_at": claim.discharged_at,
-            "icd10_code": claim.icd10_code,
-            "icd10_name": claim.diagnosis,
-            "admission_reason": claim.admission_reason,
-            "treatment_result": claim.treatment_result,
-            "discharge_type": claim.discharge_type,
-            "total_cost": money.total,
-            "hi_scope_total": money.hi_scope,
-            "hi_paid": money.hi_paid,
-            "co_payment": money.co_payment,
-            "out_of_scope": money.out_of_scope,
-            "patient_paid": money.co_payment + money.out_of_scope,
-            "other_sources": money.other_sources,
-            "card_result": flag,
-            "sick_leave_days": claim.sick_leave.days if claim.sick_leave else None,
-            "sick_leave_from": claim.sick_leave.start if claim.sick_leave else None,
-            "sick_leave_to": claim.sick_leave.end if claim.sick_leave else None,
-        }
-        lines: list[dict[str, object]] = [
-            {
-                "source_table": line.table,
-                "position": index,
-                "code": line.code,
-                "name": line.name,
-                "unit": line.unit,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "amount": line.amount,
-                "hi_amount": line.hi_amount,
-                "hi_paid": line.hi_paid,
-                "patient_paid": line.patient_paid,
-            }
-            for index, line in enumerate(claim.lines, start=1)
-        ]
-        accepted_before = outcome.accepted
-        await _store_and_tell(
-            db,
-            caller=caller,
-            outcome=outcome,
-            kind=SubmissionKind.CLAIM,
-            found=found,
-            visit_key=claim.visit_key,
-            table="XML1",
-            facts=facts,
-            lines=lines,
-            submission={"tables": claim.tables, "signature": read.signature},
-        )
-        if flag is not None and outcome.accepted > accepted_before:
-            outcome.flags.append(_flag_text(claim.visit_key, "XML1", flag))
+    records = _judged_claims(read, facility_code=caller.code)
+    await _receive(db, caller=caller, outcome=outcome, kind=SubmissionKind.CLAIM, table="XML1", records=records)
     return outcome
+
+
+def _checkin_record(record: qd130.CheckIn, *, signature: str | None) -> _Judged:
+    """What a check-in stores: a visit in progress, and the record as received."""
+    inpatient = record.kcb_type in qd130.INPATIENT_TYPES
+    return _Judged(
+        visit_key=record.visit_key,
+        holder=record.holder,
+        admitted=record.admitted_at.date(),
+        facts={
+            "visit_type": (VisitType.INPATIENT if inpatient else VisitType.OUTPATIENT).value,
+            "kcb_type": record.kcb_type,
+            "admission_date": record.admitted_at.date(),
+            "admitted_at": record.admitted_at,
+            "admission_reason": record.admission_reason,
+        },
+        lines=[],
+        submission={"tables": {"XML0": record.table}, "signature": signature},
+    )
 
 
 async def receive_checkins(db: AsyncSession, *, caller: FacilityCaller, data: bytes, outcome: Outcome) -> Outcome:
     """Judge and store each record of a check-in table as a visit in progress."""
     records, signature = qd130.read_checkins(data, facility_code=caller.code)
-    for record in records:
-        if isinstance(record, list):
-            outcome.refusals.extend(record)
-            continue
-        found = await _judge_holder(db, record.holder, visit_key=record.visit_key, table="TRANG_THAI_KCB")
-        if isinstance(found, qd130.Refusal):
-            outcome.refusals.append(found)
-            continue
-        admitted = record.admitted_at.date()
-        flag = _card_flag(found.card, visit_key=record.visit_key, table="TRANG_THAI_KCB", admitted=admitted)
-        inpatient = record.kcb_type in qd130.INPATIENT_TYPES
-        facts: dict[str, object] = {
-            "visit_type": (VisitType.INPATIENT if inpatient else VisitType.OUTPATIENT).value,
-            "kcb_type": record.kcb_type,
-            "admission_date": admitted,
-            "admitted_at": record.admitted_at,
-            "admission_reason": record.admission_reason,
-            "card_result": flag,
-        }
-        accepted_before = outcome.accepted
-        await _store_and_tell(
-            db,
-            caller=caller,
-            outcome=outcome,
-            kind=SubmissionKind.CHECK_IN,
-            found=found,
-            visit_key=record.visit_key,
-            table="TRANG_THAI_KCB",
-            facts=facts,
-            lines=[],
-            submission={"tables": {"XML0": record.table}, "signature": signature},
-        )
-        if flag is not None and outcome.accepted > accepted_before:
-            outcome.flags.append(_flag_text(record.visit_key, "TRANG_THAI_KCB", flag))
+    judged = (
+        record if isinstance(record, list) else _checkin_record(record, signature=signature) for record in records
+    )
+    await _receive(
+        db, caller=caller, outcome=outcome, kind=SubmissionKind.CHECK_IN, table="TRANG_THAI_KCB", records=judged
+    )
     return outcome

@@ -2,11 +2,14 @@
 
 import ipaddress
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +31,7 @@ from ansinh.notifications.schemas import (
 
 MAX_ENDPOINT_LENGTH = 1024
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+NOTIFICATION = Notification.__table__  # type: ignore[attr-defined]
 
 
 class PushUnavailable(DomainError):
@@ -93,6 +97,42 @@ async def notify(
     except IntegrityError:
         return None
     return notification
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One inbox entry to add (``notify``'s arguments)."""
+
+    person_id: int
+    kind: NotificationKind
+    dedupe_key: str
+    params: dict[str, Any]
+    link: str | None = None
+    push: bool = True
+
+
+async def notify_many(db: AsyncSession, notices: Sequence[Notice]) -> None:
+    """Add inbox entries in the caller's transaction (not committed), one statement for all; as ``notify``, an event
+    already told is skipped (the unique (person, dedupe key) decides, so a concurrent writer spoils nothing)."""
+    if not notices:
+        return
+    now = utcnow()
+    add = pg_insert(NOTIFICATION).on_conflict_do_nothing(index_elements=["person_id", "dedupe_key"])
+    await (await db.connection()).execute(
+        add,
+        [
+            {
+                "person_id": notice.person_id,
+                "kind": NotificationKind(notice.kind).value,
+                "dedupe_key": notice.dedupe_key,
+                "params": notice.params,
+                "link": notice.link,
+                "created_at": now,
+                "push_state": "pending" if notice.push else "none",
+            }
+            for notice in notices
+        ],
+    )
 
 
 # --- reading ------------------------------------------------------------------------------------------------------

@@ -1,7 +1,11 @@
-"""Files as hospital software builds them: every QĐ 130/4750 element written, unknown ones empty, tables base64."""
+"""Files as hospital software builds them: every QĐ 130/4750 element written, unknown ones empty, tables base64.
+
+Shared by the gateway tests and the ingest benchmark (bench/ingest.py), so the benchmark sends what the tests accept.
+"""
 
 import base64
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from urllib.parse import urlencode
 
 # XML1 (TONG_HOP) in QĐ 4750's order: HIS writes each element, empty when it has no value.
@@ -113,6 +117,11 @@ def form_body(*, username: str, kind: str, facility: str, file: str | bytes) -> 
     ).encode("ascii")
 
 
+def _sum(lines: Iterable[Mapping[str, object]], name: str) -> str:
+    """A money column of the lines added up, written as HIS writes money (a dot, two decimals)."""
+    return f"{sum((Decimal(str(line.get(name) or 0)) for line in lines), Decimal(0)):.2f}"
+
+
 def claim_tables(
     *,
     visit_key: str,
@@ -123,33 +132,43 @@ def claim_tables(
     facility: str,
     admitted: str = "202612070815",
     discharged: str = "202612071030",
+    drugs: Sequence[Mapping[str, object]] | None = None,
+    services: Sequence[Mapping[str, object]] | None = None,
     total_override: str | None = None,
     hi_paid_override: str | None = None,
 ) -> dict[str, str]:
-    """A one-morning outpatient visit: an examination and two drugs, 80% paid by the fund, all elements written."""
-    drugs = [
-        {"MA_LK": visit_key, "STT": 1, "MA_THUOC": "40.17", "TEN_THUOC": "Paracetamol 500mg", "DON_VI_TINH": "Viên",
-         "SO_LUONG": "10.000", "DON_GIA": "525.50", "THANH_TIEN_BV": "5255.00", "THANH_TIEN_BH": "5255.00",
-         "MUC_HUONG": "80", "T_BNTT": "0", "T_BNCCT": "1051.00", "T_BHTT": "4204.00", "NGAY_YL": "202612070900"},
-        {"MA_LK": visit_key, "STT": 2, "MA_THUOC": "40.123", "TEN_THUOC": "Amoxicilin 500mg", "DON_VI_TINH": "Viên",
-         "SO_LUONG": "14", "DON_GIA": "1300", "THANH_TIEN_BV": "18200", "THANH_TIEN_BH": "18200",
-         "MUC_HUONG": "80", "T_BNTT": "0", "T_BNCCT": "3640", "T_BHTT": "14560", "NGAY_YL": "202612070900"},
-    ]  # fmt: skip
-    services = [
-        {"MA_LK": visit_key, "STT": 1, "MA_DICH_VU": "02.1896", "TEN_DICH_VU": "Khám Nội", "DON_VI_TINH": "Lần",
-         "SO_LUONG": "1", "DON_GIA_BV": "42100", "DON_GIA_BH": "42100", "THANH_TIEN_BV": "42100",
-         "THANH_TIEN_BH": "42100", "MUC_HUONG": "80", "T_BNTT": "0", "T_BNCCT": "8420", "T_BHTT": "33680",
-         "NGAY_YL": "202612070830"},
-    ]  # fmt: skip
+    """A one-morning outpatient visit, all elements written, XML1's sums those of its lines.
+
+    By default an examination and two drugs, 80% paid by the fund; ``drugs`` (XML2) and ``services`` (XML3) replace
+    them. The overrides write a wrong total or a wrong T_BHTT.
+    """
+    if drugs is None:
+        drugs = [
+            {"MA_LK": visit_key, "STT": 1, "MA_THUOC": "40.17", "TEN_THUOC": "Paracetamol 500mg", "DON_VI_TINH": "Viên",
+             "SO_LUONG": "10.000", "DON_GIA": "525.50", "THANH_TIEN_BV": "5255.00", "THANH_TIEN_BH": "5255.00",
+             "MUC_HUONG": "80", "T_BNTT": "0", "T_BNCCT": "1051.00", "T_BHTT": "4204.00", "NGAY_YL": "202612070900"},
+            {"MA_LK": visit_key, "STT": 2, "MA_THUOC": "40.123", "TEN_THUOC": "Amoxicilin 500mg", "DON_VI_TINH": "Viên",
+             "SO_LUONG": "14", "DON_GIA": "1300", "THANH_TIEN_BV": "18200", "THANH_TIEN_BH": "18200",
+             "MUC_HUONG": "80", "T_BNTT": "0", "T_BNCCT": "3640", "T_BHTT": "14560", "NGAY_YL": "202612070900"},
+        ]  # fmt: skip
+    if services is None:
+        services = [
+            {"MA_LK": visit_key, "STT": 1, "MA_DICH_VU": "02.1896", "TEN_DICH_VU": "Khám Nội", "DON_VI_TINH": "Lần",
+             "SO_LUONG": "1", "DON_GIA_BV": "42100", "DON_GIA_BH": "42100", "THANH_TIEN_BV": "42100",
+             "THANH_TIEN_BH": "42100", "MUC_HUONG": "80", "T_BNTT": "0", "T_BNCCT": "8420", "T_BHTT": "33680",
+             "NGAY_YL": "202612070830"},
+        ]  # fmt: skip
+    lines = [*drugs, *services]
     summary = {
         "MA_LK": visit_key, "STT": 1, "MA_BN": "BN000123", "HO_TEN": name, "SO_CCCD": citizen_id, "NGAY_SINH": birth,
         "GIOI_TINH": 2, "MA_QUOCTICH": "000", "MA_DANTOC": "01", "DIA_CHI": "Hà Nội", "MA_THE_BHYT": card,
         "MA_DKBD": facility, "GT_THE_TU": "20200101", "GT_THE_DEN": "20991231", "LY_DO_VV": "Sốt, ho",
         "CHAN_DOAN_VAO": "Viêm họng", "CHAN_DOAN_RV": "Viêm họng cấp", "MA_BENH_CHINH": "J02.9",
         "MA_DOITUONG_KCB": "1.1", "NGAY_VAO": admitted, "NGAY_RA": discharged, "SO_NGAY_DTRI": 1, "KET_QUA_DTRI": 2,
-        "MA_LOAI_RV": 1, "NGAY_TTOAN": "202612071035", "T_THUOC": "23455.00", "T_VTYT": "0",
-        "T_TONGCHI_BV": total_override or "65555.00", "T_TONGCHI_BH": "65555.00", "T_BNTT": "0", "T_BNCCT": "13111.00",
-        "T_BHTT": hi_paid_override or "52444.00", "T_NGUONKHAC": "0", "NAM_QT": 2026, "THANG_QT": 12,
-        "MA_LOAI_KCB": "01", "MA_KHOA": "K01", "MA_CSKCB": facility,
+        "MA_LOAI_RV": 1, "NGAY_TTOAN": discharged, "T_THUOC": _sum(drugs, "THANH_TIEN_BV"), "T_VTYT": "0",
+        "T_TONGCHI_BV": total_override or _sum(lines, "THANH_TIEN_BV"), "T_TONGCHI_BH": _sum(lines, "THANH_TIEN_BH"),
+        "T_BNTT": _sum(lines, "T_BNTT"), "T_BNCCT": _sum(lines, "T_BNCCT"),
+        "T_BHTT": hi_paid_override or _sum(lines, "T_BHTT"), "T_NGUONKHAC": "0", "NAM_QT": admitted[:4],
+        "THANG_QT": int(admitted[4:6]), "MA_LOAI_KCB": "01", "MA_KHOA": "K01", "MA_CSKCB": facility,
     }  # fmt: skip
     return {"XML1": xml1(summary), "XML2": xml2(drugs), "XML3": xml3(services)}
