@@ -139,7 +139,7 @@ def _otp_sender(settings: Settings) -> Any:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application for ``settings`` (the environment's by default)."""
     settings = with_database(settings or get_settings())
-    configure_logging(settings.log_level, json_lines=settings.log_json)
+    access_log = configure_logging(settings.log_level, json_lines=settings.log_json)
     engine = create_engine(settings)
 
     store = create_store(settings.redis_url, settings.redis_namespace)
@@ -250,10 +250,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             max_body=MAX_REQUEST_BODY,
         )
     # Outermost, around routing and its error handling (Litestar's own middleware runs per route, so never sees a
-    # 404): every response gets its request id and security headers.
+    # 404): every response gets its request id and security headers, every request its access line.
     app.asgi_handler = Edge(
         handler,
         add_headers=security_headers(settings, docs_path=DOCS_PATH, docs_policy=docs.content_security_policy),
+        access_log=access_log,
     )
     return app
 

@@ -1,15 +1,22 @@
-"""Structured JSON logs, each line carrying the request id of the request that wrote it."""
+"""Logs on stderr: JSON lines in production, readable lines in development, each carrying the request id of the
+request that wrote it; and the access log, one line per request."""
 
+import asyncio
 import json
 import logging
-import re
+import sys
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TextIO
+
+import msgspec
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
-SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Its level turns the access log on and off (ANSINH_LOG_LEVEL above INFO: no access lines).
 access_logger = logging.getLogger("ansinh.access")
+
+TEXT_TIME = "%Y-%m-%d %H:%M:%S"  # readable lines: local time, to the second
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,14 +44,136 @@ class JsonFormatter(logging.Formatter):
 JsonFormatter.converter = time.gmtime
 
 
-def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
-    """Send every log record to stderr, as JSON lines unless told otherwise."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
-    )
+class TextFormatter(logging.Formatter):
+    """``2026-12-07 21:03:04 WARNING ansinh.identity message rid=…``: for a person reading a terminal."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s", TEXT_TIME)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        rid = request_id_var.get()
+        return line if rid is None else f"{line} rid={rid}"
+
+
+class _Clock:
+    """Time stamps for access lines, the seconds part formatted once per second."""
+
+    __slots__ = ("_converter", "_format", "_second", "_stamp")
+
+    def __init__(self, fmt: str, converter: Callable[[float], time.struct_time]) -> None:
+        self._format, self._converter = fmt, converter
+        self._second, self._stamp = -1, ""
+
+    def seconds(self, now: float) -> str:
+        second = int(now)
+        if second != self._second:
+            self._second, self._stamp = second, time.strftime(self._format, self._converter(second))
+        return self._stamp
+
+
+class AccessLine(msgspec.Struct):
+    """An access line as JSON: ``JsonFormatter``'s fields in its order, so both kinds of line parse alike."""
+
+    ts: str
+    level: str
+    logger: str
+    msg: str
+    request_id: str
+    method: str
+    path: str
+    status: int
+    duration_ms: float
+
+
+# (time.time(), request id, method, path, status, duration in ms)
+Request = tuple[float, str, str, str, int, float]
+
+
+class AccessLog:
+    """The access log: a line per request (time, request id, method, path, status, duration) in the format of the
+    other lines, on the same stream.
+
+    Made without a ``LogRecord`` and written in batches: the requests that end in one turn of the event loop (up to
+    ``batch``) are formatted together and written at the end of the turn with one write. A record through
+    ``logging`` per request cost a health probe more than the rest of its work (docs/PERFORMANCE.md). A crash loses
+    at most the current turn's lines; shutdown writes what is left (``flush``).
+    """
+
+    def __init__(self, stream: TextIO, *, json_lines: bool, batch: int = 64) -> None:
+        self.stream = stream
+        self.json_lines = json_lines
+        self.batch = batch
+        self._clock = _Clock("%Y-%m-%dT%H:%M:%S", time.gmtime) if json_lines else _Clock(TEXT_TIME, time.localtime)
+        self._encode_lines = msgspec.json.Encoder().encode_lines
+        self._pending: list[Request] = []
+
+    def write(self, request_id: str, method: str, path: str, status: int, duration_ms: float) -> None:
+        """Queue one request's line, unless the access logger's level is above INFO."""
+        if not access_logger.isEnabledFor(logging.INFO):
+            return
+        pending = self._pending
+        pending.append((time.time(), request_id, method, path, status, duration_ms))
+        if len(pending) >= self.batch:
+            self.flush()
+        elif len(pending) == 1:
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:  # no event loop: nothing would write it later
+                self.flush()
+
+    def flush(self) -> None:
+        """Write the queued lines."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        text = self._json(pending) if self.json_lines else self._text(pending)
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # a closed or broken stream loses the lines, never a request
+            pass
+
+    def _json(self, pending: list[Request]) -> str:
+        seconds = self._clock.seconds
+        return self._encode_lines(
+            [
+                AccessLine(
+                    f"{seconds(now)}.{int(now % 1 * 1000):03d}Z",
+                    "info",
+                    "ansinh.access",
+                    "request",
+                    request_id,
+                    method,
+                    path,
+                    status,
+                    round(duration_ms, 2),
+                )
+                for now, request_id, method, path, status, duration_ms in pending
+            ]
+        ).decode()
+
+    def _text(self, pending: list[Request]) -> str:
+        seconds = self._clock.seconds
+        return "".join(
+            f"{seconds(now)} INFO {method} {_printable(path)} {status} {duration_ms:.1f} ms rid={request_id}\n"
+            for now, request_id, method, path, status, duration_ms in pending
+        )
+
+
+def _printable(path: str) -> str:
+    """The path on one line: a decoded %0A must not start a forged line."""
+    return path if path.isprintable() else path.encode("unicode_escape").decode("ascii")
+
+
+def configure_logging(level: str = "INFO", *, json_lines: bool = True, stream: TextIO | None = None) -> AccessLog:
+    """Send every log record to ``stream`` (stderr), as JSON lines or readable text; the access log goes there too."""
+    stream = stream or sys.stderr
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     for name in ("uvicorn.access",):  # our access log replaces it, with the request id
         logging.getLogger(name).disabled = True
+    return AccessLog(stream, json_lines=json_lines)
