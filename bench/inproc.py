@@ -16,6 +16,7 @@ import os
 import resource
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import redirect_stderr
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +125,7 @@ async def main_async(args: argparse.Namespace) -> None:
     settings = bench_settings(
         args.database,
         public_url="http://localhost:8000",
-        log_level="WARNING",
+        log_level="INFO",  # production's: every request writes its access line (into the file below)
         **{k.removeprefix("ANSINH_").lower(): int(v) for k, v in RELAXED_LIMITS.items()},  # as bench.run relaxes them
     )
     prepared = await fixtures.prepare(settings, OUT / "inproc", bodies=max(args.requests * 2, 1000))
@@ -132,7 +133,9 @@ async def main_async(args: argparse.Namespace) -> None:
     from ansinh.app import create_app
     from bench import ref_app  # reads its key at import
 
-    app = create_app(settings)
+    log = (OUT / "inproc" / "server.log").open("a", encoding="utf-8")
+    with redirect_stderr(log):
+        app = create_app(settings)  # logs to the stderr of its creation
     citizens: list[fixtures.Citizen] = prepared["citizens"]  # type: ignore[assignment]
     n = args.requests
     json_type = {"content-type": "application/json"}

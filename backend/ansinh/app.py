@@ -236,6 +236,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine.dispose,
             store.close,
             *([otp_sender.close] if isinstance(otp_sender, WebhookSender) else []),
+            access_log.flush,  # the last turn's access lines
         ],
         debug=False,
     )

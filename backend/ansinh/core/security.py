@@ -170,6 +170,7 @@ def security_headers(
         policy: [*fixed, (b"content-security-policy", policy.encode())]
         for policy in {APP_POLICY, API_POLICY, docs_policy or APP_POLICY}
     }
+    by_type: dict[bytes, list[tuple[bytes, bytes]]] = {}  # Content-Type → those headers, but for HTML
 
     def add_security_headers(headers: list[tuple[bytes, bytes]], path: str) -> None:
         content_type = b""
@@ -180,7 +181,13 @@ def security_headers(
             if lowered == b"content-type":
                 content_type = value
         else:
-            headers.extend(complete[_default_policy(_media_type(content_type), path, docs_path, docs_policy)])
+            added = by_type.get(content_type)
+            if added is None:
+                media_type = _media_type(content_type)
+                added = complete[_default_policy(media_type, path, docs_path, docs_policy)]
+                if media_type != "text/html" and len(by_type) < 32:  # an HTML page's policy depends on its path too
+                    by_type[content_type] = added
+            headers.extend(added)
             return
         # The route set some itself (the clinic page brings its own CSP): those are kept, the others added.
         present = {name.lower() for name, _ in headers}
