@@ -116,7 +116,8 @@ class AccessLog:
     of the turn in one write. A record through ``logging`` cost each request more than the rest of a health probe's
     work (docs/PERFORMANCE.md). A crash loses at most the current turn's lines; shutdown writes the rest (``flush``).
     When another handler listens too (a test's log capture, an operator's), each request is logged as an ordinary
-    record instead, at once, so every handler sees it.
+    record instead, at once, so every handler sees it (asked at a turn's first request: a handler added during a
+    turn sees records from the next one).
     """
 
     def __init__(self, handler: logging.StreamHandler[Any], *, json_lines: bool, batch: int = 64) -> None:
@@ -133,11 +134,11 @@ class AccessLog:
         level is above INFO."""
         if not access_logger.isEnabledFor(logging.INFO):
             return
-        if not self._alone():
+        pending = self._pending
+        if not pending and not self._alone():  # asked once a turn: a batch under way goes on as it started
             extra = {"method": method, "path": path, "status": status, "duration_ms": round(duration_ms, 2)}
             access_logger.info("request", extra=extra)
             return
-        pending = self._pending
         pending.append((time.time(), request_id, method, path, status, duration_ms))
         if len(pending) >= self.batch:
             self.flush()
