@@ -16,6 +16,7 @@ import os
 import resource
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import redirect_stderr
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +125,7 @@ async def main_async(args: argparse.Namespace) -> None:
     settings = bench_settings(
         scale.database_url(args.database),
         public_url="http://localhost:8000",
-        log_level="WARNING",
+        log_level="INFO",  # production's: every request writes its access line (into the file below)
         **{k.removeprefix("ANSINH_").lower(): int(v) for k, v in RELAXED_LIMITS.items()},  # as bench.run relaxes them
     )
     prepared = await fixtures.prepare(settings, OUT / "inproc", bodies=max(args.requests * 2, 1000))
@@ -132,7 +133,9 @@ async def main_async(args: argparse.Namespace) -> None:
     from ansinh.app import create_app
     from bench import ref_app  # reads its key at import
 
-    app = create_app(settings)
+    log = (OUT / "inproc" / "server.log").open("a", encoding="utf-8")
+    with redirect_stderr(log):
+        app = create_app(settings)  # logs to the stderr of its creation
     citizens: list[fixtures.Citizen] = prepared["citizens"]  # type: ignore[assignment]
     n = args.requests
     json_type = {"content-type": "application/json"}
@@ -154,6 +157,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 [("POST", "/verify", json_type, b.encode()) for b in lines(prepared["bare_verify_bodies"], n)],  # type: ignore[arg-type]
                 b'"valid":true',
             ),
+            "bare_health": (ref_app.app, [("GET", "/health/live", {}, b"")] * n, b'"ok"'),
             "health_live": (app, [("GET", "/health/live", {}, b"")] * n, b'"ok"'),
             "clinic_verify": (
                 app,
@@ -199,9 +203,12 @@ async def main_async(args: argparse.Namespace) -> None:
     if profiler:
         profiler.dump_stats(args.profile)
     base = totals.get("bare_verify")
+    ceiling = totals.get("bare_health")
     for name, (user, system, wall, count) in totals.items():
         cpu_us = 1e6 * (user + system) / count
         rel = f"  ×{cpu_us / (1e6 * (base[0] + base[1]) / base[3]):.2f} of bare verify" if base else ""
+        if ceiling and name == "health_live":  # requests per CPU second, ours against bare Litestar's
+            rel += f"  {(1e6 * (ceiling[0] + ceiling[1]) / ceiling[3]) / cpu_us:.2f} of the bare ceiling's req/s"
         print(
             f"{name:16} {cpu_us:8.1f} µs CPU/request (user {1e6 * user / count:.0f}, system"
             f" {1e6 * system / count:.0f}) {count / wall:9.1f} req/s{rel}"

@@ -1,7 +1,10 @@
-"""The bench-only reference: a minimal Litestar app whose one endpoint verifies an ES256 JWS with PyJWT.
+"""The bench-only reference: a minimal Litestar app, served with the same server settings as AnSinh
+(`uvicorn bench.ref_app:app`).
 
-It is the floor cost of an honest signature check per request, served with the same server settings as AnSinh
-(`uvicorn bench.ref_app:app`). The public key comes from ``BENCH_REF_PUBLIC_KEY`` (a PEM file).
+``POST /verify`` verifies an ES256 JWS with PyJWT: the floor cost of an honest signature check per request.
+``GET /health/live`` answers what AnSinh's liveness probe answers, with nothing around it: the ceiling of a bare
+Litestar app, which AnSinh's own ceiling is compared with. The public key comes from ``BENCH_REF_PUBLIC_KEY``
+(a PEM file).
 """
 
 import os
@@ -9,7 +12,7 @@ from pathlib import Path
 
 import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from litestar import Litestar, post
+from litestar import Litestar, get, post
 from litestar.exceptions import ClientException
 from litestar.params import JSONBody
 from msgspec import Struct
@@ -36,4 +39,10 @@ async def verify(data: JSONBody[Scan]) -> dict[str, object]:
     return {"valid": True, "card": claims.get("sub")}
 
 
-app = Litestar(route_handlers=[verify], openapi_config=None)
+@get("/health/live", cache_control=None)
+async def live() -> dict[str, str]:
+    """The same answer as AnSinh's `/health/live`, with no security headers, request id or access log."""
+    return {"status": "ok"}
+
+
+app = Litestar(route_handlers=[verify, live], openapi_config=None)

@@ -93,7 +93,7 @@ async def table_rows_and_size(name: str) -> tuple[dict[str, int], dict[str, int]
 
 def _app_env(name: str) -> dict[str, str]:
     # dev: the demo personas get the documented password and the clinic its secret; the load run uses prod.
-    return {**os.environ, "ANSINH_ENV": "dev", "ANSINH_DATABASE_URL": database_url(name), "ANSINH_LOG_JSON": "false"}
+    return {**os.environ, "ANSINH_ENV": "dev", "ANSINH_DATABASE_URL": database_url(name), "ANSINH_LOG_FORMAT": "text"}
 
 
 def _run(args: list[str], env: dict[str, str]) -> float:

@@ -54,7 +54,7 @@ def settings(database_url: str) -> Settings:
         redis_url=None,
         secret_key=TEST_SECRET,
         public_url="http://localhost:8000",
-        log_json=True,
+        log_format="json",
         log_level="WARNING",
     )
 

@@ -143,7 +143,7 @@ def _otp_sender(settings: Settings) -> Any:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application for ``settings`` (the environment's by default)."""
     settings = with_database(settings or get_settings())
-    configure_logging(settings.log_level, json_lines=settings.log_json)
+    access_log = configure_logging(settings.log_level, json_lines=settings.log_json)
     # Identity sits below notifications: the citizen's new-device notice is its listener.
     identity_events.on_new_device(notifications_service.new_device_notice)
     engine = create_engine(settings)
@@ -243,6 +243,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine.dispose,
             store.close,
             *([otp_sender.close] if isinstance(otp_sender, WebhookSender) else []),
+            access_log.flush,  # the last turn's access lines
         ],
         debug=False,
     )
@@ -257,10 +258,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             max_body=MAX_REQUEST_BODY,
         )
     # Outermost, around routing and its error handling (Litestar's own middleware runs per route, so never sees a
-    # 404): every response gets its request id and security headers.
+    # 404): every response gets its request id and security headers, every request its access line.
     app.asgi_handler = Edge(
         handler,
         add_headers=security_headers(settings, docs_path=DOCS_PATH, docs_policy=docs.content_security_policy),
+        access_log=access_log,
     )
     return app
 

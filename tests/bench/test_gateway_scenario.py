@@ -20,7 +20,7 @@ from bench.fixtures import (
     sample_gateway_cards,
 )
 from bench.results import Result
-from bench.run import gateway_check_url, markdown, run_ratios
+from bench.run import all_ratios, gateway_check_url, markdown
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -85,7 +85,7 @@ def test_the_gateway_figure_is_reported_with_its_ratio_to_clinic_look_up() -> No
         Result(name=name, requests=requests, errors=0, duration_s=10.0, p50_ms=5.0, p99_ms=20.0)
         for name, requests in (("health_live", 50_000), ("clinic_lookup", 10_000), ("gateway_check", 6_000))
     ]
-    ratios = run_ratios(results)
+    ratios = all_ratios(results)
     assert ratios["gateway_check"]["clinic_lookup"] == 0.6
     assert "clinic_lookup" not in ratios["clinic_lookup"]
     table = markdown(results, ratios).splitlines()
@@ -93,7 +93,7 @@ def test_the_gateway_figure_is_reported_with_its_ratio_to_clinic_look_up() -> No
     gateway_row = next(line for line in table if line.startswith("| gateway_check "))
     assert "| 0.6 |" in gateway_row
     # Without a look-up figure in the run there is no ratio to report.
-    assert run_ratios(results[::2])["gateway_check"]["clinic_lookup"] is None
+    assert all_ratios(results[::2])["gateway_check"]["clinic_lookup"] is None
 
 
 async def test_the_prepared_cards_answer_000_with_10_visits_and_20_earlier_checks(

@@ -1,14 +1,24 @@
-"""How a load run turns its slices into one figure, and how busy the server under test was."""
+"""How a load run turns its slices into one figure and sets it against the references, and how busy the server
+under test was."""
 
+import importlib
+import logging
 import os
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from bench.cpu import tree_cpu_seconds
 from bench.results import Result
-from bench.run import merge
+from bench.run import all_ratios, markdown, merge
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from bench import ceiling
 
 
 def slice_of(requests: int, seconds: float, p50: float, p99: float, busy: float, errors: int = 0) -> Result:
@@ -64,3 +74,62 @@ def test_the_server_cpu_counts_its_worker_processes_too() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def figure(name: str, requests: int) -> Result:
+    return Result(name=name, requests=requests, errors=0, duration_s=10.0, p50_ms=1.0, p99_ms=2.0)
+
+
+def test_every_figure_is_set_against_our_ceiling_the_bare_verify_and_the_bare_ceiling() -> None:
+    results = [figure("bare_verify", 10_000), figure("bare_health", 120_000), figure("health_live", 90_000)]
+    ratios = all_ratios(results)
+    assert ratios["health_live"] == {"ceiling": 1.0, "bare_verify": 9.0, "bare_health": 0.75}
+    assert ratios["bare_verify"]["bare_health"] == 0.083
+    table = markdown(results, ratios)
+    assert (
+        "| ratio to ceiling | ratio to bare verify | ratio to bare ceiling | ratio to look-up | server busy |" in table
+    )
+    assert "| health_live | 9,000 | 1.00 | 2.00 | 0 | 1.0 | 9.0 | 0.75 |  |" in table
+
+
+def test_a_run_without_a_reference_leaves_its_ratio_blank() -> None:
+    results = [figure("health_live", 90_000)]
+    ratios = all_ratios(results)
+    assert ratios["health_live"] == {"ceiling": 1.0, "bare_verify": None, "bare_health": None}
+    assert "| health_live | 9,000 | 1.00 | 2.00 | 0 | 1.0 |  |  |  |" in markdown(results, ratios)
+
+
+@pytest.fixture
+def bare_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Litestar:
+    """The benchmark's reference app (its verify route reads a public key at import)."""
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    pem = tmp_path / "ref-public.pem"
+    pem.write_bytes(key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    monkeypatch.setenv("BENCH_REF_PUBLIC_KEY", str(pem))
+    return importlib.reload(importlib.import_module("bench.ref_app")).app
+
+
+async def test_the_bare_ceiling_answers_what_ours_answers_with_nothing_around_it(
+    bare_app: Litestar, client: AsyncTestClient[Litestar]
+) -> None:
+    async with AsyncTestClient(app=bare_app) as bare_client:
+        bare = await bare_client.get("/health/live")
+    ours = await client.get("/health/live")
+    assert (bare.status_code, bare.content) == (ours.status_code, ours.content) == (200, b'{"status":"ok"}')
+    for wrapper_header in ("x-request-id", "content-security-policy"):
+        assert wrapper_header in ours.headers
+        assert wrapper_header not in bare.headers
+
+
+def test_the_in_process_ceiling_benchmark_runs(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        figures = ceiling.main_figures(["--database-url", database_url, "--requests", "20", "--rounds", "2"])
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    assert set(figures) == {"bare", "ansinh", "ansinh_no_access_log", "ansinh_no_edge"}
+    assert figures["bare"]["ratio"] == 1.0
+    assert all(f["us"] > 0 for f in figures.values())
+    assert "access lines written: 60" in capsys.readouterr().out  # (warm-up + 2 turns) × 20, and none when quiet

@@ -212,6 +212,7 @@ def _server_env(db_url: str, public_url: str) -> dict[str, str]:
         ANSINH_DATABASE_URL=db_url,
         ANSINH_PUBLIC_URL=public_url,
         ANSINH_LOG_LEVEL="INFO",
+        ANSINH_LOG_FORMAT="json",  # tests read the access log
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -162,17 +162,44 @@ def security_headers(
     included: ``core/edge.py`` calls it). A header the route already set is kept (the clinic page brings its own
     CSP); HTML under ``docs_path`` gets ``docs_policy``."""
     extra = {"strict-transport-security": HSTS} if hsts_enabled(settings) else {}
-    # Encoded once: this runs on every response, and the common case (a JSON answer setting none of these itself)
-    # is a set of names and one list extension.
+    # Encoded once: this runs on every response.
     fixed = [(name.encode(), value.encode()) for name, value in (BASE_HEADERS | extra).items()]
+    own = {name for name, _ in fixed} | {b"content-security-policy"}
+    # The common case, a response that sets none of these itself: all of them at once, its policy included.
+    complete = {
+        policy: [*fixed, (b"content-security-policy", policy.encode())]
+        for policy in {APP_POLICY, API_POLICY, docs_policy or APP_POLICY}
+    }
+    by_type: dict[bytes, list[tuple[bytes, bytes]]] = {}  # Content-Type → those headers, but for HTML
 
     def add_security_headers(headers: list[tuple[bytes, bytes]], path: str) -> None:
+        content_type = b""
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered in own:
+                break
+            if lowered == b"content-type":
+                content_type = value
+        else:
+            added = by_type.get(content_type)
+            if added is None:
+                media_type = _media_type(content_type)
+                added = complete[_default_policy(media_type, path, docs_path, docs_policy)]
+                if media_type != "text/html" and len(by_type) < 32:  # an HTML page's policy depends on its path too
+                    by_type[content_type] = added
+            headers.extend(added)
+            return
+        # The route set some itself (the clinic page brings its own CSP): those are kept, the others added.
         present = {name.lower() for name, _ in headers}
         headers.extend(pair for pair in fixed if pair[0] not in present)
         if b"content-security-policy" in present:
             return
-        media_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
-        media_type = media_type.split(b";", 1)[0].strip().lower().decode("latin-1")
-        headers.append((b"content-security-policy", _default_policy(media_type, path, docs_path, docs_policy).encode()))
+        content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+        policy = _default_policy(_media_type(content_type), path, docs_path, docs_policy)
+        headers.append((b"content-security-policy", policy.encode()))
 
     return add_security_headers
+
+
+def _media_type(content_type: bytes) -> str:
+    return content_type.split(b";", 1)[0].strip().lower().decode("latin-1")

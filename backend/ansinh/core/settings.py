@@ -66,8 +66,9 @@ class Settings(BaseSettings):
     hot_lane: bool = Field(
         default=True, description="Answer ordinary card scans without Litestar's per-request machinery (core/lane.py)"
     )
-    log_level: str = "INFO"
-    log_json: bool = True
+    log_level: str = "INFO"  # above INFO, no access log
+    # JSON lines for log collectors, or readable text; unset: text in dev, JSON elsewhere.
+    log_format: Literal["json", "text"] | None = None
     # Where the PWA and static assets live; found automatically in a checkout and in the wheel.
     pwa_dir: Path | None = None
     static_dir: Path | None = None
@@ -106,6 +107,11 @@ class Settings(BaseSettings):
     @property
     def is_dev(self) -> bool:
         return self.env == "dev"
+
+    @property
+    def log_json(self) -> bool:
+        """Whether log lines are JSON (``log_format``, or the environment's default)."""
+        return self.log_format == "json" if self.log_format else not self.is_dev
 
     @property
     def rp_id(self) -> str:

@@ -4,6 +4,7 @@ from litestar import Controller, Response, get
 from litestar.datastructures import State
 
 from ansinh.core.db import ping
+from ansinh.core.routes import UNCOMPRESSED
 
 
 class HealthController(Controller):
@@ -12,7 +13,8 @@ class HealthController(Controller):
     path = "/health"
     tags = ["health"]
 
-    @get("/live", operation_id="healthLive", cache_control=None)
+    # A few bytes, never worth compressing: the compression middleware is skipped (docs/PERFORMANCE.md).
+    @get("/live", operation_id="healthLive", cache_control=None, opt={UNCOMPRESSED: True})
     async def live(self) -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
