@@ -2,7 +2,7 @@
 
 import io
 import secrets
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -365,6 +365,30 @@ async def set_card_status(
 ) -> CardActionResult:
     """Withdraw, suspend, report reduced (with ``decrease_reason``) or reinstate the card in force with ``number``;
     every token of it answers accordingly. A replacement is ``reissue_card``'s."""
+    result = await set_card_status_in_transaction(
+        db,
+        number=number,
+        status=status,
+        reason=reason,
+        staff_account_id=staff_account_id,
+        context=context,
+        decrease_reason=decrease_reason,
+    )
+    await db.commit()
+    return result
+
+
+async def set_card_status_in_transaction(
+    db: AsyncSession,
+    *,
+    number: str,
+    status: CardStatus,
+    reason: str,
+    staff_account_id: int | None,
+    context: RequestContext | None = None,
+    decrease_reason: DecreaseReason | None = None,
+) -> CardActionResult:
+    """Like `set_card_status`, inside the caller's transaction (a leave's due change commits it with its own row)."""
     if status == CardStatus.REPLACED:
         raise InvalidInput("A card is replaced by reissuing it.", "Thẻ được thay bằng cách cấp lại thẻ.")
     if (status == CardStatus.DECREASED) != (decrease_reason is not None):
@@ -380,7 +404,6 @@ async def set_card_status(
     kind = _STATUS_EVENTS.get(status, "card_reinstated")
     detail = {"decrease_reason": decrease_reason.value} if decrease_reason else {}
     await _audit(db, staff_account_id=staff_account_id, card=card, kind=kind, reason=reason, context=context, **detail)
-    await db.commit()
     return CardActionResult(number=card.number, status=card.status, serial=card.serial)
 
 
@@ -458,6 +481,141 @@ async def reissue_card_in_transaction(
             number=fresh.number, status=fresh.status, serial=fresh.serial, previous_serial=old_serial
         )
     raise Conflict("Could not allocate a new card serial; try again.", "Không cấp được số sê-ri mới; thử lại.")
+
+
+# --- coverage from other domains (an employer's declarations) ---------------------------------------------------
+
+
+async def _live_card_for_update(db: AsyncSession, *, person_id: int) -> HealthInsuranceCard | None:
+    return (
+        await db.exec(
+            select(HealthInsuranceCard)
+            .where(HealthInsuranceCard.person_id == person_id, col(HealthInsuranceCard.status).not_in(DEAD_STATUSES))
+            .with_for_update()
+        )
+    ).first()
+
+
+async def _facility_for(db: AsyncSession, *, person_id: int, province_code: str) -> int | None:
+    """Where a new card registers the holder: their last card's facility, else the province's first facility."""
+    last = (
+        await db.exec(
+            select(HealthInsuranceCard.primary_facility_id)
+            .where(HealthInsuranceCard.person_id == person_id)
+            .order_by(col(HealthInsuranceCard.issued_at).desc())
+        )
+    ).first()
+    if last is not None:
+        return last
+    return (
+        await db.exec(
+            select(MedicalFacility.id)
+            .where(MedicalFacility.province_code == province_code)
+            .order_by(col(MedicalFacility.code))
+        )
+    ).first()
+
+
+async def cover_person(
+    db: AsyncSession,
+    *,
+    person_id: int,
+    beneficiary_group: str,
+    valid_from: date,
+    valid_to: date,
+    reason: str,
+    benefit_level: int = 4,
+    now: datetime | None = None,
+) -> CardActionResult | None:
+    """Make the person's card one of ``beneficiary_group`` in force from ``valid_from`` to at least ``valid_to``, in the
+    caller's transaction: the live card of that group is extended; otherwise a card is issued under a new serial and
+    the live one (another scheme's, or a reported-reduced one) is marked replaced. A suspended card is staff's to
+    lift: left alone (None), as when no facility can be registered."""
+    now = now or utcnow()
+    live = await _live_card_for_update(db, person_id=person_id)
+    if live is not None and live.status == CardStatus.SUSPENDED:
+        return None
+    if live is not None and live.status == CardStatus.ACTIVE and live.beneficiary_group == beneficiary_group:
+        if live.valid_to < valid_from - timedelta(days=1):
+            live.valid_from = valid_from  # a gap: the card restarts with the new coverage
+        if valid_to > live.valid_to:
+            live.valid_to = valid_to
+            db.add(live)
+            await _audit(
+                db,
+                staff_account_id=None,
+                card=live,
+                kind="card_extended",
+                reason=reason,
+                context=None,
+                valid_to=valid_to.isoformat(),
+            )
+        return CardActionResult(number=live.number, status=live.status, serial=live.serial)
+    person = await db.get(Person, person_id)
+    if person is None:
+        raise NotFound("No such person.", "Không có người này.")
+    facility_id = (
+        live.primary_facility_id
+        if live is not None
+        else await _facility_for(db, person_id=person_id, province_code=person.province_code)
+    )
+    if facility_id is None:
+        return None
+    previous = None
+    if live is not None:
+        previous = live.serial
+        live.status, live.revoked_at = CardStatus.REPLACED, now
+        db.add(live)
+        await db.flush()  # frees the "one live card per number" slot before the new row takes it
+    for _attempt in range(5):
+        fresh = HealthInsuranceCard(
+            serial=new_serial(now),
+            number=person.si_code,
+            legacy_code=f"{beneficiary_group}{benefit_level}{person.province_code}{person.si_code}",
+            beneficiary_group=beneficiary_group,
+            benefit_level=benefit_level,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            five_year_date=live.five_year_date if live is not None else None,
+            status=CardStatus.ACTIVE,
+            person_id=person_id,
+            primary_facility_id=facility_id,
+            issued_at=now,
+        )
+        try:
+            async with db.begin_nested():  # a serial collision undoes only this insert: draw again
+                db.add(fresh)
+                await db.flush()
+        except IntegrityError:
+            continue
+        detail = {"previous_serial": previous} if previous else {}
+        kind = "card_reissued" if previous else "card_issued"
+        await _audit(db, staff_account_id=None, card=fresh, kind=kind, reason=reason, context=None, **detail)
+        return CardActionResult(number=fresh.number, status=fresh.status, serial=fresh.serial, previous_serial=previous)
+    raise Conflict("Could not allocate a new card serial; try again.", "Không cấp được số sê-ri mới; thử lại.")
+
+
+async def end_validity(
+    db: AsyncSession, *, person_id: int, beneficiary_groups: tuple[str, ...], valid_to: date, reason: str
+) -> CardActionResult | None:
+    """The person's active card of one of these groups ends on ``valid_to`` if it ran later (caller's transaction);
+    None when there is no such card."""
+    live = await _live_card_for_update(db, person_id=person_id)
+    if live is None or live.status != CardStatus.ACTIVE or live.beneficiary_group not in beneficiary_groups:
+        return None
+    if live.valid_to > valid_to:
+        live.valid_to = max(valid_to, live.valid_from)
+        db.add(live)
+        await _audit(
+            db,
+            staff_account_id=None,
+            card=live,
+            kind="card_shortened",
+            reason=reason,
+            context=None,
+            valid_to=live.valid_to.isoformat(),
+        )
+    return CardActionResult(number=live.number, status=live.status, serial=live.serial)
 
 
 async def find_card_number(db: AsyncSession, *, si_code: str) -> str:

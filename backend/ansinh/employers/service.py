@@ -19,7 +19,7 @@ from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import MONTH_RE, add_months, month_of, today_vn
 from ansinh.core.tokens import EMPLOYER_TOKEN_TTL, Principal, issue_access_token
-from ansinh.employers import rules
+from ansinh.employers import coverage, rules
 from ansinh.employers.models import (
     BatchSource,
     Declaration,
@@ -45,6 +45,7 @@ from ansinh.employers.schemas import (
 from ansinh.households.provider import signature_valid
 from ansinh.identity.models import Person
 from ansinh.identity.service import persons_by_citizen_id, persons_by_si_code, register_person
+from ansinh.notifications.service import notify_many
 from ansinh.records.models import Employer
 from ansinh.records.service import LedgerPeriod, replace_employer_periods
 from ansinh.records.tables import FUNDS
@@ -453,6 +454,7 @@ async def declare(
                 citizen_id=line.citizen_id or "",
                 province_code=employer.province_code,
             )
+    declared_before = await _declared_through(db, employer.id)  # type: ignore[arg-type]
     batch = DeclarationBatch(
         employer_id=employer.id,  # type: ignore[arg-type]
         month=month,
@@ -483,7 +485,25 @@ async def declare(
             for item in rows
         ],
     )
-    await recompute(db, employer=employer, person_ids={item.person.id for item in rows})  # type: ignore[union-attr,misc]
+    person_ids: set[int] = {item.person.id for item in rows}  # type: ignore[union-attr,misc]
+    if declared_before is None or month > declared_before:
+        # A later month is declared: every worker still employed owes it, not only those on this list (D02-LT
+        # lists changes; unchanged workers carry on at their salary).
+        person_ids |= await _declared_persons(db, employer.id)  # type: ignore[arg-type]
+    paid_now = await recompute(db, employer=employer, person_ids=person_ids)
+    await coverage.follow_batch(db, employer=employer, batch=batch, today=today or today_vn())
+    salaries = (
+        await db.exec(
+            select(EmployerDue.person_id, EmployerDue.salary_base).where(
+                EmployerDue.employer_id == employer.id, EmployerDue.month == month
+            )
+        )
+    ).all()
+    await notify_many(
+        db,
+        coverage.salary_notices(employer, month, [(pid, salary) for pid, salary in salaries])
+        + coverage.paid_notices(employer, paid_now),
+    )
     result = await batch_result(db, employer, batch)
     try:
         await db.commit()
@@ -506,8 +526,15 @@ async def _declared_through(db: AsyncSession, employer_id: int) -> str | None:
     ).one()
 
 
-async def recompute(db: AsyncSession, *, employer: Employer, person_ids: set[int]) -> None:
-    """Recompute these workers' dues, re-allocate the employer's payments, and project changed periods (no commit)."""
+async def _declared_persons(db: AsyncSession, employer_id: int) -> set[int]:
+    """Everyone the employer has ever declared."""
+    found = await db.exec(select(Declaration.person_id).where(Declaration.employer_id == employer_id).distinct())
+    return set(found.all())
+
+
+async def recompute(db: AsyncSession, *, employer: Employer, person_ids: set[int]) -> set[tuple[int, str]]:
+    """Recompute these workers' dues, re-allocate the employer's payments, and project changed periods (no commit);
+    returns the (worker, month) dues fully paid after it."""
     eid: int = employer.id  # type: ignore[assignment]
     through = await _declared_through(db, eid)
     applied = await _applied_lines(db, eid, sorted(person_ids))
@@ -535,8 +562,9 @@ async def recompute(db: AsyncSession, *, employer: Employer, person_ids: set[int
             )
     if new_rows:
         await connection.execute(insert(due_table), new_rows)
-    changed = await reallocate(db, employer_id=eid)
+    changed, paid_now = await reallocate(db, employer_id=eid)
     await project(db, employer_id=eid, person_ids=person_ids | changed, applied=applied)
+    return paid_now
 
 
 async def _payments(db: AsyncSession, employer_id: int) -> list[tuple[date, int]]:
@@ -548,8 +576,9 @@ async def _payments(db: AsyncSession, employer_id: int) -> list[tuple[date, int]
     return [(paid_on, amount) for paid_on, amount in found.all()]
 
 
-async def reallocate(db: AsyncSession, *, employer_id: int) -> set[int]:
-    """Spread all the employer's payments over its dues again (oldest first); the persons whose months changed."""
+async def reallocate(db: AsyncSession, *, employer_id: int) -> tuple[set[int], set[tuple[int, str]]]:
+    """Spread all the employer's payments over its dues again (oldest first); returns the persons whose months
+    changed state, and the (person, month) dues that became fully paid."""
     dues = (
         await db.exec(
             select(
@@ -566,18 +595,20 @@ async def reallocate(db: AsyncSession, *, employer_id: int) -> set[int]:
         [rules.Due(month=month, key=pid, amount=er + ee) for _, pid, month, er, ee, _ in dues],
         await _payments(db, employer_id),
     )
-    updates, changed = [], set()
+    updates, changed, paid_now = [], set(), set()
     for due_id, pid, month, er, ee, paid in dues:
         now_paid = allocation.paid[(month, pid)]
         if now_paid != paid:
             updates.append({"due_id": due_id, "new_paid": now_paid})
             if (now_paid == er + ee) != (paid == er + ee):
                 changed.add(pid)
+                if now_paid == er + ee:
+                    paid_now.add((pid, month))
     if updates:
         table = EmployerDue.__table__  # type: ignore[attr-defined]
         statement = update(table).where(table.c.id == bindparam("due_id")).values(paid=bindparam("new_paid"))
         await (await db.connection()).execute(statement, updates)
-    return changed
+    return changed, paid_now
 
 
 async def project(
@@ -650,8 +681,9 @@ async def record_payment(
         )
     )
     await db.flush()
-    changed = await reallocate(db, employer_id=employer.id)  # type: ignore[arg-type]
+    changed, paid_now = await reallocate(db, employer_id=employer.id)  # type: ignore[arg-type]
     await project(db, employer_id=employer.id, person_ids=changed)  # type: ignore[arg-type]
+    await notify_many(db, coverage.paid_notices(employer, paid_now))
     try:
         await db.commit()
     except IntegrityError:  # the same bank reference recorded by a concurrent callback
