@@ -52,6 +52,7 @@ from ansinh.employers.controller import (
     EmployerAuthController,
     EmployerController,
     EmployerPaymentCallbackController,
+    StaffEmployerController,
 )
 from ansinh.gateway.controller import (
     GatewayCardCheckController,
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         EmployerAuthController,
         EmployerController,
         EmployerPaymentCallbackController,
+        StaffEmployerController,
     ]
     if settings.is_dev:
         # dev only: the outbox and the simulated payment provider do not exist otherwise

@@ -6,13 +6,15 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import pairwise
 
 from sqlalchemy import bindparam, delete, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.core.errors import Conflict, DomainError, Forbidden, InvalidInput, Unauthenticated
+from ansinh.core.context import RequestContext
+from ansinh.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from ansinh.core.passwords import verify_password
 from ansinh.core.ratelimit import Limit, hit
 from ansinh.core.settings import Settings
@@ -30,19 +32,30 @@ from ansinh.employers.models import (
     EmployerMembership,
     EmployerPayment,
     LeaveReason,
+    PaymentPlan,
+    PaymentPlanInstalment,
     SuspendReason,
 )
 from ansinh.employers.schemas import (
     ArrearsPublic,
     DeclarationLineIn,
+    DeclarationReceipt,
     DeclarationResult,
+    DeclarationSummary,
     DueRow,
+    EmployerOwing,
     EmployerPublic,
+    InstalmentIn,
     LineResult,
     MonthArrears,
+    PaymentPlanIn,
+    PaymentPlanPublic,
+    PaymentPublic,
+    StaffArrears,
     WorkerPublic,
 )
 from ansinh.households.provider import signature_valid
+from ansinh.identity.audit import record_event
 from ansinh.identity.models import Person
 from ansinh.identity.service import persons_by_citizen_id, persons_by_si_code, register_person
 from ansinh.notifications.service import notify_many
@@ -798,6 +811,180 @@ async def workers(db: AsyncSession, *, employer: Employer, today: date | None = 
         for pid in sorted(people, key=lambda pid: people[pid].si_code)
         if any(line.kind in rules.STARTS for line in lines[pid])
     ]
+
+
+# --- the employer's declarations and plans, and staff's view -------------------------------------------------------
+
+
+class NothingOwed(Conflict):
+    slug = "nothing-owed"
+    title = "Nothing owed"
+    default_en = "This employer owes nothing today: there is nothing to plan."
+    default_vi = "Đơn vị không còn nợ: không cần kế hoạch trả nợ."
+
+
+class PlanMismatch(InvalidInput):
+    slug = "payment-plan-mismatch"
+    title = "Payment plan does not add up"
+    default_en = "The instalments must add up to what is owed today and fall on later days, each after the last."
+    default_vi = "Các kỳ trả phải cộng đúng số đang nợ hôm nay, và có ngày tăng dần từ hôm nay trở đi."
+
+
+async def declarations(
+    db: AsyncSession, *, employer: Employer, limit: int, offset: int
+) -> tuple[list[DeclarationSummary], int]:
+    """The employer's declaration batches, newest first."""
+    where = DeclarationBatch.employer_id == employer.id
+    total = (await db.exec(select(func.count()).select_from(DeclarationBatch).where(where))).one()
+    found = await db.exec(
+        select(DeclarationBatch)
+        .where(where)
+        .order_by(col(DeclarationBatch.created_at).desc(), col(DeclarationBatch.id).desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        DeclarationSummary(id=b.id, month=b.month, source=b.source, lines=b.lines, submitted_at=b.created_at)  # type: ignore[arg-type]
+        for b in found.all()
+    ], total
+
+
+async def receipt(db: AsyncSession, *, employer: Employer, batch_id: int) -> DeclarationReceipt:
+    """One applied declaration as a receipt; another employer's batch is not found."""
+    batch = await db.get(DeclarationBatch, batch_id)
+    if batch is None or batch.employer_id != employer.id:
+        raise NotFound("No such declaration.", "Không có hồ sơ khai báo này.")
+    result = await batch_result(db, employer, batch)
+    return DeclarationReceipt(
+        **result.model_dump(),
+        employer=employer_public(employer),
+        submitted_at=batch.created_at,
+        submitted_by=batch.submitted_by,
+    )
+
+
+async def payments(db: AsyncSession, *, employer: Employer) -> list[PaymentPublic]:
+    """Payments received from the employer's bank, newest first."""
+    found = await db.exec(
+        select(EmployerPayment)
+        .where(EmployerPayment.employer_id == employer.id)
+        .order_by(col(EmployerPayment.paid_on).desc(), col(EmployerPayment.id).desc())
+    )
+    return [PaymentPublic(bank_ref=p.bank_ref, amount=p.amount, paid_on=p.paid_on) for p in found.all()]
+
+
+async def employer_by_code(db: AsyncSession, code: str) -> Employer:
+    """An employer by its unit code, for staff (404 when unknown)."""
+    employer = (await db.exec(select(Employer).where(Employer.code == code))).first()
+    if employer is None:
+        raise NotFound("No employer with this code.", "Không có đơn vị với mã này.")
+    return employer
+
+
+async def plans(db: AsyncSession, *, employer: Employer) -> list[PaymentPlanPublic]:
+    """The employer's payment plans, newest first."""
+    found = (
+        await db.exec(
+            select(PaymentPlan)
+            .where(PaymentPlan.employer_id == employer.id)
+            .order_by(col(PaymentPlan.created_at).desc(), col(PaymentPlan.id).desc())
+        )
+    ).all()
+    instalments: dict[int, list[InstalmentIn]] = defaultdict(list)
+    if found:
+        rows = await db.exec(
+            select(PaymentPlanInstalment)
+            .where(col(PaymentPlanInstalment.plan_id).in_([p.id for p in found]))
+            .order_by(col(PaymentPlanInstalment.due_on))
+        )
+        for row in rows.all():
+            instalments[row.plan_id].append(InstalmentIn(due_on=row.due_on, amount=row.amount))
+    return [
+        PaymentPlanPublic(
+            id=p.id,  # type: ignore[arg-type]
+            employer_code=employer.code,
+            owed_at_start=p.owed_at_start,
+            interest_at_start=p.interest_at_start,
+            total=p.owed_at_start + p.interest_at_start,
+            instalments=instalments[p.id],  # type: ignore[index]
+            note=p.note,
+            recorded_at=p.created_at,
+        )
+        for p in found
+    ]
+
+
+async def record_plan(
+    db: AsyncSession,
+    *,
+    employer: Employer,
+    plan: PaymentPlanIn,
+    staff_account_id: int,
+    context: RequestContext | None,
+    today: date | None = None,
+) -> PaymentPlanPublic:
+    """Record a payment plan that pays everything owed today (contributions and interest); audited on the staff
+    account. Instalments fall today or later, one a day at most, in order."""
+    day = today or today_vn()
+    await _lock_employer(db, employer.id)  # type: ignore[arg-type]
+    account = await arrears(db, employer=employer, as_of=day)
+    if account.total_owed <= 0:
+        raise NothingOwed()
+    dates = [i.due_on for i in plan.instalments]
+    total = account.total_owed + account.total_interest
+    if dates[0] < day or any(b <= a for a, b in pairwise(dates)) or sum(i.amount for i in plan.instalments) != total:
+        raise PlanMismatch(extra={"owed": account.total_owed, "interest": account.total_interest, "total": total})
+    row = PaymentPlan(
+        employer_id=employer.id,  # type: ignore[arg-type]
+        owed_at_start=account.total_owed,
+        interest_at_start=account.total_interest,
+        note=plan.note,
+        recorded_by=staff_account_id,
+    )
+    db.add(row)
+    await db.flush()
+    for instalment in plan.instalments:
+        db.add(PaymentPlanInstalment(plan_id=row.id, due_on=instalment.due_on, amount=instalment.amount))  # type: ignore[arg-type]
+    record_event(
+        db,
+        account_id=staff_account_id,
+        kind="employer_payment_plan",
+        context=context,
+        employer_code=employer.code,
+        plan_id=str(row.id),
+        total=str(total),
+        instalments=str(len(plan.instalments)),
+    )
+    await db.commit()
+    return next(p for p in await plans(db, employer=employer) if p.id == row.id)
+
+
+async def staff_arrears(db: AsyncSession, *, employer: Employer) -> StaffArrears:
+    """An employer's account as staff see it, with its payment plans and the card rule during arrears."""
+    today = today_vn()
+    in_force = rules.card_in_force_during_arrears(today)
+    basis = rules.CARD_DURING_ARREARS.latest().legal_basis
+    return StaffArrears(
+        employer=employer_public(employer),
+        arrears=await arrears(db, employer=employer, as_of=today),
+        plans=await plans(db, employer=employer),
+        card_rule=("Workers' cards stay in force while they are declared: " if in_force else "Cards lapse: ") + basis,
+    )
+
+
+async def owing(db: AsyncSession, *, limit: int, offset: int) -> tuple[list[EmployerOwing], int]:
+    """Employers with dues not fully paid, most owed first."""
+    owed = func.sum(col(EmployerDue.employer_amount) + col(EmployerDue.employee_amount) - col(EmployerDue.paid))
+    unpaid = col(EmployerDue.paid) < col(EmployerDue.employer_amount) + col(EmployerDue.employee_amount)
+    grouped = (
+        select(Employer.code, Employer.name, func.count(func.distinct(EmployerDue.month)), owed)
+        .join(Employer, col(Employer.id) == col(EmployerDue.employer_id))
+        .where(unpaid)
+        .group_by(col(Employer.code), col(Employer.name))
+    )
+    total = (await db.exec(select(func.count()).select_from(grouped.subquery()))).one()
+    rows = await db.exec(grouped.order_by(owed.desc(), col(Employer.code)).limit(limit).offset(offset))
+    return [EmployerOwing(code=c, name=n, months=m, owed=int(o)) for c, n, m, o in rows.all()], total
 
 
 __all__ = [
