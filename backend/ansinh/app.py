@@ -73,6 +73,7 @@ from ansinh.services.controller import LookupController, MyDataController
 from ansinh.web.assets import pwa_dir, static_dir
 from ansinh.web.clinic import ClinicScannerController
 from ansinh.web.controller import PwaController
+from ansinh.web.employer import EmployerPageController
 from ansinh.web.health import HealthController
 
 API_PREFIX = "/api/v1"
@@ -211,6 +212,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             PwaController,
             ClinicScannerController,
+            EmployerPageController,
             create_static_files_router(path="/pwa", directories=[state["pwa_dir"]], name="pwa"),
             create_static_files_router(path="/static", directories=[static_dir(settings)], name="static"),
             create_static_files_router(path=DOCS_ASSETS, directories=[DOCS_ASSETS_DIR], name="docs-assets"),
