@@ -29,6 +29,10 @@ EMPLOYER_ROUTES = [
         },
     ),
     ("POST", "/declarations/upload?month=2026-11", None),
+    ("GET", "/declarations", None),
+    ("GET", "/declarations/1", None),
+    ("GET", "/payments", None),
+    ("GET", "/payment-plans", None),
 ]
 
 

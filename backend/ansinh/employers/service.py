@@ -824,6 +824,7 @@ class NothingOwed(Conflict):
 
 
 class PlanMismatch(InvalidInput):
+    status_code = 422
     slug = "payment-plan-mismatch"
     title = "Payment plan does not add up"
     default_en = "The instalments must add up to what is owed today and fall on later days, each after the last."
