@@ -546,8 +546,10 @@ RULES: dict[str, Rule] = {
     f"GET {API}/employers/{{code}}/declarations/{{batch_id}}": Rule(NOBODY, "a declaration's receipt"),
     f"GET {API}/employers/{{code}}/payments": Rule(NOBODY, "payments from an employer's bank"),
     f"GET {API}/employers/{{code}}/payment-plans": Rule(NOBODY, "an employer's payment plans"),
-    f"GET {API}/staff/employers": Rule(ONLY_STAFF, "staff list employers with unpaid dues"),
-    f"GET {API}/staff/employers/{{code}}/arrears": Rule(ONLY_STAFF, "staff see an employer's account and plans"),
+    f"GET {API}/staff/employers": Rule(ONLY_STAFF, "staff list employers with unpaid dues", sees_a=ONLY_STAFF),
+    f"GET {API}/staff/employers/{{code}}/arrears": Rule(
+        ONLY_STAFF, "staff see an employer's account and plans (A's employer's name)", sees_a=ONLY_STAFF
+    ),
     f"POST {API}/staff/employers/{{code}}/payment-plans": Rule(
         ONLY_STAFF,
         "staff record a payment plan (A's employer owes nothing here: 409)",

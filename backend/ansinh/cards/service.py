@@ -2,6 +2,7 @@
 
 import io
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -11,7 +12,9 @@ import qrcode
 import qrcode.constants
 import qrcode.image.pure
 import qrcode.image.svg
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, insert
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,8 +40,8 @@ from ansinh.core.reads import ReadQuery, Reads, Row
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
-from ansinh.identity.audit import record_event
-from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
+from ansinh.identity.audit import event_values, record_event
+from ansinh.identity.models import Account, AccountRole, AccountStatus, Person, SecurityEvent
 from ansinh.identity.service import birth_date_text, citizen_person_id, read_citizen_person_id
 
 # The app refreshes its online code every minute; a generous budget still stops token farming.
@@ -496,24 +499,16 @@ async def _live_card_for_update(db: AsyncSession, *, person_id: int) -> HealthIn
     ).first()
 
 
-async def _facility_for(db: AsyncSession, *, person_id: int, province_code: str) -> int | None:
-    """Where a new card registers the holder: their last card's facility, else the province's first facility."""
-    last = (
-        await db.exec(
-            select(HealthInsuranceCard.primary_facility_id)
-            .where(HealthInsuranceCard.person_id == person_id)
-            .order_by(col(HealthInsuranceCard.issued_at).desc())
-        )
-    ).first()
-    if last is not None:
-        return last
-    return (
-        await db.exec(
-            select(MedicalFacility.id)
-            .where(MedicalFacility.province_code == province_code)
-            .order_by(col(MedicalFacility.code))
-        )
-    ).first()
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """A person to cover: by which scheme (beneficiary group), from when, to at least when, and why."""
+
+    person_id: int
+    beneficiary_group: str
+    valid_from: date
+    valid_to: date
+    reason: str
+    benefit_level: int = 4
 
 
 async def cover_person(
@@ -527,72 +522,171 @@ async def cover_person(
     benefit_level: int = 4,
     now: datetime | None = None,
 ) -> CardActionResult | None:
-    """Make the person's card one of ``beneficiary_group`` in force from ``valid_from`` to at least ``valid_to``, in the
-    caller's transaction: the live card of that group is extended; otherwise a card is issued under a new serial and
-    the live one (another scheme's, or a reported-reduced one) is marked replaced. A suspended card is staff's to
-    lift: left alone (None), as when no facility can be registered."""
-    now = now or utcnow()
-    live = await _live_card_for_update(db, person_id=person_id)
-    if live is not None and live.status == CardStatus.SUSPENDED:
-        return None
-    if live is not None and live.status == CardStatus.ACTIVE and live.beneficiary_group == beneficiary_group:
-        if live.valid_to < valid_from - timedelta(days=1):
-            live.valid_from = valid_from  # a gap: the card restarts with the new coverage
-        if valid_to > live.valid_to:
-            live.valid_to = valid_to
-            db.add(live)
-            await _audit(
-                db,
-                staff_account_id=None,
-                card=live,
-                kind="card_extended",
-                reason=reason,
-                context=None,
-                valid_to=valid_to.isoformat(),
-            )
-        return CardActionResult(number=live.number, status=live.status, serial=live.serial)
-    person = await db.get(Person, person_id)
-    if person is None:
-        raise NotFound("No such person.", "Không có người này.")
-    facility_id = (
-        live.primary_facility_id
-        if live is not None
-        else await _facility_for(db, person_id=person_id, province_code=person.province_code)
+    """`cover_people` for one person."""
+    wanted = Coverage(person_id, beneficiary_group, valid_from, valid_to, reason, benefit_level)
+    return (await cover_people(db, [wanted], now=now))[person_id]
+
+
+async def _new_card_facilities(db: AsyncSession, persons: list[Person]) -> dict[int, int]:
+    """Where each person's new card registers them: their last card's facility, else their province's first."""
+    ids = [p.id for p in persons]
+    last = await db.exec(
+        select(HealthInsuranceCard.person_id, HealthInsuranceCard.primary_facility_id)
+        .where(col(HealthInsuranceCard.person_id).in_(ids))
+        .order_by(col(HealthInsuranceCard.person_id), col(HealthInsuranceCard.issued_at).desc())
+        .ext(distinct_on(col(HealthInsuranceCard.person_id)))
     )
-    if facility_id is None:
-        return None
-    previous = None
-    if live is not None:
-        previous = live.serial
-        live.status, live.revoked_at = CardStatus.REPLACED, now
-        db.add(live)
-        await db.flush()  # frees the "one live card per number" slot before the new row takes it
-    for _attempt in range(5):
-        fresh = HealthInsuranceCard(
-            serial=new_serial(now),
-            number=person.si_code,
-            legacy_code=f"{beneficiary_group}{benefit_level}{person.province_code}{person.si_code}",
-            beneficiary_group=beneficiary_group,
-            benefit_level=benefit_level,
-            valid_from=valid_from,
-            valid_to=valid_to,
-            five_year_date=live.five_year_date if live is not None else None,
-            status=CardStatus.ACTIVE,
-            person_id=person_id,
-            primary_facility_id=facility_id,
-            issued_at=now,
+    found: dict[int, int] = dict(last.all())  # type: ignore[arg-type]
+    provinces = sorted({p.province_code for p in persons if p.id not in found})
+    first: dict[str, int] = {}
+    if provinces:
+        rows = await db.exec(
+            select(MedicalFacility.province_code, MedicalFacility.id)
+            .where(col(MedicalFacility.province_code).in_(provinces))
+            .order_by(col(MedicalFacility.province_code), col(MedicalFacility.code))
+            .ext(distinct_on(col(MedicalFacility.province_code)))
         )
-        try:
-            async with db.begin_nested():  # a serial collision undoes only this insert: draw again
-                db.add(fresh)
-                await db.flush()
-        except IntegrityError:
-            continue
-        detail = {"previous_serial": previous} if previous else {}
-        kind = "card_reissued" if previous else "card_issued"
-        await _audit(db, staff_account_id=None, card=fresh, kind=kind, reason=reason, context=None, **detail)
-        return CardActionResult(number=fresh.number, status=fresh.status, serial=fresh.serial, previous_serial=previous)
-    raise Conflict("Could not allocate a new card serial; try again.", "Không cấp được số sê-ri mới; thử lại.")
+        first = dict(rows.all())  # type: ignore[arg-type]
+    for person in persons:
+        if person.id not in found and person.province_code in first:
+            found[person.id] = first[person.province_code]  # type: ignore[index]
+    return found
+
+
+async def cover_people(
+    db: AsyncSession, coverages: list[Coverage], *, now: datetime | None = None
+) -> dict[int, CardActionResult | None]:
+    """Make each person's card one of the wanted group in force from ``valid_from`` to at least ``valid_to``, in the
+    caller's transaction, in a few statements whatever the count (an employer's list hires thousands): the live card
+    of that group is extended; otherwise a card is issued under a new serial and the live one (another scheme's, or
+    a reported-reduced one) is marked replaced. A suspended card is staff's to lift: left alone (None), as when no
+    facility can be registered. Every change is noticed on the holder's account."""
+    now = now or utcnow()
+    wanted = {c.person_id: c for c in coverages}  # one coverage per person: the last asked
+    live = {
+        card.person_id: card
+        for card in (
+            await db.exec(
+                select(HealthInsuranceCard)
+                .where(
+                    col(HealthInsuranceCard.person_id).in_(sorted(wanted)),
+                    col(HealthInsuranceCard.status).not_in(DEAD_STATUSES),
+                )
+                .with_for_update()
+            )
+        ).all()
+    }
+    results: dict[int, CardActionResult | None] = {}
+    events: list[tuple[int, str, HealthInsuranceCard, str, dict[str, str]]] = []
+    to_issue: list[Coverage] = []
+    for person_id, c in wanted.items():
+        card = live.get(person_id)
+        if card is not None and card.status == CardStatus.SUSPENDED:
+            results[person_id] = None
+        elif card is not None and card.status == CardStatus.ACTIVE and card.beneficiary_group == c.beneficiary_group:
+            if card.valid_to < c.valid_from - timedelta(days=1):
+                card.valid_from = c.valid_from  # a gap: the card restarts with the new coverage
+            if c.valid_to > card.valid_to:
+                card.valid_to = c.valid_to
+                db.add(card)
+                events.append((person_id, "card_extended", card, c.reason, {"valid_to": c.valid_to.isoformat()}))
+            results[person_id] = CardActionResult(number=card.number, status=card.status, serial=card.serial)
+        else:
+            to_issue.append(c)
+    if to_issue:
+        persons = {
+            p.id: p
+            for p in (await db.exec(select(Person).where(col(Person.id).in_([c.person_id for c in to_issue])))).all()
+        }
+        facilities = await _new_card_facilities(db, list(persons.values()))
+        issuing = [c for c in to_issue if c.person_id in facilities]
+        results |= {c.person_id: None for c in to_issue if c.person_id not in facilities}
+        for c in issuing:
+            if (card := live.get(c.person_id)) is not None:
+                card.status, card.revoked_at = CardStatus.REPLACED, now
+                db.add(card)
+        await db.flush()  # frees the "one live card per number" slots before the new rows take them
+        rows = {
+            c.person_id: {
+                "number": persons[c.person_id].si_code,
+                "legacy_code": f"{c.beneficiary_group}{c.benefit_level}{persons[c.person_id].province_code}"
+                f"{persons[c.person_id].si_code}",
+                "beneficiary_group": c.beneficiary_group,
+                "benefit_level": c.benefit_level,
+                "valid_from": c.valid_from,
+                "valid_to": c.valid_to,
+                "five_year_date": live[c.person_id].five_year_date if c.person_id in live else None,
+                "status": CardStatus.ACTIVE.value,
+                "decrease_reason": None,
+                "person_id": c.person_id,
+                "primary_facility_id": facilities[c.person_id],
+                "issued_at": now,
+            }
+            for c in issuing
+        }
+        serials = await _insert_with_fresh_serials(db, rows, now=now)
+        for c in issuing:
+            previous = live[c.person_id].serial if c.person_id in live else None
+            fresh = SimpleNamespace(number=rows[c.person_id]["number"], serial=serials[c.person_id])
+            detail = {"previous_serial": previous} if previous else {}
+            events.append((c.person_id, "card_reissued" if previous else "card_issued", fresh, c.reason, detail))  # type: ignore[arg-type]
+            results[c.person_id] = CardActionResult(
+                number=fresh.number, status=CardStatus.ACTIVE, serial=fresh.serial, previous_serial=previous
+            )
+    await _notice_holders(db, events)
+    return results
+
+
+async def _insert_with_fresh_serials(
+    db: AsyncSession, rows: dict[int, dict[str, Any]], *, now: datetime
+) -> dict[int, str]:
+    """Insert new cards (person id → columns), drawing serials again for the few that collide with existing ones."""
+    table = HealthInsuranceCard.__table__  # type: ignore[attr-defined]
+    connection = await db.connection()
+    serials: dict[int, str] = {}
+    pending = dict(rows)
+    for _attempt in range(5):
+        if not pending:
+            return serials
+        batch = {pid: {**columns, "serial": new_serial(now)} for pid, columns in pending.items()}
+        inserted = await connection.execute(
+            pg_insert(table).values(list(batch.values())).on_conflict_do_nothing().returning(table.c.person_id)
+        )
+        for (pid,) in inserted.all():
+            serials[pid] = batch[pid]["serial"]
+            pending.pop(pid)
+    if pending:
+        raise Conflict("Could not allocate a new card serial; try again.", "Không cấp được số sê-ri mới; thử lại.")
+    return serials
+
+
+async def _notice_holders(
+    db: AsyncSession, events: list[tuple[int, str, HealthInsuranceCard, str, dict[str, str]]]
+) -> None:
+    """The card events on their holders' own accounts (a person without an account has no event log)."""
+    if not events:
+        return
+    accounts = dict(
+        (
+            await db.exec(
+                select(Account.person_id, Account.id).where(col(Account.person_id).in_({e[0] for e in events}))
+            )
+        ).all()
+    )
+    values = [
+        event_values(
+            account_id=accounts[person_id],
+            kind=kind,
+            card_number=card.number,
+            serial=card.serial,
+            reason=reason,
+            **detail,
+        )
+        for person_id, kind, card, reason, detail in events
+        if person_id in accounts
+    ]
+    if values:
+        await (await db.connection()).execute(insert(SecurityEvent.__table__), values)  # type: ignore[attr-defined]
 
 
 async def end_validity(

@@ -8,9 +8,16 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.cards.models import CardStatus, DecreaseReason
+from ansinh.cards.models import DEAD_STATUSES, CardStatus, DecreaseReason, HealthInsuranceCard
 from ansinh.cards.results import DECREASE_CODES
-from ansinh.cards.service import cover_person, end_validity, live_card, set_card_status_in_transaction
+from ansinh.cards.service import (
+    Coverage,
+    cover_people,
+    cover_person,
+    end_validity,
+    live_card,
+    set_card_status_in_transaction,
+)
 from ansinh.core.settings import Settings
 from ansinh.core.time import add_months, month_of, utcnow
 from ansinh.employers import rules
@@ -42,54 +49,74 @@ async def follow_batch(db: AsyncSession, *, employer: Employer, batch: Declarati
         )
         .order_by(col(Declaration.row_no))
     )
-    notices: list[Notice] = []
-    for line in found.all():
-        if line.kind == DeclarationKind.HIRE:
-            notices.append(await _hire(db, employer=employer, line=line))
-        else:
+    lines = found.all()
+    notices = await _hires(db, employer=employer, lines=[d for d in lines if d.kind == DeclarationKind.HIRE])
+    for line in lines:
+        if line.kind == DeclarationKind.LEAVE:
             notices.append(await _leave(db, employer=employer, line=line, today=today))
     await notify_many(db, notices)
 
 
-async def _hire(db: AsyncSession, *, employer: Employer, line: Declaration) -> Notice:
-    """A hire: the worker's employee card runs from the hire's month (issued when they have none in force).
+async def _hires(db: AsyncSession, *, employer: Employer, lines: list[Declaration]) -> list[Notice]:
+    """Hires: each worker's employee card runs from the hire's month (issued when they have none in force), all in
+    a few statements (an employer's list may hire thousands).
 
     A live card of another scheme that is in force (pension, pupil, household…) is left as it is: AnSinh does not
     move a paid household card or a pensioner's card to the employer.
     """
-    start = rules.coverage_start(line.from_month)
-    found = await live_card(db, person_id=line.person_id)
-    card = found[0] if found else None
-    other_scheme = (
-        card is not None
-        and card.status == CardStatus.ACTIVE
-        and card.beneficiary_group not in rules.EMPLOYEE_GROUPS
-        and card.valid_to >= start
-    )
-    issued = False
-    if not other_scheme:
-        result = await cover_person(
-            db,
-            person_id=line.person_id,
-            beneficiary_group=rules.EMPLOYEE_GROUP,
-            valid_from=start,
-            valid_to=rules.employee_card_valid_to(line.from_month),
-            reason=f"declared by employer {employer.code} from {line.from_month}",
+    if not lines:
+        return []
+    cards = {
+        card.person_id: card
+        for card in (
+            await db.exec(
+                select(HealthInsuranceCard).where(
+                    col(HealthInsuranceCard.person_id).in_([line.person_id for line in lines]),
+                    col(HealthInsuranceCard.status).not_in(DEAD_STATUSES),
+                )
+            )
+        ).all()
+    }
+    wanted = []
+    for line in lines:
+        card = cards.get(line.person_id)
+        other_scheme = (
+            card is not None
+            and card.status == CardStatus.ACTIVE
+            and card.beneficiary_group not in rules.EMPLOYEE_GROUPS
+            and card.valid_to >= rules.coverage_start(line.from_month)
         )
+        if not other_scheme:
+            wanted.append(
+                Coverage(
+                    person_id=line.person_id,
+                    beneficiary_group=rules.EMPLOYEE_GROUP,
+                    valid_from=rules.coverage_start(line.from_month),
+                    valid_to=rules.employee_card_valid_to(line.from_month),
+                    reason=f"declared by employer {employer.code} from {line.from_month}",
+                )
+            )
+    covered = await cover_people(db, wanted) if wanted else {}
+    notices = []
+    for line in lines:
+        result, card = covered.get(line.person_id), cards.get(line.person_id)
         issued = result is not None and (card is None or result.serial != card.serial)
-    return Notice(
-        person_id=line.person_id,
-        kind=NotificationKind.EMPLOYMENT_STARTED,
-        dedupe_key=f"hire:{line.id}",
-        params={
-            "employer": employer.name,
-            "employer_id": employer.id,
-            "month": line.from_month,
-            "card_issued": issued,
-            "card_valid_from": start.isoformat(),
-        },
-        link=HIRE_LINK,
-    )
+        notices.append(
+            Notice(
+                person_id=line.person_id,
+                kind=NotificationKind.EMPLOYMENT_STARTED,
+                dedupe_key=f"hire:{line.id}",
+                params={
+                    "employer": employer.name,
+                    "employer_id": employer.id,
+                    "month": line.from_month,
+                    "card_issued": issued,
+                    "card_valid_from": rules.coverage_start(line.from_month).isoformat(),
+                },
+                link=HIRE_LINK,
+            )
+        )
+    return notices
 
 
 async def _leave(db: AsyncSession, *, employer: Employer, line: Declaration, today: date) -> Notice:
