@@ -650,7 +650,7 @@ async def _insert_with_fresh_serials(
             return serials
         batch = {pid: {**columns, "serial": new_serial(now)} for pid, columns in pending.items()}
         inserted = await connection.execute(
-            pg_insert(table).values(list(batch.values())).on_conflict_do_nothing().returning(table.c.person_id)
+            pg_insert(table).on_conflict_do_nothing().returning(table.c.person_id), list(batch.values())
         )
         for (pid,) in inserted.all():
             serials[pid] = batch[pid]["serial"]

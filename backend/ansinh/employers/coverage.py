@@ -186,7 +186,9 @@ async def apply_change(db: AsyncSession, *, change: CoverageChange, today: date)
     employer = await _declaring_employer(db, person_id=person_id, month=next_month)
     found = await live_card(db, person_id=person_id)
     card = found[0] if found else None
-    if employer is not None:
+    if card is not None and card.status == CardStatus.ACTIVE and card.beneficiary_group not in rules.EMPLOYEE_GROUPS:
+        outcome = CoverageOutcome.OTHER_SCHEME  # a pension, pupil or household card in force: not the employer's
+    elif employer is not None:
         outcome = CoverageOutcome.EMPLOYER
         await cover_person(
             db,
@@ -199,8 +201,6 @@ async def apply_change(db: AsyncSession, *, change: CoverageChange, today: date)
         params["employer"] = employer.name
     elif card is None:
         outcome = CoverageOutcome.NO_CARD
-    elif card.beneficiary_group not in rules.EMPLOYEE_GROUPS:
-        outcome = CoverageOutcome.OTHER_SCHEME
     elif (until := await paid_cover_until(db, person_id=person_id, on=after)) is not None:
         outcome = CoverageOutcome.HOUSEHOLD
         await cover_person(

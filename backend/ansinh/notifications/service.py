@@ -31,7 +31,6 @@ from ansinh.notifications.schemas import (
 
 MAX_ENDPOINT_LENGTH = 1024
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
-NOTIFY_CHUNK = 2_000  # notices per INSERT in notify_many (7 parameters each)
 
 
 class PushUnavailable(DomainError):
@@ -120,30 +119,28 @@ async def notify_many(db: AsyncSession, notices: list[Notice]) -> int:
     if not notices:
         return 0
     now = utcnow()
-    unique = list({(n.person_id, n.dedupe_key): n for n in notices}.values())  # a statement inserts a key once
-    connection = await db.connection()
-    added = 0
-    for start in range(0, len(unique), NOTIFY_CHUNK):  # PostgreSQL takes at most 32,767 parameters a statement
-        rows = [
-            {
-                "person_id": n.person_id,
-                "kind": NotificationKind(n.kind).value,
-                "dedupe_key": n.dedupe_key,
-                "params": n.params,
-                "link": n.link,
-                "push_state": "pending",
-                "created_at": now,
-            }
-            for n in unique[start : start + NOTIFY_CHUNK]
-        ]
-        statement = (
-            pg_insert(Notification)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["person_id", "dedupe_key"])
-            .returning(col(Notification.id))
-        )
-        added += len((await connection.execute(statement)).all())
-    return added
+    unique = {(n.person_id, n.dedupe_key): n for n in notices}  # one statement inserts a key once
+    rows = [
+        {
+            "person_id": n.person_id,
+            "kind": NotificationKind(n.kind).value,
+            "dedupe_key": n.dedupe_key,
+            "params": n.params,
+            "link": n.link,
+            "push_state": "pending",
+            "created_at": now,
+        }
+        for n in unique.values()
+    ]
+    # One compiled statement, executed for many rows: SQLAlchemy sends them as multi-row INSERTs of a bounded size
+    # ("insertmanyvalues"), within PostgreSQL's parameter limit, and gathers what RETURNING gives back.
+    statement = (
+        pg_insert(Notification)
+        .on_conflict_do_nothing(index_elements=["person_id", "dedupe_key"])
+        .returning(col(Notification.id))
+    )
+    result = await (await db.connection()).execute(statement, rows)
+    return len(result.all())
 
 
 # --- reading ------------------------------------------------------------------------------------------------------
