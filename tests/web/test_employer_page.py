@@ -8,6 +8,7 @@ from litestar.testing import AsyncTestClient
 from ansinh.core.security import APP_POLICY
 
 STATIC = Path(__file__).resolve().parents[2] / "static" / "employer"
+SCRIPTS = ("page", "declare", "common")
 
 
 async def test_the_page_renders_with_every_element_its_script_uses_and_no_inline_code(client: AsyncTestClient) -> None:
@@ -18,7 +19,7 @@ async def test_the_page_renders_with_every_element_its_script_uses_and_no_inline
     assert response.headers["content-security-policy"] == APP_POLICY
     html = response.text
     assert '<html lang="vi">' in html
-    script = (await client.get("/static/employer/page.js")).text
+    script = "".join([(await client.get(f"/static/employer/{name}.js")).text for name in SCRIPTS])
     wired = set(re.findall(r'\$\("([\w-]+)"\)', script))
     wired |= {f"tab-{tab}" for tab in ("workers", "declare", "dues", "arrears", "declarations", "receipt")}
     assert {"signin-form", "code-form", "declare-form", "upload-form", "problems-table", "receipt-table"} <= wired
@@ -47,5 +48,6 @@ def test_both_languages_have_every_text_the_page_uses() -> None:
     assert vi == en
     template = (Path(__file__).resolve().parents[2] / "backend/ansinh/templates/employer/page.html.j2").read_text()
     used = set(re.findall(r'data-i18n(?:-label)?="([\w.]+)"', template))
-    used |= set(re.findall(r'tr\("([\w.]+)"', (STATIC / "page.js").read_text(encoding="utf-8")))
+    for name in SCRIPTS:
+        used |= set(re.findall(r'tr\("([\w.]+)"', (STATIC / f"{name}.js").read_text(encoding="utf-8")))
     assert sorted(used - vi) == []
