@@ -269,3 +269,16 @@ async def test_arrears_keep_the_card_in_force_and_the_months_owed(
     ]
     card = await live_card_of(db_session, worker)
     assert standing_of(card, today=today_vn()) is CheckResult.VALID  # nothing paid, the card is in force
+
+
+async def test_a_leave_does_not_shorten_a_card_another_employer_already_carries_on(
+    client: AsyncTestClient, db_session: AsyncSession, ours: EmployerSide, theirs: EmployerSide
+) -> None:
+    facility = await make_facility(db_session)
+    _, worker = await make_citizen(db_session, province_code="01")
+    await make_card(db_session, person=worker, facility=facility)
+    await hire(client, ours, worker, LAST_MONTH, "h")
+    await hire(client, theirs, worker, NEXT_MONTH, "h2")  # the new job is declared first
+    await leave(client, ours, worker, THIS_MONTH, "stopped", "l")
+    card = await live_card_of(db_session, worker)
+    assert (card.status, card.valid_to) == (CardStatus.ACTIVE, rules.employee_card_valid_to(NEXT_MONTH))

@@ -131,14 +131,17 @@ async def _leave(db: AsyncSession, *, employer: Employer, line: Declaration, tod
         reason=line.reason or "stopped",
     )
     db.add(change)
-    await end_validity(
-        db,
-        person_id=line.person_id,
-        beneficiary_groups=rules.EMPLOYEE_GROUPS,
-        valid_to=ends_on,
-        reason=f"leave declared by employer {employer.code} from {line.from_month}",
-    )
     await db.flush()
+    if await _declaring_employer(db, person_id=line.person_id, month=add_months(line.from_month, 1)) is None:
+        # Nobody declares them next month (yet): the card's own dates say it ends with the leave's month, so it is
+        # not in force after it even before the due job reports it reduced.
+        await end_validity(
+            db,
+            person_id=line.person_id,
+            beneficiary_groups=rules.EMPLOYEE_GROUPS,
+            valid_to=ends_on,
+            reason=f"leave declared by employer {employer.code} from {line.from_month}",
+        )
     if ends_on < today:
         await apply_change(db, change=change, today=today)
     return Notice(
