@@ -14,7 +14,7 @@ LINT_DIRS := backend tests $(wildcard bench)
 help:
 	@echo "make run   - create .venv, install, start the embedded PostgreSQL (var/postgres), migrate, load demo data,"
 	@echo "             serve http://localhost:$(PORT); Ctrl-C stops the server and the database"
-	@echo "make test  - create .venv, install with test extras, run ruff and the whole pytest suite"
+	@echo "make test  - create .venv, install with test extras, run ruff, the import contracts and the whole pytest suite"
 	@echo "make lint  - ruff check"
 	@echo "make soak  - the slow reliability tests (PostgreSQL restarts, payment races, limits across workers)"
 	@echo "make bench - load benchmarks against PostgreSQL (docs/PERFORMANCE.md)"
@@ -51,6 +51,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_DIRS)
 	$(BIN)/ruff format --check $(LINT_DIRS)
+	$(BIN)/lint-imports
 
 fmt: $(STAMP)
 	$(BIN)/ruff format $(LINT_DIRS)
@@ -65,6 +66,7 @@ WITH_LOCAL_SERVERS = \
 
 test: $(STAMP)
 	$(BIN)/ruff check $(LINT_DIRS)
+	$(BIN)/lint-imports
 	@$(WITH_LOCAL_SERVERS) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Faults and races against live servers (PostgreSQL, and Redis for cross-worker limits).

@@ -353,14 +353,14 @@ TRAFFIC_TABLES = (
 )
 
 
-def _check_dependencies(checks: Any, sessions: Any, reads: Any) -> dict[str, Any]:
+def _check_dependencies(checks: Any, sessions: Any, statements: Any) -> dict[str, Any]:
     """The extra arguments the clinic checks take in this version of the app, built as ``create_app`` builds them."""
     if "services" not in inspect.signature(checks.verify).parameters:
         return {}
     from ansinh.clinics.recorder import CheckRecorder
 
     # As create_app builds it: a batch of scan records without notices is one statement.
-    recorder = CheckRecorder(sessions, statements=reads)
+    recorder = CheckRecorder(sessions, statements=statements)
     return {"services": checks.CheckServices(recorder=recorder, sessions=sessions)}
 
 
@@ -380,8 +380,8 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
     from ansinh.clinics.schemas import LookupRequest, VerifyRequest
     from ansinh.core.context import RequestContext
     from ansinh.core.passwords import hash_password_sync
-    from ansinh.core.reads import SessionReads
     from ansinh.core.settings import Settings
+    from ansinh.core.statements import SessionStatements
     from ansinh.core.store import MemoryStore
     from ansinh.demo.personas import CLINIC_CLIENT_ID
     from ansinh.identity import passkeys
@@ -401,10 +401,10 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
         bind=conn, class_=AsyncSession, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     db = sessions()
-    # The hot reads (core/reads.py) run as asyncpg prepared statements; here they go through SQLAlchemy on
+    # The hot reads (core/statements.py) run as asyncpg prepared statements; here they go through SQLAlchemy on
     # the same connection, so they are recorded and see the rows this transaction changes.
-    reads = SessionReads(conn)
-    check = _check_dependencies(checks, sessions, reads)
+    statements = SessionStatements(conn)
+    check = _check_dependencies(checks, sessions, statements)
     store = MemoryStore()
     sender = _KeepCodes()
     services = identity.Services(settings=settings, store=store, sender=sender)
@@ -433,7 +433,7 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
     db.add(Passkey(account_id=account_id, credential_id=credential_id, public_key=_cose_es256(key), name="bench"))
     await db.commit()
     # The card-signing keys exist before any real traffic (`ansinh keys ensure`); create them outside the record.
-    token = await cards.issue_card_token(db, reads, store, settings=settings, account_id=account_id, kind="online")
+    token = await cards.issue_card_token(db, statements, store, settings=settings, account_id=account_id, kind="online")
     await db.commit()
 
     async def record(endpoint: str, work: Any) -> Any:
@@ -454,10 +454,10 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
 
     def new_token() -> Any:
         return cards.issue_card_token(
-            db, reads, MemoryStore(), settings=settings, account_id=account_id, kind="online", **shared
+            db, statements, MemoryStore(), settings=settings, account_id=account_id, kind="online", **shared
         )
 
-    await record("GET /me/card", cards.own_card(reads, account_id=account_id))
+    await record("GET /me/card", cards.own_card(statements, account_id=account_id))
     await record("POST /me/card/token (first)", new_token())
     token = await record("POST /me/card/token", new_token())
     verify = VerifyRequest(token=token.token, **staff)
@@ -470,12 +470,14 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
 
     # The first call fills whatever the app caches per worker (the clinic's facility, the key ring); later calls
     # send only what is left, which is what a server under load runs.
-    first = await record("POST /clinic/verify (first)", checks.verify(reads, store, request=verify, **clinic))
+    first = await record("POST /clinic/verify (first)", checks.verify(statements, store, request=verify, **clinic))
     expect_valid(first, "the first verify")
     token = await new_token()
     verify = VerifyRequest(token=token.token, **staff)
-    expect_valid(await record("POST /clinic/verify", checks.verify(reads, store, request=verify, **clinic)), "verify")
-    await record("POST /clinic/verify (retry)", checks.verify(reads, store, request=verify, **clinic))
+    expect_valid(
+        await record("POST /clinic/verify", checks.verify(statements, store, request=verify, **clinic)), "verify"
+    )
+    await record("POST /clinic/verify (retry)", checks.verify(statements, store, request=verify, **clinic))
     o_cid, o_name, o_birth, o_precision, o_number, o_legacy = samples["other"]
     for label, ident in (
         ("citizen ID", {"citizen_id": o_cid}),
@@ -483,9 +485,11 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
         ("legacy code", {"card_number": o_legacy}),
     ):
         lookup = LookupRequest(full_name=o_name, date_of_birth=_birth(o_birth, o_precision), **ident, **staff)
-        answer = await record(f"POST /clinic/lookup by {label}", checks.lookup(reads, store, request=lookup, **clinic))
+        answer = await record(
+            f"POST /clinic/lookup by {label}", checks.lookup(statements, store, request=lookup, **clinic)
+        )
         expect_valid(answer, f"the lookup by {label}")
-    history = await record("GET /me/contributions", records.contributions(reads, account_id=worker_id))
+    history = await record("GET /me/contributions", records.contributions(statements, account_id=worker_id))
     samples["history_periods"] = len(history.periods)
 
     challenge_id, _ = await record(
@@ -504,7 +508,13 @@ async def capture(name: str, seed: int, traffic: int) -> tuple[list[Captured], d
     await record(
         "POST /auth/passkey/authentication",
         passkeys.authenticate(
-            sessions, reads, store, settings=settings, ceremony_id=ceremony_id, credential=credential, context=context
+            sessions,
+            statements,
+            store,
+            settings=settings,
+            ceremony_id=ceremony_id,
+            credential=credential,
+            context=context,
         ),
     )
     event.remove(engine.sync_engine, "before_cursor_execute", recorder)

@@ -10,12 +10,12 @@ register("forgot", () => import("./views/forgot.js"), { public: true });
 register("lookups", () => import("./views/lookups.js"), { public: true });
 register("home", () => import("./views/home.js"));
 register("card", () => import("./views/card.js"));
-register("contributions", () => import("./views/contributions.js"));
+register("contributions", () => import("./views/contributions/index.js"));
 register("benefits", () => import("./views/benefits.js"));
 register("visits", () => import("./views/visits.js"));
-register("household", () => import("./views/household.js"));
-register("settings", () => import("./views/settings.js"));
-register("applications", () => import("./views/applications.js"));
+register("household", () => import("./views/household/index.js"));
+register("settings", () => import("./views/settings/index.js"));
+register("applications", () => import("./views/applications/index.js"));
 register("inbox", () => import("./views/inbox.js"));
 register("verify", () => import("./views/verify.js"), { public: true });
 

@@ -8,10 +8,11 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards.models import HealthInsuranceCard
-from ansinh.clinics.models import ClinicClient, FacilityAdmin, FacilityStaff, MedicalFacility
+from ansinh.clinics.models import ClinicClient, FacilityAdmin, FacilityStaff
 from ansinh.core.passwords import hash_password_sync
 from ansinh.core.settings import Settings
 from ansinh.core.tokens import CLINIC_TOKEN_TTL, issue_access_token
+from ansinh.facilities.models import MedicalFacility
 from ansinh.gateway.models import GatewayAccount
 from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
 

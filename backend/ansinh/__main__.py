@@ -449,7 +449,7 @@ def chip_id_import_master_list(master_list: Path, folder: Path) -> None:
     """Check an ICAO master list's signature and write its CSCA certificates into FOLDER as PEM files."""
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from ansinh.chipid.passive import fingerprint
+    from ansinh.chipid.signatures import fingerprint
     from ansinh.chipid.truststore import TrustStoreError, read_master_list
 
     try:
@@ -470,7 +470,7 @@ def chip_id_import_master_list(master_list: Path, folder: Path) -> None:
 @chip_id.command("list-csca")
 def chip_id_list_csca() -> None:
     """List the CSCA certificates of the configured trust store (subject, validity, SHA-256 fingerprint)."""
-    from ansinh.chipid.passive import fingerprint
+    from ansinh.chipid.signatures import fingerprint
     from ansinh.chipid.truststore import TrustStoreError, load_trust_store
 
     path = get_settings().csca_path

@@ -27,6 +27,7 @@ from ansinh.chipid.controller import ChipActivationController, ChipIdController
 from ansinh.clinics.checks import CheckServices
 from ansinh.clinics.controller import (
     VERIFY_ROUTE,
+    CardCheckReceiptController,
     ClinicAuthController,
     ClinicCheckController,
     FacilityStaffController,
@@ -41,10 +42,10 @@ from ansinh.core.errors import EXCEPTION_HANDLERS
 from ansinh.core.lane import HotLane, LaneRoute
 from ansinh.core.logging import configure_logging
 from ansinh.core.openapi import document_problems
-from ansinh.core.reads import create_reads
 from ansinh.core.routes import UNCOMPRESSED, HotRoute
 from ansinh.core.security import MAX_REQUEST_BODY, HashedSwaggerRenderPlugin, security_headers
 from ansinh.core.settings import Settings, get_settings
+from ansinh.core.statements import create_statements
 from ansinh.core.store import create_store
 from ansinh.core.tokens import VerifiedTokens
 from ansinh.employers.controller import (
@@ -54,6 +55,7 @@ from ansinh.employers.controller import (
     EmployerPaymentCallbackController,
     StaffEmployerController,
 )
+from ansinh.exports.controller import MyDataController
 from ansinh.gateway.controller import (
     GatewayCardCheckController,
     GatewaySessionController,
@@ -62,14 +64,16 @@ from ansinh.gateway.controller import (
 from ansinh.gateway.visits_controller import QD130Controller
 from ansinh.households.controller import DevPaymentController, HouseholdController, PaymentCallbackController
 from ansinh.households.provider import SimulatedProvider
+from ansinh.identity import events as identity_events
 from ansinh.identity.controller import AuthController, DevOutboxController, MeController
 from ansinh.identity.guards import known_principal, provide_principal
 from ansinh.identity.otp import DevOutbox, NoSender, WebhookSender
 from ansinh.identity.passkey_controller import PasskeyController, PasskeyManagementController
+from ansinh.lookups.controller import LookupController
+from ansinh.notifications import service as notifications_service
 from ansinh.notifications.controller import NotificationController, PushKeyController
 from ansinh.passbooks.controller import PassbookController
 from ansinh.records.controller import RecordsController
-from ansinh.services.controller import LookupController, MyDataController
 from ansinh.web.assets import pwa_dir, static_dir
 from ansinh.web.clinic import ClinicScannerController
 from ansinh.web.controller import PwaController
@@ -103,8 +107,8 @@ async def provide_read_session(state: State) -> AsyncIterator[AsyncSession]:
 def freeze_startup_objects() -> None:
     """Keep the objects made at start-up (modules, schemas, SQL metadata) out of the garbage collector's scans.
 
-    Without it, every full collection walked them all: 50–130 ms pauses of the whole worker, the p99 of every
-    endpoint under load (docs/PERFORMANCE.md).
+    Without it, every full collection walked them all: pauses of the whole worker that set the p99 of every
+    endpoint under load (figures in docs/PERFORMANCE.md).
     """
     gc.collect()
     gc.freeze()
@@ -142,22 +146,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application for ``settings`` (the environment's by default)."""
     settings = with_database(settings or get_settings())
     configure_logging(settings.log_level, json_lines=settings.log_json)
+    # Identity sits below notifications: the citizen's new-device notice is its listener.
+    identity_events.on_new_device(notifications_service.new_device_notice)
     engine = create_engine(settings)
 
     store = create_store(settings.redis_url, settings.redis_namespace)
     sessions = session_factory(engine)
     otp_sender = _otp_sender(settings)
     key_rings = KeyRingCache()
-    reads = create_reads(settings)
+    statements = create_statements(settings)
     read_sessions = read_session_factory(engine)
-    recorder = CheckRecorder(sessions, statements=reads)
+    recorder = CheckRecorder(sessions, statements=statements)
     check_services = CheckServices(recorder=recorder, sessions=read_sessions, key_rings=key_rings)
     state: dict[str, Any] = {
         "settings": settings,
         "engine": engine,
         "session_factory": sessions,
         "read_session_factory": read_sessions,
-        "reads": reads,
+        "statements": statements,
         "store": store,
         "key_rings": key_rings,
         "check_services": check_services,
@@ -178,6 +184,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         FacilityStaffController,
         RecordsController,
         CardController,
+        CardCheckReceiptController,
         StaffCardController,
         StaffGatewayAccountController,
         HouseholdController,
@@ -236,7 +243,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Queued scans are written first.
         on_shutdown=[
             check_services.recorder.drain,
-            reads.close,
+            statements.close,
             engine.dispose,
             store.close,
             *([otp_sender.close] if isinstance(otp_sender, WebhookSender) else []),

@@ -3,6 +3,7 @@
 
 import { api } from "../lib/api.js";
 import { h, mount, useStyles } from "../lib/dom.js";
+import { failurePanel, unavailableText } from "../lib/feedback.js";
 import { currentLanguage, formatDate, formatMoney, t } from "../lib/i18n.js";
 
 const BENEFITS = "/api/v1/me/benefits";
@@ -29,16 +30,6 @@ export async function render(root) {
   await Promise.all([loadBenefits(benefits), loadEstimates(estimates)]);
 }
 
-function failure(error, retry) {
-  const message = error?.status === 0 ? t("common.offline_unavailable") : t("common.error");
-  return h(
-    "div",
-    { class: "panel" },
-    h("p", { class: "error" }, message),
-    h("button", { type: "button", class: "secondary", onclick: retry }, t("common.retry")),
-  );
-}
-
 function fields(rows) {
   return h(
     "dl",
@@ -57,7 +48,7 @@ async function loadBenefits(container) {
   } catch (error) {
     mount(
       container,
-      failure(error, () => loadBenefits(container)),
+      failurePanel(error, () => loadBenefits(container)),
     );
   } finally {
     container.removeAttribute("aria-busy");
@@ -153,7 +144,7 @@ function benefitsPanel(first) {
     try {
       add(await api(`${BENEFITS}?limit=${PAGE}&offset=${shown}`));
     } catch (error) {
-      count.textContent = error?.status === 0 ? t("common.offline_unavailable") : t("common.error");
+      count.textContent = unavailableText(error);
     } finally {
       more.disabled = false;
     }
@@ -179,7 +170,7 @@ async function loadEstimates(container) {
   } catch (error) {
     mount(
       container,
-      failure(error, () => loadEstimates(container)),
+      failurePanel(error, () => loadEstimates(container)),
     );
   } finally {
     container.removeAttribute("aria-busy");

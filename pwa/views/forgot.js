@@ -2,15 +2,10 @@
 
 import { api } from "../lib/api.js";
 import { h, mount, useStyles } from "../lib/dom.js";
+import { problemMessage, setBusy } from "../lib/feedback.js";
 import { t } from "../lib/i18n.js";
-import { problemMessage } from "./signin.js";
 
 const MIN_PASSWORD = 8;
-
-function setBusy(form, busy) {
-  for (const control of form.querySelectorAll("button, input")) control.disabled = busy;
-  form.setAttribute("aria-busy", String(busy));
-}
 
 function backToSignIn() {
   return h("p", { class: "forgot-link" }, h("a", { href: "#/signin" }, t("forgot.back")));

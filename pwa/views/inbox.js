@@ -2,8 +2,8 @@
 
 import { api } from "../lib/api.js";
 import { h, mount, useStyles } from "../lib/dom.js";
+import { problemMessage } from "../lib/feedback.js";
 import { currentLanguage, formatDateTime, t } from "../lib/i18n.js";
-import { problemMessage } from "./signin.js";
 
 const BASE = "/api/v1/me/notifications";
 const PAGE = 20;

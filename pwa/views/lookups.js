@@ -2,8 +2,8 @@
 
 import { api, isSignedIn } from "../lib/api.js";
 import { h, mount } from "../lib/dom.js";
+import { problemMessage } from "../lib/feedback.js";
 import { formatDate, parseBirthDate, t } from "../lib/i18n.js";
-import { problemMessage } from "./signin.js";
 
 function facilityForm() {
   const query = h("input", { id: "lookup-query", name: "q", required: true, minlength: 2, maxlength: 100 });

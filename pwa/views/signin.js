@@ -3,6 +3,7 @@
 
 import { adoptTokens, api, isSignedIn } from "../lib/api.js";
 import { h, mount, useStyles } from "../lib/dom.js";
+import { problemMessage, setBusy } from "../lib/feedback.js";
 import { currentLanguage, loadLanguage, t } from "../lib/i18n.js";
 import {
   conditionalMediationAvailable,
@@ -25,14 +26,6 @@ function stopConditional() {
   if (!pending) return Promise.resolve();
   pending.controller.abort();
   return pending.done;
-}
-
-/** The message to show for a failed call: the server's own (translated) detail when it has one. */
-export function problemMessage(error) {
-  if (error?.status === 0) return t("signin.errors.offline");
-  const detail = error?.problem?.detail;
-  if (error?.status === 429) return detail || t("signin.errors.locked");
-  return detail || t("common.error");
 }
 
 function declinedAccounts() {
@@ -70,11 +63,6 @@ function languageSwitch() {
     },
     t(`settings.language_names.${other}`),
   );
-}
-
-function setBusy(form, busy) {
-  for (const control of form.querySelectorAll("button, input")) control.disabled = busy;
-  form.setAttribute("aria-busy", String(busy));
 }
 
 // ---- step 1: identifier and password ------------------------------------------------------------

@@ -3,9 +3,9 @@
 
 import { api, isSignedIn } from "../lib/api.js";
 import { h, mount, useStyles } from "../lib/dom.js";
+import { problemMessage } from "../lib/feedback.js";
 import { formatDate, formatMonth, t } from "../lib/i18n.js";
 import { navigate } from "../lib/router.js";
-import { problemMessage } from "./signin.js";
 
 const FUNDS = ["RS", "SM", "OA", "UI", "HI"];
 

@@ -4,6 +4,7 @@
 
 import { api } from "../lib/api.js";
 import { h, mount, useStyles } from "../lib/dom.js";
+import { failurePanel, unavailableText } from "../lib/feedback.js";
 import { formatDate, formatDateTime, formatMoney, t } from "../lib/i18n.js";
 
 const VISITS = "/api/v1/me/medical-visits";
@@ -30,16 +31,6 @@ export async function render(root) {
   await first(results, list);
 }
 
-function failure(error, retry) {
-  const message = error?.status === 0 ? t("common.offline_unavailable") : t("common.error");
-  return h(
-    "div",
-    { class: "panel" },
-    h("p", { class: "error" }, message),
-    h("button", { type: "button", class: "secondary", onclick: retry }, t("common.retry")),
-  );
-}
-
 async function first(results, list) {
   results.setAttribute("aria-busy", "true");
   try {
@@ -64,7 +55,7 @@ async function first(results, list) {
       try {
         add(await api(`${VISITS}?limit=${PAGE}&offset=${state.shown}`));
       } catch (error) {
-        count.textContent = error?.status === 0 ? t("common.offline_unavailable") : t("common.error");
+        count.textContent = unavailableText(error);
       } finally {
         more.disabled = false;
         more.removeAttribute("aria-busy");
@@ -75,7 +66,7 @@ async function first(results, list) {
   } catch (error) {
     mount(
       results,
-      failure(error, () => first(results, list)),
+      failurePanel(error, () => first(results, list)),
     );
   } finally {
     results.removeAttribute("aria-busy");

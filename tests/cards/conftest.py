@@ -10,8 +10,9 @@ from ansinh.cards import keys
 from ansinh.cards.models import HealthInsuranceCard
 from ansinh.cards.service import token_payload
 from ansinh.cards.tokens import sign_card_token
-from ansinh.clinics.models import ClinicClient, MedicalFacility
+from ansinh.clinics.models import ClinicClient
 from ansinh.core.settings import Settings
+from ansinh.facilities.models import MedicalFacility
 from ansinh.identity.models import Account, Person
 from tests.factories import (
     bearer_for,

@@ -5,7 +5,7 @@ import secrets
 import pytest
 
 from ansinh.chipid.active import verify_active_authentication, verify_iso9796_2_scheme1
-from ansinh.chipid.passive import CheckFailed
+from ansinh.chipid.signatures import CheckFailed
 from tests.support import chip_pki
 
 NONCE = secrets.token_bytes(8)

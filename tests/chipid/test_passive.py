@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from ansinh.chipid import lds
-from ansinh.chipid.passive import CheckFailed, passive_authentication
+from ansinh.chipid.passive import passive_authentication
+from ansinh.chipid.signatures import CheckFailed
 from ansinh.chipid.truststore import TrustStore
 from tests.chipid.conftest import Pki
 from tests.support import chip_pki

@@ -7,7 +7,8 @@ import pytest
 
 from ansinh.chipid import service
 from ansinh.chipid.active import verify_active_authentication
-from ansinh.chipid.passive import CheckFailed, passive_authentication
+from ansinh.chipid.passive import passive_authentication
+from ansinh.chipid.signatures import CheckFailed
 from ansinh.chipid.truststore import TrustStore
 from tests.chipid.conftest import Pki
 from tests.support import chip_pki

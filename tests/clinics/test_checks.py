@@ -15,7 +15,7 @@ from ansinh.app import create_app
 from ansinh.cards.models import BENEFIT_LEVEL_MEANING, BENEFIT_LEVEL_MEANING_VI, HealthInsuranceCard
 from ansinh.cards.results import CheckResult
 from ansinh.cards.tokens import sign_card_token
-from ansinh.clinics.checks import Verdict, _answer
+from ansinh.clinics.checks import Verdict, encode_answer
 from ansinh.clinics.models import CardCheck, CheckMethod
 from ansinh.clinics.schemas import CheckResponse
 from ansinh.core.settings import Settings
@@ -512,7 +512,7 @@ def test_the_answer_is_byte_for_byte_what_the_documented_schema_would_write(show
     verdict = Verdict(CheckResult.VALID, found=(card, person, facility), show_card=shown)  # type: ignore[arg-type]
     at = datetime(2026, 11, 26, 3, 4, 5, microsecond, tzinfo=UTC)
 
-    answer = _answer(verdict, method=CheckMethod.QR, checked_at=at, check_id=None if shown else 42)
+    answer = encode_answer(verdict, method=CheckMethod.QR, checked_at=at, check_id=None if shown else 42)
 
     assert CheckResponse.model_validate_json(answer).model_dump_json().encode() == answer
     assert json.loads(answer)["card"] == (

@@ -17,8 +17,8 @@ from ansinh.clinics.models import CardCheck, ClinicClient
 from ansinh.clinics.recorder import CheckRecorder, ScanRecord
 from ansinh.core.db import session_factory
 from ansinh.core.errors import Forbidden
-from ansinh.core.reads import create_reads
 from ansinh.core.settings import Settings
+from ansinh.core.statements import create_statements
 from ansinh.core.time import utcnow
 from tests.factories import make_clinic_client
 
@@ -46,9 +46,9 @@ async def stored(db: AsyncSession) -> int:
 @pytest.fixture
 async def new_recorder(engine: AsyncEngine, settings: Settings) -> AsyncIterator[Callable[[], CheckRecorder]]:
     """Recorders built as the app builds them: a batch without notices is one statement."""
-    reads = create_reads(settings)
-    yield lambda: CheckRecorder(session_factory(engine), statements=reads)
-    await reads.close()
+    statements = create_statements(settings)
+    yield lambda: CheckRecorder(session_factory(engine), statements=statements)
+    await statements.close()
 
 
 @pytest.fixture

@@ -13,12 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards.models import CardStatus, DecreaseReason, HealthInsuranceCard
 from ansinh.cards.results import CheckResult, card_standing
-from ansinh.clinics.models import CardCheck, MedicalFacility
+from ansinh.clinics.models import CardCheck
 from ansinh.clinics.recorder import CARD_CHECK_NOTICE_LINK, CheckRecorder, TokenScan
 from ansinh.core.db import session_factory
-from ansinh.core.reads import create_reads
 from ansinh.core.settings import Settings
+from ansinh.core.statements import create_statements
 from ansinh.core.time import today_vn
+from ansinh.facilities.models import MedicalFacility
 from ansinh.notifications.models import Notification, NotificationPreference
 from tests.factories import make_card, make_clinic_client, make_facility, make_person
 
@@ -28,11 +29,11 @@ TODAY = today_vn(NOW)
 
 @pytest.fixture
 async def recorder(engine: AsyncEngine, settings: Settings) -> AsyncIterator[CheckRecorder]:
-    reads = create_reads(settings)
-    recorder = CheckRecorder(session_factory(engine), statements=reads)
+    statements = create_statements(settings)
+    recorder = CheckRecorder(session_factory(engine), statements=statements)
     yield recorder
     await recorder.drain()
-    await reads.close()
+    await statements.close()
 
 
 @pytest.fixture

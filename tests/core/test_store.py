@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from ansinh.core.errors import TooManyRequests
-from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.store import MemoryStore, RedisStore, SharedStore
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -46,7 +46,7 @@ async def test_values_expire(store: SharedStore) -> None:
 
 
 async def test_a_limit_of_n_admits_exactly_n_concurrent_hits(store: SharedStore) -> None:
-    limit = Limit(count=10, window=60)
+    limit = RateLimit(count=10, window=60)
 
     outcomes = await asyncio.gather(
         *(hit(store, "login-ip:198.51.100.7", limit) for _ in range(25)), return_exceptions=True

@@ -9,7 +9,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.clinics.models import ClinicClient, MedicalFacility
+from ansinh.clinics.models import ClinicClient
+from ansinh.facilities.models import MedicalFacility
 from ansinh.gateway.models import GatewayAccount
 from tests.factories import make_clinic_client, make_gateway_account
 

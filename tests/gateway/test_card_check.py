@@ -15,8 +15,9 @@ from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards.models import HealthInsuranceCard
-from ansinh.clinics.models import CardCheck, MedicalFacility
+from ansinh.clinics.models import CardCheck
 from ansinh.core.settings import Settings
+from ansinh.facilities.models import MedicalFacility
 from ansinh.gateway import service
 from ansinh.identity.models import Account, Person
 from ansinh.notifications.models import Notification, NotificationPreference

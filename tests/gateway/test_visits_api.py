@@ -11,8 +11,8 @@ from litestar.testing import AsyncTestClient
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.clinics.models import MedicalFacility
 from ansinh.core.settings import Settings
+from ansinh.facilities.models import MedicalFacility
 from ansinh.gateway.callers import FacilityCaller
 from ansinh.identity.models import Account, Person
 from ansinh.notifications.models import Notification, NotificationPreference

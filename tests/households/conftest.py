@@ -7,8 +7,8 @@ import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards.models import HealthInsuranceCard
-from ansinh.clinics.models import MedicalFacility
 from ansinh.core.settings import Settings
+from ansinh.facilities.models import MedicalFacility
 from ansinh.households.models import ConsentState, Household, HouseholdMember, Relation
 from ansinh.identity.models import Account, Person
 from tests.factories import bearer_for, make_card, make_citizen, make_facility, make_person

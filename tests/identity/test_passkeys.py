@@ -672,7 +672,7 @@ async def test_a_counter_that_raced_writes_no_session_at_all(
     async def open_with_count(count: int) -> Any:
         return await start_passkey_session(
             state.session_factory,
-            state.reads,
+            state.statements,
             settings=settings,
             account=SignedInAccount(id=citizen.account.id, role="citizen", person_id=citizen.person.id),  # type: ignore[arg-type]
             passkey_id=passkey.id,  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.cards.models import CardStatus
 from ansinh.core.settings import Settings
 from ansinh.households.models import ConsentState, Relation
-from ansinh.notifications import due
+from ansinh.jobs import due
 from ansinh.notifications.models import Notification
 from tests.factories import make_card, make_facility, make_person
 from tests.households.conftest import Family, FamilyBuilder

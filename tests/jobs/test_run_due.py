@@ -14,8 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.__main__ import cli
 from ansinh.core.settings import Settings, get_settings
 from ansinh.employers.models import EmployerDue
+from ansinh.jobs import due
 from ansinh.jobs.runner import DUE_TASKS, run_due
-from ansinh.notifications import due
 from ansinh.notifications.models import Notification
 from tests.factories import bearer_for, make_card, make_citizen, make_facility
 from tests.households.conftest import Family, FamilyBuilder

@@ -81,7 +81,7 @@ class Call:
 
 
 CallFor = Call | Callable[[World, str], Call]
-# Reads the database: True while A's resource is as it was (no one but its owner changed or removed it).
+# Statements the database: True while A's resource is as it was (no one but its owner changed or removed it).
 Intact = Callable[[World, AsyncSession], Awaitable[bool]]
 
 

@@ -89,7 +89,7 @@ async def _world_disconnected(
     """
     await db_session.close()
     await engine.dispose()
-    client.blocking_portal.call(app.state.reads.close)
+    client.blocking_portal.call(app.state.statements.close)
     client.blocking_portal.call(app.state.engine.dispose)
 
 

@@ -49,6 +49,15 @@ async def test_the_worker_precaches_every_app_file_and_is_never_cached_by_http(c
     assert "__CACHE_VERSION__" not in source
 
 
+async def test_every_module_is_precached_including_the_screens_split_into_folders(client: Client) -> None:
+    # A screen split by section (views/settings/…, lib/feedback.js) must work offline like a single-file one.
+    source = (await client.get("/sw.js")).text
+    precache = set(json.loads(re.search(r"const PRECACHE = (\[.*?\]);", source).group(1)))  # type: ignore[union-attr]
+    modules = {f"/pwa/{path.relative_to(PWA).as_posix()}" for path in PWA.rglob("*.js") if path.name != "sw.js"}
+    assert {"/pwa/views/settings/index.js", "/pwa/views/household/payments.js", "/pwa/lib/feedback.js"} <= modules
+    assert sorted(modules - precache) == []
+
+
 def test_the_worker_version_changes_when_any_app_file_changes(tmp_path: Path) -> None:
     (tmp_path / "views").mkdir()
     (tmp_path / "sw.js").write_text('const CACHE_VERSION = "__CACHE_VERSION__"; const PRECACHE = __PRECACHE__;')

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import CacheControlHeader
+from litestar.pagination import OffsetPagination
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from ansinh.applications import service
@@ -17,7 +18,7 @@ from ansinh.applications.schemas import (
     TransitionRequest,
 )
 from ansinh.core.deps import Caller, Context, DbSession
-from ansinh.core.pagination import Limit, Offset, Page
+from ansinh.core.pagination import Limit, Offset
 from ansinh.core.params import RowId
 from ansinh.identity.guards import requires_citizen, requires_staff
 
@@ -46,12 +47,12 @@ class ApplicationController(Controller):
     @get("", operation_id="listMyApplications", cache_control=NO_STORE)
     async def list_mine(
         self, principal: Caller, db_session: DbSession, limit: Limit = 20, offset: Offset = 0
-    ) -> Page[ApplicationSummary]:
+    ) -> OffsetPagination[ApplicationSummary]:
         """The caller's applications, newest first."""
         items, total = await service.my_applications(
             db_session, account_id=principal.account_id, limit=limit, offset=offset
         )
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
     @post("", operation_id="fileApplication", cache_control=NO_STORE)
     async def file(
@@ -93,10 +94,10 @@ class StaffApplicationController(Controller):
         kind: KindFilter = None,
         limit: Limit = 20,
         offset: Offset = 0,
-    ) -> Page[StaffApplicationSummary]:
+    ) -> OffsetPagination[StaffApplicationSummary]:
         """Applications, oldest first, optionally of one status or kind."""
         items, total = await service.staff_list(db_session, status=status, kind=kind, limit=limit, offset=offset)
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
     @get("/{application_id:int}", operation_id="staffGetApplication", cache_control=NO_STORE)
     async def get_one(self, application_id: RowId, db_session: DbSession) -> StaffApplicationView:

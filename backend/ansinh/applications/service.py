@@ -1,7 +1,7 @@
 """Filing, deciding and applying applications; every step is one transaction with its timeline/audit row."""
 
 import secrets
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import update
@@ -33,16 +33,16 @@ from ansinh.applications.schemas import (
     VoluntaryQuote,
     VoluntaryRegistrationDetails,
 )
-from ansinh.cards.models import HealthInsuranceCard
-from ansinh.cards.service import live_card, reissue_card_in_transaction
-from ansinh.clinics.models import MedicalFacility
+from ansinh.cards.service import change_primary_facility, live_card, reissue_card_in_transaction
 from ansinh.core.context import RequestContext
 from ansinh.core.errors import Conflict, InvalidInput, NotFound
 from ansinh.core.pagination import fetch_page
 from ansinh.core.settings import Settings
 from ansinh.core.time import today_vn, utcnow
-from ansinh.identity.models import Account, DatePrecision, Person
-from ansinh.identity.service import citizen_person
+from ansinh.facilities.models import MedicalFacility
+from ansinh.identity.citizens import citizen_person
+from ansinh.identity.models import Account, Person
+from ansinh.identity.service import correct_person
 from ansinh.notifications.models import NotificationKind
 from ansinh.notifications.service import notify
 from ansinh.records.rules import in_force, si_salary_cap, voluntary_contribution
@@ -575,14 +575,8 @@ async def _apply_effect(
         case ApplicationKind.FACILITY_CHANGE:
             return await _change_facility(db, application)
         case ApplicationKind.INFO_CORRECTION:
-            person = await db.get(Person, application.person_id)
             changes = dict(application.request["changes"])
-            before = {name: _jsonable(getattr(person, name)) for name in changes}
-            for name, value in changes.items():
-                setattr(person, name, date.fromisoformat(value) if name == "date_of_birth" else value)
-            if "date_of_birth" in changes:
-                person.birth_date_precision = DatePrecision.DAY  # type: ignore[union-attr]
-            db.add(person)
+            before = await correct_person(db, person_id=application.person_id, changes=changes)
             return before, changes, {"corrected": sorted(changes)}
         case _:  # voluntary registration: the registration itself is the outcome
             quote = application.request.get("quote", {})
@@ -598,19 +592,13 @@ async def _change_facility(
         raise NoLiveCard()
     card, _person, old_facility = found
     facility = await _facility_by_code(db, application.request["facility_code"])
-    card = await db.get(HealthInsuranceCard, card.id, with_for_update=True)
-    card.primary_facility_id = facility.id  # type: ignore[union-attr,assignment]
-    db.add(card)
+    await change_primary_facility(db, card_id=card.id, facility_id=facility.id)  # type: ignore[arg-type]
     effective = application.effective_from.isoformat() if application.effective_from else None
     return (
         {"facility_code": old_facility.code},
         {"facility_code": facility.code},
         {"facility_code": facility.code, "facility_name": facility.name, "effective_from": effective},
     )
-
-
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | datetime) else value
 
 
 async def apply_due_changes(db: AsyncSession, today: date, settings: Settings) -> int:

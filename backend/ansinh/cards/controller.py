@@ -1,4 +1,4 @@
-"""Card routes: the citizen's card, tokens, QR images and receipts; the public JWKS; staff card actions."""
+"""Card routes: the citizen's card, tokens and QR images; the public JWKS; staff card actions."""
 
 from typing import Annotated
 
@@ -11,15 +11,12 @@ from ansinh.cards.models import CardStatus, DecreaseReason
 from ansinh.cards.schemas import (
     CardActionRequest,
     CardActionResult,
-    CardCheckReceipt,
     CardDecreaseRequest,
     CardPublic,
     CardTokenPublic,
     CardTokenRequest,
 )
-from ansinh.clinics import checks
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
-from ansinh.core.pagination import Limit, Offset, Page
 from ansinh.core.routes import hot_get
 from ansinh.identity.guards import requires_citizen, requires_staff, verified_caller
 
@@ -38,7 +35,7 @@ class CardController(Controller):
     @hot_get("", operation_id="getCard", compress=False)
     async def card(self, request: Request) -> CardPublic:
         """The current health-insurance card."""
-        return await service.own_card(request.app.state.reads, account_id=verified_caller(request).account_id)
+        return await service.own_card(request.app.state.statements, account_id=verified_caller(request).account_id)
 
     @post("/token", status_code=200, operation_id="createCardToken")
     async def token(self, data: JSONBody[CardTokenRequest], request: Request, db_session: DbSession) -> CardTokenPublic:
@@ -46,7 +43,7 @@ class CardController(Controller):
         state = request.app.state  # constants, read here rather than resolved as dependencies on the hot path
         return await service.issue_card_token(
             db_session,
-            state.reads,
+            state.statements,
             state.store,
             settings=state.settings,
             account_id=verified_caller(request).account_id,
@@ -73,14 +70,6 @@ class CardController(Controller):
             db_session, store, settings=settings, account_id=principal.account_id, token=token, image_format="png"
         )
         return Response(image, media_type="image/png")
-
-    @get("/checks", operation_id="listCardChecks")
-    async def checks(
-        self, principal: Caller, db_session: DbSession, limit: Limit = 20, offset: Offset = 0
-    ) -> Page[CardCheckReceipt]:
-        """Who checked the card, when and with what result, newest first."""
-        items, total = await checks.receipts(db_session, account_id=principal.account_id, limit=limit, offset=offset)
-        return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 class JwksController(Controller):

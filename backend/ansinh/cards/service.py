@@ -32,21 +32,22 @@ from ansinh.cards.models import (
 from ansinh.cards.results import CheckResult, card_standing
 from ansinh.cards.schemas import CardActionResult, CardPublic, CardTokenPublic
 from ansinh.cards.tokens import OFFLINE_TTL, ONLINE_TTL, card_payload, check_card_token, sign_card_token
-from ansinh.clinics.models import MedicalFacility
 from ansinh.core.context import RequestContext
 from ansinh.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from ansinh.core.ratelimit import Limit, hit
-from ansinh.core.reads import ReadQuery, Reads, Row
+from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.settings import Settings
+from ansinh.core.statements import Row, Statement, Statements
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
+from ansinh.facilities.models import MedicalFacility
 from ansinh.identity.audit import event_values, record_event
+from ansinh.identity.citizens import citizen_person_id, read_citizen_person_id
 from ansinh.identity.models import Account, AccountRole, AccountStatus, Person, SecurityEvent
-from ansinh.identity.service import birth_date_text, citizen_person_id, read_citizen_person_id
+from ansinh.identity.service import birth_date_text
 
 # The app refreshes its online code every minute; a generous budget still stops token farming.
-TOKEN_LIMIT = Limit(count=30, window=60)
-QR_LIMIT = Limit(count=60, window=60)
+TOKEN_LIMIT = RateLimit(count=30, window=60)
+QR_LIMIT = RateLimit(count=60, window=60)
 
 
 class NoCard(NotFound):
@@ -72,7 +73,8 @@ class InvalidCardToken(InvalidInput):
 
 # --- hot reads ----------------------------------------------------------------------------------------------------
 # The card screen, card tokens and clinic checks read a card with its holder and facility on every request: one
-# prepared statement (core/reads.py), whose rows come back as plain attribute objects with the tables' column names.
+# prepared statement (core/statements.py), whose rows come back as plain attribute objects with the tables'
+# column names.
 
 _CARD, _PERSON, _FACILITY = HealthInsuranceCard.__table__, Person.__table__, MedicalFacility.__table__  # type: ignore[attr-defined]
 _PARTS = (("c_", _CARD), ("p_", _PERSON), ("f_", _FACILITY))
@@ -110,7 +112,7 @@ def split_card_row(values: Row) -> tuple[Any, Any, Any]:
     return SimpleNamespace(**parts["c_"]), SimpleNamespace(**parts["p_"]), SimpleNamespace(**parts["f_"])
 
 
-_OWN_LIVE_CARD = ReadQuery(
+_OWN_LIVE_CARD = Statement(
     card_rows()
     .join(_ACCOUNT := Account.__table__, _ACCOUNT.c.person_id == _PERSON.c.id)  # type: ignore[attr-defined]
     .where(
@@ -213,23 +215,25 @@ async def card_of_person(db: AsyncSession, *, person_id: int, now: datetime | No
     return card_public(*found, today=today_vn(now))
 
 
-async def _own_live_card(reads: Reads, *, account_id: int) -> tuple[HealthInsuranceCard, Person, MedicalFacility]:
+async def _own_live_card(
+    statements: Statements, *, account_id: int
+) -> tuple[HealthInsuranceCard, Person, MedicalFacility]:
     """The signed-in citizen's live card with holder and facility, in one query (the hottest citizen path)."""
-    row = await reads.one(_OWN_LIVE_CARD, account_id=account_id)
+    row = await statements.one(_OWN_LIVE_CARD, account_id=account_id)
     if row is None:
-        await read_citizen_person_id(reads, account_id=account_id)  # 401 when the account is gone or disabled
+        await read_citizen_person_id(statements, account_id=account_id)  # 401 when the account is gone or disabled
         raise NoCard()
     return split_card_row(row)
 
 
-async def own_card(reads: Reads, *, account_id: int, now: datetime | None = None) -> CardPublic:
+async def own_card(statements: Statements, *, account_id: int, now: datetime | None = None) -> CardPublic:
     """The signed-in citizen's current card."""
-    return card_public(*await _own_live_card(reads, account_id=account_id), today=today_vn(now))
+    return card_public(*await _own_live_card(statements, account_id=account_id), today=today_vn(now))
 
 
 async def issue_card_token(
     db: AsyncSession,
-    reads: Reads,
+    statements: Statements,
     store: SharedStore,
     *,
     settings: Settings,
@@ -241,7 +245,7 @@ async def issue_card_token(
     """Sign a fresh online code (3 minutes) or offline pass (7 days, never past the card's valid-to day)."""
     asked_at, now = now, now or utcnow()
     await hit(store, f"card-token:{account_id}", TOKEN_LIMIT)
-    card, person, facility = await _own_live_card(reads, account_id=account_id)
+    card, person, facility = await _own_live_card(statements, account_id=account_id)
     standing = standing_of(card, today=today_vn(now))
     if not standing.valid:
         raise CardNotInForce(extra={"result": standing.value, "status": card.status})
@@ -486,10 +490,20 @@ async def reissue_card_in_transaction(
     raise Conflict("Could not allocate a new card serial; try again.", "Không cấp được số sê-ri mới; thử lại.")
 
 
-# --- coverage from other domains (an employer's declarations) ---------------------------------------------------
+async def change_primary_facility(db: AsyncSession, *, card_id: int, facility_id: int) -> None:
+    """The card registers its holder at another facility from now on (in the caller's transaction)."""
+    card = await db.get(HealthInsuranceCard, card_id, with_for_update=True)
+    if card is None:
+        raise NotFound()
+    card.primary_facility_id = facility_id
+    db.add(card)
 
 
-async def _live_card_for_update(db: AsyncSession, *, person_id: int) -> HealthInsuranceCard | None:
+# --- cards of a coverage scheme (household, voluntary, employer): other domains change cards only through these ---
+
+
+async def live_card_for_update(db: AsyncSession, *, person_id: int) -> HealthInsuranceCard | None:
+    """The person's live card (not replaced or withdrawn), to change in the caller's transaction."""
     return (
         await db.exec(
             select(HealthInsuranceCard)
@@ -497,6 +511,57 @@ async def _live_card_for_update(db: AsyncSession, *, person_id: int) -> HealthIn
             .with_for_update()
         )
     ).first()
+
+
+async def primary_facility_of(db: AsyncSession, *, person_id: int) -> int | None:
+    """The facility id the person's live card registers them at, if they have one."""
+    card = await live_card_for_update(db, person_id=person_id)
+    return card.primary_facility_id if card is not None else None
+
+
+async def give_way(db: AsyncSession, card: HealthInsuranceCard, *, now: datetime) -> None:
+    """An ended scheme's card gives way to another scheme's card: marked replaced (flushed, freeing its number)."""
+    card.status, card.revoked_at = CardStatus.REPLACED, now
+    db.add(card)
+    await db.flush()
+
+
+def issue_scheme_card(
+    db: AsyncSession,
+    *,
+    person: Person,
+    beneficiary_group: str,
+    benefit_level: int,
+    valid_from: date,
+    valid_to: date,
+    facility_id: int,
+    now: datetime,
+) -> HealthInsuranceCard:
+    """A new card of a scheme for a person without a live one, added to the caller's transaction."""
+    card = HealthInsuranceCard(
+        serial=new_serial(now),
+        number=person.si_code,
+        legacy_code=f"{beneficiary_group}{benefit_level}{person.province_code}{person.si_code}",
+        beneficiary_group=beneficiary_group,
+        benefit_level=benefit_level,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        person_id=person.id,  # type: ignore[arg-type]
+        primary_facility_id=facility_id,
+    )
+    db.add(card)
+    return card
+
+
+def extend_card(db: AsyncSession, card: HealthInsuranceCard, *, covered_from: date, covered_until: date) -> None:
+    """The card runs to ``covered_until``; after a gap in coverage it restarts on ``covered_from``."""
+    if card.valid_to < covered_from - timedelta(days=1):
+        card.valid_from = covered_from
+    card.valid_to = max(card.valid_to, covered_until)
+    db.add(card)
+
+
+# --- coverage that follows an employer's declarations: many people at once ---------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -584,11 +649,8 @@ async def cover_people(
         if card is not None and card.status == CardStatus.SUSPENDED:
             results[person_id] = None
         elif card is not None and card.status == CardStatus.ACTIVE and card.beneficiary_group == c.beneficiary_group:
-            if card.valid_to < c.valid_from - timedelta(days=1):
-                card.valid_from = c.valid_from  # a gap: the card restarts with the new coverage
             if c.valid_to > card.valid_to:
-                card.valid_to = c.valid_to
-                db.add(card)
+                extend_card(db, card, covered_from=c.valid_from, covered_until=c.valid_to)
                 events.append((person_id, "card_extended", card, c.reason, {"valid_to": c.valid_to.isoformat()}))
             results[person_id] = CardActionResult(number=card.number, status=card.status, serial=card.serial)
         else:
@@ -694,7 +756,7 @@ async def end_validity(
 ) -> CardActionResult | None:
     """The person's active card of one of these groups ends on ``valid_to`` if it ran later (caller's transaction);
     None when there is no such card."""
-    live = await _live_card_for_update(db, person_id=person_id)
+    live = await live_card_for_update(db, person_id=person_id)
     if live is None or live.status != CardStatus.ACTIVE or live.beneficiary_group not in beneficiary_groups:
         return None
     if live.valid_to > valid_to:

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from ansinh.chipid.passive import HASHES, CheckFailed
+from ansinh.chipid.signatures import HASHES, CheckFailed
 
 # Signature algorithm OIDs DG14's ActiveAuthenticationInfo may name for ECDSA, and their hashes.
 AA_ECDSA_ALGORITHMS = {

@@ -2,6 +2,7 @@
 
 from litestar import Controller, get, post
 from litestar.datastructures import CacheControlHeader
+from litestar.pagination import OffsetPagination
 from litestar.params import JSONBody
 from sqlmodel import col, select
 
@@ -18,7 +19,7 @@ from ansinh.chipid.schemas import (
     ChipVerificationResult,
 )
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
-from ansinh.core.pagination import Limit, Offset, Page, fetch_page
+from ansinh.core.pagination import Limit, Offset, fetch_page
 from ansinh.identity.guards import requires_citizen
 
 # Nonces and tokens never belong in a cache.
@@ -91,7 +92,7 @@ class ChipIdController(Controller):
     @get("/verifications", operation_id="chipIdVerifications")
     async def verifications(
         self, principal: Caller, db_session: DbSession, limit: Limit = 20, offset: Offset = 0
-    ) -> Page[ChipVerificationPublic]:
+    ) -> OffsetPagination[ChipVerificationPublic]:
         """The account's chip-ID verifications, newest first."""
         query = select(ChipVerification).order_by(
             col(ChipVerification.created_at).desc(), col(ChipVerification.id).desc()
@@ -118,7 +119,7 @@ class ChipIdController(Controller):
             )
             for row in rows
         ]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
 
 class ChipActivationController(Controller):

@@ -17,26 +17,28 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.chipid import lds
 from ansinh.chipid.active import verify_active_authentication
 from ansinh.chipid.models import ChipVerification, VerificationOutcome, VerificationPurpose
-from ansinh.chipid.passive import CheckFailed, PassiveResult, passive_authentication
+from ansinh.chipid.passive import PassiveResult, passive_authentication
+from ansinh.chipid.signatures import CheckFailed
 from ansinh.chipid.truststore import TrustStore, trust_store_at
 from ansinh.core.context import RequestContext
 from ansinh.core.errors import DomainError
-from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
 from ansinh.identity import service as identity
 from ansinh.identity.audit import record_event
+from ansinh.identity.citizens import citizen_person
 from ansinh.identity.models import Account, AssuranceLevel, DatePrecision, Person, SecurityEventKind, SignInMethod
 from ansinh.identity.sessions import TokenPair, start_session
 
 CHALLENGE_TTL_SECONDS = 300
 CHALLENGE_KEY = "chipid-challenge:{}"
 NONCE_BYTES = 8
-CHALLENGE_LIMIT = Limit(count=30, window=15 * 60)
-VERIFY_LIMIT = Limit(count=10, window=15 * 60)
-ACTIVATE_LIMIT_PER_IP = Limit(count=30, window=60)
-ACTIVATE_LIMIT_PER_SI_CODE = Limit(count=10, window=15 * 60)
+CHALLENGE_LIMIT = RateLimit(count=30, window=15 * 60)
+VERIFY_LIMIT = RateLimit(count=10, window=15 * 60)
+ACTIVATE_LIMIT_PER_IP = RateLimit(count=30, window=60)
+ACTIVATE_LIMIT_PER_SI_CODE = RateLimit(count=10, window=15 * 60)
 
 # The checks in the order they run; a check after a failed one is "not_run".
 CHECKS = (
@@ -437,7 +439,7 @@ async def verify_for_account(
 ) -> tuple[Report, ChipVerification, Account]:
     """A signed-in citizen proves they hold their card; success raises the account to ``chip_verified``."""
     await hit(store, f"chipid-verify:{account_id}", VERIFY_LIMIT)
-    person = await identity.citizen_person(db, account_id=account_id)
+    person = await citizen_person(db, account_id=account_id)
     trust = trust_store(settings)
     parsed = parse_files(files)
     report = await evaluate(
@@ -450,11 +452,10 @@ async def verify_for_account(
         binding={"account_id": account_id},
         now=utcnow(),
     )
-    account = await db.get(Account, account_id)
-    assert account is not None
     if report.passed:
-        account.assurance_level = AssuranceLevel.CHIP_VERIFIED
-        db.add(account)
+        await identity.raise_assurance(db, account_id=account_id, level=AssuranceLevel.CHIP_VERIFIED)
+    account = await db.get(Account, account_id)  # the same row, as raised
+    assert account is not None
     verification = _record(
         db, account_id=account_id, purpose=VerificationPurpose.VERIFY, report=report, context=context
     )

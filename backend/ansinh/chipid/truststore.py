@@ -17,6 +17,7 @@ from ansinh.chipid.lds import (
     parse_signed_data,
     signed_attributes_der,
 )
+from ansinh.chipid.signatures import CheckFailed, verify_cms_signer
 
 logger = logging.getLogger("ansinh.chipid")
 
@@ -44,7 +45,6 @@ def read_master_list(data: bytes) -> list[x509.Certificate]:
     The signer must verify and be issued by a certificate in the list itself; that shows the list is intact,
     not that its publisher is to be trusted: that comes from where the file was obtained.
     """
-    from ansinh.chipid.passive import CheckFailed, verify_cms_signer  # late: passive uses this module's types
 
     try:
         signed, content = parse_signed_data(data, file="master list", content_type=CSCA_MASTER_LIST_OID)

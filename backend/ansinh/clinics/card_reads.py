@@ -5,7 +5,7 @@ from typing import Any
 
 from ansinh.cards.models import HealthInsuranceCard, is_dead
 from ansinh.cards.service import card_rows
-from ansinh.core.reads import KeyedRead
+from ansinh.core.statements import KeyedRead
 from ansinh.identity.models import Person
 from ansinh.notifications.models import NotificationPreference
 
@@ -29,8 +29,8 @@ def card_and_notice_choice() -> Any:
     return query.outerjoin(NOTICE_TABLE, NOTICE_TABLE.c.person_id == PERSON_TABLE.c.id)
 
 
-# Hot reads: prepared statements built once (core/reads.py).
-# By serial (unique): concurrent scans share one statement (Reads.keyed).
+# Hot statements: prepared statements built once (core/statements.py).
+# By serial (unique): concurrent scans share one statement (Statements.keyed).
 BY_SERIAL = KeyedRead(card_and_notice_choice(), CARD_TABLE.c.serial, key_label="c_serial")
 # By citizen ID, card number or legacy code: a person may have several cards (a reissue replaces the old one), so
 # the live card comes first, the newest of the dead ones after. Concurrent look-ups share a statement too.

@@ -5,7 +5,6 @@ import hashlib
 import re
 import time
 import unicodedata
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -27,19 +26,21 @@ from ansinh.cards.schemas import CardCheckReceipt
 from ansinh.cards.service import split_card_row, standing_of
 from ansinh.cards.tokens import TokenCheck, check_card_token
 from ansinh.clinics.card_reads import BY_CITIZEN_ID, BY_LEGACY_CODE, BY_NUMBER, BY_SERIAL
-from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, FacilityStaff, MedicalFacility
+from ansinh.clinics.models import CardCheck, CheckMethod, ClinicClient, FacilityStaff
 from ansinh.clinics.recorder import CheckRecorder, ScanRecord, TokenScan
 from ansinh.clinics.schemas import LookupRequest, VerifyRequest, VerifyScan
 from ansinh.core.db import Sessions
 from ansinh.core.errors import Forbidden
 from ansinh.core.pagination import fetch_page
-from ansinh.core.ratelimit import Limit, hit
-from ansinh.core.reads import Reads, Row
+from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.settings import Settings
+from ansinh.core.statements import Row, Statements
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
+from ansinh.facilities.models import MedicalFacility
+from ansinh.identity.citizens import citizen_person_id
 from ansinh.identity.models import Person
-from ansinh.identity.service import birth_date_matches, birth_date_text, citizen_person_id
+from ansinh.identity.service import birth_date_matches, birth_date_text
 
 # A retried scan (same token or lookup, facility and staff member) within this window is not logged twice.
 RETRY_WINDOW_SECONDS = 10
@@ -63,7 +64,7 @@ class Verdict:
 
 @dataclass(slots=True)
 class CheckServices:
-    """What a check needs besides its hot reads: the scan recorder, two short-lived caches and the read sessions
+    """What a check needs besides its hot statements: the scan recorder, two short-lived caches and the read sessions
     the caches refill from (so a check opens a session only on a cache miss)."""
 
     recorder: CheckRecorder
@@ -161,11 +162,6 @@ async def _calling_facility(db: AsyncSession, *, client_id: str) -> MedicalFacil
     return facility
 
 
-# Judges a check and logs it: (verdict, check id) once the record is committed. ``values`` are the record's columns
-# known before judging (facility, client, staff member, method, time).
-JudgeAndRecord = Callable[[dict[str, Any], CallingFacility, datetime], Awaitable[tuple[Verdict, int]]]
-
-
 def _clinic_card(row: CardRow) -> dict[str, Any]:
     """The card as a ``ClinicCard``'s fields (for 003/004, the new card's)."""
     card, person, facility = row
@@ -195,12 +191,12 @@ def shown_card(verdict: Verdict) -> CardRow | None:
     return verdict.replacement or verdict.found
 
 
-async def with_replacement(reads: Reads, verdict: Verdict) -> Verdict:
+async def with_replacement(statements: Statements, verdict: Verdict) -> Verdict:
     """For 003/004 (a replaced card), the verdict with the card that replaced it: the live card of the number."""
     replaced = (CheckResult.REPLACED_EXPIRED, CheckResult.REPLACED_VALID)
     if verdict.result not in replaced or verdict.found is None:
         return verdict
-    hit_row = _card_and_choice(await reads.keyed(BY_NUMBER, verdict.found[0].number))
+    hit_row = _card_and_choice(await statements.keyed(BY_NUMBER, verdict.found[0].number))
     if hit_row is None or hit_row[0][0].serial == verdict.found[0].serial:
         return verdict
     return replace(verdict, replacement=hit_row[0])
@@ -216,20 +212,22 @@ def _card_and_choice(row: Row | None) -> tuple[CardRow, bool] | None:
     return split_card_row(row), bool(row["wants_notice"])
 
 
-async def _key_ring(services: CheckServices, *, settings: Settings, asked_at: datetime | None) -> keys.KeyRing:
-    ring = services.key_rings.fresh() if asked_at is None else None
+async def _key_ring(services: CheckServices, *, settings: Settings, as_of: datetime | None) -> keys.KeyRing:
+    """The published keys: the cached ring for a check of the present, read afresh for a check ``as_of`` another
+    moment (a test, a replay), whose keys may not be the ones in force now."""
+    ring = services.key_rings.fresh() if as_of is None else None
     if ring is None:
         async with services.sessions() as db:
-            ring = await services.key_rings.get(db, kek_secret=settings.signing_kek_secret, now=asked_at)
+            ring = await services.key_rings.get(db, kek_secret=settings.signing_kek_secret, now=as_of)
     return ring
 
 
 async def _token_check(
-    services: CheckServices, *, settings: Settings, token: str, now: datetime, asked_at: datetime | None
+    services: CheckServices, *, settings: Settings, token: str, checked_at: datetime, as_of: datetime | None
 ) -> TokenCheck:
     """Form, signature and expiry against the published keys."""
-    ring = await _key_ring(services, settings=settings, asked_at=asked_at)
-    return check_card_token(token, ring.public_keys, now=now)
+    ring = await _key_ring(services, settings=settings, as_of=as_of)
+    return check_card_token(token, ring.public_keys, now=checked_at)
 
 
 def _token_verdict(check: TokenCheck, hit_row: tuple[CardRow, bool] | None, standing: CheckResult) -> Verdict:
@@ -250,57 +248,13 @@ def _token_verdict(check: TokenCheck, hit_row: tuple[CardRow, bool] | None, stan
     )
 
 
-async def _judge_checked_token(reads: Reads, check: TokenCheck, now: datetime) -> Verdict:
+async def _judge_checked_token(statements: Statements, check: TokenCheck, now: datetime) -> Verdict:
     if check.claims is None:
         return Verdict(check.result)
-    row = await reads.keyed(BY_SERIAL, check.claims.card_serial)
+    row = await statements.keyed(BY_SERIAL, check.claims.card_serial)
     hit_row = _card_and_choice(row if row is not None and row["c_number"] == check.claims.card_number else None)
     standing = _standing(hit_row[0][0], now) if hit_row is not None else CheckResult.NO_SUCH_CARD
-    return await with_replacement(reads, _token_verdict(check, hit_row, standing))
-
-
-async def judge_token(
-    reads: Reads,
-    *,
-    settings: Settings,
-    services: CheckServices,
-    token: str,
-    now: datetime,
-    asked_at: datetime | None,
-) -> Verdict:
-    """Signature and expiry against the published keys, then the card's standing in the registry."""
-    check = await _token_check(services, settings=settings, token=token, now=now, asked_at=asked_at)
-    return await _judge_checked_token(reads, check, now)
-
-
-def _token_judged_and_recorded(
-    reads: Reads, *, settings: Settings, services: CheckServices, token: str, asked_at: datetime | None
-) -> JudgeAndRecord:
-    """A QR scan judged and logged: a genuine token's card is read, judged and the scan logged in one statement
-    (``CheckRecorder.record_token_scan``); a faulty token's verdict is logged as it is."""
-
-    async def judge_and_record(values: dict[str, Any], facility: CallingFacility, now: datetime) -> tuple[Verdict, int]:
-        check = await _token_check(services, settings=settings, token=token, now=now, asked_at=asked_at)
-        if check.claims is None:
-
-            async def judge(at: datetime) -> Verdict:
-                return await _judge_checked_token(reads, check, at)
-
-            return await _then_recorded(services, judge)(values, facility, now)
-        row = await services.recorder.record_token_scan(
-            TokenScan(
-                values={**values, "token_id": check.claims.token_id},
-                card_serial=check.claims.card_serial,
-                card_number=check.claims.card_number,
-                token_result=check.result,
-                facility_name=facility.name,
-            )
-        )
-        hit_row = _card_and_choice(row if row["c_id"] is not None else None)
-        verdict = await with_replacement(reads, _token_verdict(check, hit_row, CheckResult(row["result"])))
-        return verdict, row["check_id"]
-
-    return judge_and_record
+    return await with_replacement(statements, _token_verdict(check, hit_row, standing))
 
 
 def _may_show(result: CheckResult) -> bool:
@@ -371,7 +325,13 @@ def _code_verdict(code: CardCode, card: Any, person: Any) -> CheckResult | None:
 
 
 async def judge_card_code(
-    reads: Reads, *, card_code: str, full_name: str, birth_date: str, now: datetime, year_matches_date: bool = False
+    statements: Statements,
+    *,
+    card_code: str,
+    full_name: str,
+    birth_date: str,
+    now: datetime,
+    year_matches_date: bool = False,
 ) -> Verdict:
     """The spec's order for a card looked up by code: its form (051-053), no such card (050), the holder (060/061,
     then 070), the card's state; nothing is told before name and birth date match. ``year_matches_date``: a given
@@ -379,8 +339,8 @@ async def judge_card_code(
     code = parse_card_code(card_code)
     if isinstance(code, CheckResult):
         return Verdict(code)
-    own_card = await reads.keyed(BY_LEGACY_CODE, code.legacy_code) if code.legacy_code else None
-    hit_row = _card_and_choice(own_card or await reads.keyed(code.query, code.key))
+    own_card = await statements.keyed(BY_LEGACY_CODE, code.legacy_code) if code.legacy_code else None
+    hit_row = _card_and_choice(own_card or await statements.keyed(code.query, code.key))
     if hit_row is None:
         return Verdict(CheckResult.NO_SUCH_CARD)
     found, wants_notice = hit_row
@@ -398,7 +358,7 @@ async def judge_card_code(
     return Verdict(standing, found=found, show_card=_may_show(standing), holder_wants_notice=wants_notice)
 
 
-async def judge_lookup(reads: Reads, *, request: LookupRequest, now: datetime) -> Verdict:
+async def judge_lookup(statements: Statements, *, request: LookupRequest, now: datetime) -> Verdict:
     """Find the card by citizen ID or card number, then match name and birth date before telling anything."""
     if request.citizen_id is not None:
         identifier = request.citizen_id.strip()
@@ -409,7 +369,7 @@ async def judge_lookup(reads: Reads, *, request: LookupRequest, now: datetime) -
         if len(identifier) == 12:  # a card number is never a citizen ID on this route
             return Verdict(CheckResult.MALFORMED_ID)
     return await judge_card_code(
-        reads, card_code=identifier, full_name=request.full_name, birth_date=request.date_of_birth, now=now
+        statements, card_code=identifier, full_name=request.full_name, birth_date=request.date_of_birth, now=now
     )
 
 
@@ -422,87 +382,117 @@ def _fingerprint(*parts: str | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _then_recorded(services: CheckServices, judge: Callable[[datetime], Awaitable[Verdict]]) -> JudgeAndRecord:
-    """Judge, then log the verdict (the holder's notice with it, when they asked for one)."""
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """Where a scan stands among its retries: the same token or look-up, facility and staff member within
+    ``RETRY_WINDOW_SECONDS`` is one check, logged once."""
 
-    async def judge_and_record(values: dict[str, Any], facility: CallingFacility, now: datetime) -> tuple[Verdict, int]:
-        verdict = await judge(now)
-        found = verdict.found
-        tell_holder = found is not None and verdict.result.valid and verdict.holder_wants_notice
-        record = {
-            **values,
-            "result": verdict.result.value,
-            "person_id": found[1].id if found else None,
-            "card_id": found[0].id if found else None,
-            "token_id": verdict.token_id,
-        }
-        check_id = await services.recorder.record(
-            ScanRecord(values=record, notice_facility=facility.name if tell_holder else None)
-        )
-        return verdict, check_id
-
-    return judge_and_record
+    key: str
+    first: bool  # the first attempt: it logs the check and keeps its answer for the retries
+    earlier_answer: bytes | None = None  # a retry's answer: the first attempt's, once it has one
 
 
-async def _run_check(
-    store: SharedStore,
-    *,
-    settings: Settings,
-    services: CheckServices,
-    client_id: str,
-    method: CheckMethod,
-    staff_name: str,
-    staff_citizen_id: str,
-    subject: tuple[str | None, ...],
-    judge: Callable[[datetime], Awaitable[Verdict]],
-    judge_and_record: JudgeAndRecord,
-    now: datetime,
-) -> bytes:
-    """The check's answer: a CheckResponse as JSON, encoded once (a retry within the window gets the same bytes)."""
-    await hit(store, f"clinic-rate:{client_id}", Limit(count=settings.clinic_rate_limit, window=1))
-    facility = await services.clients.get(services.sessions, client_id=client_id)
+async def _attempt(store: SharedStore, key: str) -> Attempt:
+    """The first attempt, or a retry with the first attempt's answer (waited for up to two seconds); a retry whose
+    first attempt is still running (or failed) is answered without being logged a second time."""
+    if await store.incr(f"check-seen:{key}", RETRY_WINDOW_SECONDS) == 1:
+        return Attempt(key, first=True)
+    for _ in range(_RETRY_WAIT_STEPS):
+        answer = await store.get(f"check-answer:{key}")
+        if answer is not None:
+            return Attempt(key, first=False, earlier_answer=answer)
+        await asyncio.sleep(0.05)
+    return Attempt(key, first=False)
+
+
+async def _calling_facility_in_budget(
+    store: SharedStore, *, settings: Settings, services: CheckServices, client_id: str
+) -> CallingFacility:
+    """The client's facility, once the client's per-second budget allows another check (else 429)."""
+    await hit(store, f"clinic-rate:{client_id}", RateLimit(count=settings.clinic_rate_limit, window=1))
+    return await services.clients.get(services.sessions, client_id=client_id)
+
+
+async def _staff_result(services: CheckServices, facility: CallingFacility, request: Any) -> CheckResult | None:
+    """054/055 when the checking staff member is not on the facility's list or has another name there."""
     registered = await services.staff.get(services.sessions, facility_id=facility.id)
-    wrong_staff = staff_verdict(registered, staff_name=staff_name, staff_citizen_id=staff_citizen_id)
-    if wrong_staff is not None:  # 054/055: judged before the card, which is never read
-        judge = _fixed(wrong_staff)
-        judge_and_record = _then_recorded(services, judge)
-    key = _fingerprint(facility.code, method.value, staff_name, staff_citizen_id, *subject)
-    if await store.incr(f"check-seen:{key}", RETRY_WINDOW_SECONDS) > 1:
-        for _ in range(_RETRY_WAIT_STEPS):
-            answer = await store.get(f"check-answer:{key}")
-            if answer is not None:
-                return answer
-            await asyncio.sleep(0.05)
-        # The first attempt is still running (or failed): answer without logging a second time.
-        return _answer(await judge(now), method=method, checked_at=now, check_id=None)
-    values = {
+    return staff_verdict(registered, staff_name=request.staff_name, staff_citizen_id=request.staff_citizen_id)
+
+
+def _record_values(
+    facility: CallingFacility, *, client_id: str, request: Any, method: CheckMethod, checked_at: datetime
+) -> dict[str, Any]:
+    """The scan record's columns known before the card is judged."""
+    return {
         "facility_id": facility.id,
         "client_id": client_id,
-        "staff_name": staff_name,
-        "staff_citizen_id": staff_citizen_id,
+        "staff_name": request.staff_name,
+        "staff_citizen_id": request.staff_citizen_id,
         "method": method.value,
-        "checked_at": now,
+        "checked_at": checked_at,
     }
-    try:
-        verdict, check_id = await judge_and_record(values, facility, now)
-    except BaseException:
-        await store.delete(f"check-seen:{key}")  # let the client's retry do the work
-        raise
-    answer = _answer(verdict, method=method, checked_at=now, check_id=check_id)  # once: the caller's, and a retry's
-    await store.set(f"check-answer:{key}", answer, RETRY_WINDOW_SECONDS)
+
+
+async def _logged(
+    services: CheckServices, verdict: Verdict, *, values: dict[str, Any], facility: CallingFacility, attempt: Attempt
+) -> int | None:
+    """Log the verdict (with the holder's notice when they asked for one) and return the record's id; a retry
+    logs nothing."""
+    if not attempt.first:
+        return None
+    found = verdict.found
+    tell_holder = found is not None and verdict.result.valid and verdict.holder_wants_notice
+    record = {
+        **values,
+        "result": verdict.result.value,
+        "person_id": found[1].id if found else None,
+        "card_id": found[0].id if found else None,
+        "token_id": verdict.token_id,
+    }
+    return await services.recorder.record(
+        ScanRecord(values=record, notice_facility=facility.name if tell_holder else None)
+    )
+
+
+async def _token_scan_logged(
+    statements: Statements,
+    services: CheckServices,
+    check: TokenCheck,
+    *,
+    values: dict[str, Any],
+    facility: CallingFacility,
+) -> tuple[Verdict, int]:
+    """A genuine token's scan: its card read, judged and the scan logged in one statement
+    (``CheckRecorder.record_token_scan``), one round trip instead of two."""
+    assert check.claims is not None
+    row = await services.recorder.record_token_scan(
+        TokenScan(
+            values={**values, "token_id": check.claims.token_id},
+            card_serial=check.claims.card_serial,
+            card_number=check.claims.card_number,
+            token_result=check.result,
+            facility_name=facility.name,
+        )
+    )
+    hit_row = _card_and_choice(row if row["c_id"] is not None else None)
+    verdict = await with_replacement(statements, _token_verdict(check, hit_row, CheckResult(row["result"])))
+    return verdict, row["check_id"]
+
+
+async def _answered(store: SharedStore, attempt: Attempt, answer: bytes) -> bytes:
+    """The answer, kept for the retries of a first attempt."""
+    if attempt.first:
+        await store.set(f"check-answer:{attempt.key}", answer, RETRY_WINDOW_SECONDS)
     return answer
 
 
-def _fixed(result: CheckResult) -> Callable[[datetime], Awaitable[Verdict]]:
-    """A judge whose verdict is known before any card is read (the checking staff member is not registered)."""
-
-    async def judge(_at: datetime) -> Verdict:
-        return Verdict(result)
-
-    return judge
+async def _failed(store: SharedStore, attempt: Attempt) -> None:
+    """A first attempt that failed lets the client's retry do the work."""
+    if attempt.first:
+        await store.delete(f"check-seen:{attempt.key}")
 
 
-def _answer(verdict: Verdict, *, method: CheckMethod, checked_at: datetime, check_id: int | None) -> bytes:
+def encode_answer(verdict: Verdict, *, method: CheckMethod, checked_at: datetime, check_id: int | None) -> bytes:
     """The check's ``CheckResponse`` as JSON, encoded straight from its fields (msgspec writes what pydantic would,
     at a fraction of the cost on the scan path; tests hold the two equal)."""
     return _ENCODE(
@@ -523,7 +513,7 @@ _ENCODE = msgspec.json.Encoder().encode
 
 
 async def verify(
-    reads: Reads,
+    statements: Statements,
     store: SharedStore,
     *,
     settings: Settings,
@@ -532,32 +522,41 @@ async def verify(
     request: VerifyRequest | VerifyScan,
     now: datetime | None = None,
 ) -> bytes:
-    """The online check of a scanned card token; the answer is a CheckResponse as JSON."""
-
+    """The online check of a scanned card token; the answer is a CheckResponse as JSON. ``now``: check as of that
+    moment (tests, replays) instead of the present."""
+    checked_at = now or utcnow()
     token = request.token.strip()
-
-    async def judge(at: datetime) -> Verdict:
-        return await judge_token(reads, settings=settings, services=services, token=token, now=at, asked_at=now)
-
-    return await _run_check(
-        store,
-        settings=settings,
-        services=services,
-        client_id=client_id,
-        method=CheckMethod.QR,
-        staff_name=request.staff_name,
-        staff_citizen_id=request.staff_citizen_id,
-        subject=(token,),
-        judge=judge,
-        judge_and_record=_token_judged_and_recorded(
-            reads, settings=settings, services=services, token=token, asked_at=now
-        ),
-        now=now or utcnow(),
+    facility = await _calling_facility_in_budget(store, settings=settings, services=services, client_id=client_id)
+    wrong_staff = await _staff_result(services, facility, request)
+    key = _fingerprint(facility.code, CheckMethod.QR.value, request.staff_name, request.staff_citizen_id, token)
+    attempt = await _attempt(store, key)
+    if attempt.earlier_answer is not None:
+        return attempt.earlier_answer
+    values = _record_values(
+        facility, client_id=client_id, request=request, method=CheckMethod.QR, checked_at=checked_at
     )
+    try:
+        if wrong_staff is not None:  # 054/055: judged before the card, which is never read
+            verdict = Verdict(wrong_staff)
+            check_id = await _logged(services, verdict, values=values, facility=facility, attempt=attempt)
+        else:
+            check = await _token_check(services, settings=settings, token=token, checked_at=checked_at, as_of=now)
+            if check.claims is not None and attempt.first:
+                verdict, check_id = await _token_scan_logged(
+                    statements, services, check, values=values, facility=facility
+                )
+            else:  # a faulty token (nothing to read), or a retry (nothing to log)
+                verdict = await _judge_checked_token(statements, check, checked_at)
+                check_id = await _logged(services, verdict, values=values, facility=facility, attempt=attempt)
+    except BaseException:
+        await _failed(store, attempt)
+        raise
+    answer = encode_answer(verdict, method=CheckMethod.QR, checked_at=checked_at, check_id=check_id)
+    return await _answered(store, attempt, answer)
 
 
 async def lookup(
-    reads: Reads,
+    statements: Statements,
     store: SharedStore,
     *,
     settings: Settings,
@@ -567,24 +566,28 @@ async def lookup(
     now: datetime | None = None,
 ) -> bytes:
     """The check by citizen ID or card number with name and birth date (e.g. read from the chip ID card)."""
-
-    async def judge(at: datetime) -> Verdict:
-        return await judge_lookup(reads, request=request, now=at)
-
+    checked_at = now or utcnow()
+    facility = await _calling_facility_in_budget(store, settings=settings, services=services, client_id=client_id)
+    wrong_staff = await _staff_result(services, facility, request)
     subject = (request.citizen_id, request.card_number, request.full_name, request.date_of_birth)
-    return await _run_check(
-        store,
-        settings=settings,
-        services=services,
-        client_id=client_id,
-        method=CheckMethod.LOOKUP,
-        staff_name=request.staff_name,
-        staff_citizen_id=request.staff_citizen_id,
-        subject=subject,
-        judge=judge,
-        judge_and_record=_then_recorded(services, judge),
-        now=now or utcnow(),
+    key = _fingerprint(facility.code, CheckMethod.LOOKUP.value, request.staff_name, request.staff_citizen_id, *subject)
+    attempt = await _attempt(store, key)
+    if attempt.earlier_answer is not None:
+        return attempt.earlier_answer
+    values = _record_values(
+        facility, client_id=client_id, request=request, method=CheckMethod.LOOKUP, checked_at=checked_at
     )
+    try:
+        if wrong_staff is not None:  # 054/055: judged before the card, which is never read
+            verdict = Verdict(wrong_staff)
+        else:
+            verdict = await judge_lookup(statements, request=request, now=checked_at)
+        check_id = await _logged(services, verdict, values=values, facility=facility, attempt=attempt)
+    except BaseException:
+        await _failed(store, attempt)
+        raise
+    answer = encode_answer(verdict, method=CheckMethod.LOOKUP, checked_at=checked_at, check_id=check_id)
+    return await _answered(store, attempt, answer)
 
 
 # --- the citizen's receipts ---------------------------------------------------------------------------------------

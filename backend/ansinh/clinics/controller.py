@@ -1,22 +1,25 @@
-"""Clinic routes: the facility's client-credentials sign-in, card verification and patient lookup."""
+"""Clinic routes: the facility's client-credentials sign-in, card verification and patient lookup, its staff list,
+and the citizen's receipts of those checks."""
 
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import CacheControlHeader, State
 from litestar.enums import RequestEncodingType
+from litestar.pagination import OffsetPagination
 from litestar.params import Body, FromPath, JSONBody
 
+from ansinh.cards.schemas import CardCheckReceipt
 from ansinh.clinics import checks, staff
 from ansinh.clinics.schemas import CheckResponse, LookupRequest, StaffCreate, StaffPublic, VerifyRequest, VerifyScan
 from ansinh.clinics.service import issue_clinic_token
 from ansinh.core.credentials import ClientCredentialsForm, basic_credentials
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.core.lane import LaneRoute
-from ansinh.core.pagination import Limit, Offset, Page
+from ansinh.core.pagination import Limit, Offset
 from ansinh.core.routes import EncodedJSON, hot_post
 from ansinh.core.tokens import Principal
-from ansinh.identity.guards import requires_clinic, requires_facility_admin, verified_caller
+from ansinh.identity.guards import requires_citizen, requires_clinic, requires_facility_admin, verified_caller
 from ansinh.identity.schemas import ClinicTokenResponse
 
 # The card scan's route name: the hot lane (core/lane.py) serves its ordinary requests, at the path and with the
@@ -55,6 +58,23 @@ class ClinicAuthController(Controller):
         return ClinicTokenResponse(access_token=token, expires_in=expires_in, facility_code=facility_code)
 
 
+class CardCheckReceiptController(Controller):
+    """The citizen's receipts: every check of their card by a facility."""
+
+    path = "/me/card"
+    tags = ["cards"]
+    guards = [requires_citizen]
+    cache_control = CacheControlHeader(no_store=True, private=True)
+
+    @get("/checks", operation_id="listCardChecks")
+    async def checks(
+        self, principal: Caller, db_session: DbSession, limit: Limit = 20, offset: Offset = 0
+    ) -> OffsetPagination[CardCheckReceipt]:
+        """Who checked the card, when and with what result, newest first."""
+        items, total = await checks.receipts(db_session, account_id=principal.account_id, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
+
+
 class ClinicCheckController(Controller):
     """Card checks by a signed-in facility; each names the checking staff member and is logged."""
 
@@ -66,15 +86,15 @@ class ClinicCheckController(Controller):
     @hot_post("/verify", status_code=200, operation_id="clinicVerify", compress=False, name=VERIFY_ROUTE)
     async def verify(self, data: JSONBody[VerifyRequest], request: Request) -> CheckResponse:
         """Verify a scanned card token: signature, expiry, then the card's status in the registry."""
-        return await _answer(request, checks.verify, data)
+        return await _run_check(request, checks.verify, data)
 
     @hot_post("/lookup", status_code=200, operation_id="clinicLookup", compress=False)
     async def lookup(self, data: JSONBody[LookupRequest], request: Request) -> CheckResponse:
         """Look a patient up by citizen ID or card number; name and birth date must match."""
-        return await _answer(request, checks.lookup, data)
+        return await _run_check(request, checks.lookup, data)
 
 
-async def _answer(request: Request, check: Any, data: VerifyRequest | LookupRequest) -> CheckResponse:
+async def _run_check(request: Request, check: Any, data: VerifyRequest | LookupRequest) -> CheckResponse:
     """Run a check for the calling clinic; its answer is already JSON (encoded once, also kept for retries)."""
     # The state's constants are read here rather than resolved as dependencies on the hot path.
     answer = await _checked(request.app.state, verified_caller(request).subject, check, data)
@@ -83,7 +103,7 @@ async def _answer(request: Request, check: Any, data: VerifyRequest | LookupRequ
 
 async def _checked(state: State, client_id: str, check: Any, data: Any) -> bytes:
     return await check(
-        state.reads,
+        state.statements,
         state.store,
         settings=state.settings,
         services=state.check_services,
@@ -113,10 +133,10 @@ class FacilityStaffController(Controller):
     @get("", operation_id="listFacilityStaff")
     async def list_staff(
         self, principal: Caller, db_session: DbSession, limit: Limit = 50, offset: Offset = 0
-    ) -> Page[StaffPublic]:
+    ) -> OffsetPagination[StaffPublic]:
         """The staff allowed to check cards at the admin's facility."""
         items, total = await staff.list_staff(db_session, account_id=principal.account_id, limit=limit, offset=offset)
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
     @post("", operation_id="addFacilityStaff")
     async def add_staff(

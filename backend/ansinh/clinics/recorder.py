@@ -4,7 +4,7 @@ A check answers only once its record is committed, so no answered scan is ever l
 written the next requests queue up and go together in the following one (no timer, no added latency when idle).
 A failed batch fails every request in it (nothing of it was committed), and each client may retry.
 
-A batch without notices is one statement on the hot connections (core/reads.py): the rows go in as one JSON array,
+A batch without notices is one statement on the hot connections (core/statements.py): the rows go in as one JSON array,
 in one round trip with no BEGIN and COMMIT. A batch with a notice to write takes a session and its transaction.
 
 Scans of genuine card tokens go further (``record_token_scan``): one statement reads each card, judges its standing
@@ -25,7 +25,7 @@ from ansinh.cards.results import CheckResult, card_standing_sql
 from ansinh.clinics.card_reads import CARD_TABLE, card_and_notice_choice
 from ansinh.clinics.models import CardCheck
 from ansinh.core.batching import Batcher
-from ansinh.core.reads import ReadQuery, Reads, Row
+from ansinh.core.statements import Row, Statement, Statements
 from ansinh.core.time import today_vn, utcnow
 from ansinh.notifications.models import Notification, NotificationKind
 from ansinh.notifications.service import notify
@@ -46,10 +46,10 @@ _COLUMNS = (
     ("checked_at", "timestamptz"),
 )
 _NAMES = ", ".join(name for name, _ in _COLUMNS)
-# The batch goes in as one JSON array of rows (cheaper to send than ten typed arrays: ~120 µs of CPU for 16 rows
-# instead of ~220). Rows are inserted in the array's order and take their ids from the sequence in that order, so
-# the ids, sorted, line up with the records (RETURNING itself promises no order).
-_INSERT_BATCH = ReadQuery(
+# The batch goes in as one JSON array of rows (cheaper to encode than ten typed arrays; docs/PERFORMANCE.md). Rows
+# are inserted in the array's order and take their ids from the sequence in that order, so the ids, sorted, line up
+# with the records (RETURNING itself promises no order).
+_INSERT_BATCH = Statement(
     text(
         f"""
         INSERT INTO card_check ({_NAMES})
@@ -85,7 +85,7 @@ _TOKEN_SCAN_COLUMNS = (
 _TOKEN_SCAN_NAMES = ", ".join(name for name, _ in _TOKEN_SCAN_COLUMNS)
 
 
-def _judge_and_insert() -> ReadQuery:
+def _judge_and_insert() -> Statement:
     card = card_and_notice_choice().where(CARD_TABLE.c.serial == literal_column("batch.card_serial"))
     card_sql = card.compile(dialect=asyncpg_dialect())
     if card_sql.binds:  # inlined below as text: it must carry no parameters of its own
@@ -133,7 +133,7 @@ def _judge_and_insert() -> ReadQuery:
         SELECT check_id, result, {", ".join(card_columns)} FROM judged ORDER BY position
         """  # noqa: S608  (names are ours, the rows a bound parameter)
     types = {column.name: column.type for column in card.selected_columns}
-    return ReadQuery(
+    return Statement(
         text(sql).bindparams(bindparam("rows", type_=String)).columns(check_id=BigInteger, result=String, **types)  # type: ignore[arg-type]
     )
 
@@ -164,7 +164,7 @@ class CheckRecorder:
     """Writes scan records in batches; ``record`` returns the committed row's id."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], max_batch: int = MAX_BATCH, *, statements: Reads
+        self, sessions: async_sessionmaker[AsyncSession], max_batch: int = MAX_BATCH, *, statements: Statements
     ) -> None:
         """``statements``: the hot connections, where a batch without notices is one statement."""
         self._sessions = sessions

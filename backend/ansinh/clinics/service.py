@@ -3,15 +3,16 @@
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.clinics.models import ClinicClient, MedicalFacility
+from ansinh.clinics.models import ClinicClient
 from ansinh.core.errors import DomainError
 from ansinh.core.passwords import verify_password
-from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.tokens import CLINIC_TOKEN_TTL, issue_access_token
+from ansinh.facilities.models import MedicalFacility
 
-CLIENT_AUTH_LIMIT = Limit(count=20, window=60)
+CLIENT_AUTH_LIMIT = RateLimit(count=20, window=60)
 
 
 class InvalidClient(DomainError):

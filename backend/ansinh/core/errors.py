@@ -96,7 +96,7 @@ class ServiceUnavailable(DomainError):
     default_vi = "Hệ thống tạm thời gián đoạn. Vui lòng thử lại sau ít phút."
 
 
-# Litestar's own HTTP errors, by status: (slug, English title, English detail, Vietnamese detail).
+# Litestar's own HTTP errors, by status: (slug, English detail, Vietnamese detail); the title is the status phrase.
 _HTTP_TEXTS: dict[int, tuple[str, str, str]] = {
     400: ("invalid-request", InvalidInput.default_en, InvalidInput.default_vi),
     401: ("unauthenticated", Unauthenticated.default_en, Unauthenticated.default_vi),
@@ -228,7 +228,7 @@ def database_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` says the database cannot be reached (down, restarting, connection lost), not a bad query."""
     if isinstance(exc, ConnectionError | PoolTimeout):  # asyncpg's refused connect is raised unwrapped
         return True
-    if isinstance(exc, PostgresError):  # raw asyncpg errors (the hot reads' own connections, core/reads.py)
+    if isinstance(exc, PostgresError):  # raw asyncpg errors (the hot reads' own connections, core/statements.py)
         return _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES)
     if isinstance(exc, DBAPIError):
         return (

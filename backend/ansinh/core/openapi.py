@@ -107,7 +107,8 @@ SUCCESS_MEDIA_TYPE: dict[str, str] = {
 }
 
 
-# Set in a handler's ``opt`` when it reads the database through ``state.reads`` (core/reads.py), not a session.
+# Set in a handler's ``opt`` when it reads the database through ``state.statements`` (core/statements.py), not a
+# session.
 HOT_READS = "hot_reads"
 
 # Handler arguments Litestar fills from the connection itself, never from a validated parameter.

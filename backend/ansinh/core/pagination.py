@@ -1,9 +1,9 @@
-"""The one list envelope every collection uses: {"items", "total", "limit", "offset"}."""
+"""Paging of every collection: its query parameters and one page's query. The envelope is Litestar's
+``OffsetPagination``: {"items", "limit", "offset", "total"}."""
 
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
 from litestar.params import QueryParameter
-from pydantic import BaseModel
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,18 +13,6 @@ MAX_OFFSET = 1_000_000
 
 Limit = Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT, description="Page size (1–100)")]
 Offset = Annotated[int, QueryParameter(name="offset", ge=0, le=MAX_OFFSET, description="Items to skip (0–1,000,000)")]
-
-
-T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    """A page of ``items`` out of ``total``."""
-
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
 
 
 async def fetch_page(

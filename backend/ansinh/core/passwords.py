@@ -20,9 +20,9 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
 
 
-# A bounded pool of low-priority threads: each hash costs ~90 ms of CPU on 4 lanes. At normal priority a few sign-ins
-# a second took the worker's core from its event loop — the card screen fell from 1,437 to 183 req/s while password
-# sign-ins ran (docs/PERFORMANCE.md). At the lowest priority, hashing gets the CPU the other requests leave.
+# A bounded pool of low-priority threads: a hash costs far more CPU than any request. At normal priority a few
+# sign-ins a second took the worker's core from its event loop (the card screen's fall is in docs/PERFORMANCE.md).
+# At the lowest priority, hashing gets the CPU the other requests leave.
 _HASH_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2", initializer=_lower_priority)
 
 

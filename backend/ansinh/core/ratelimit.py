@@ -11,14 +11,14 @@ from ansinh.core.store import SharedStore
 
 
 @dataclass(frozen=True, slots=True)
-class Limit:
+class RateLimit:
     """At most ``count`` hits per ``window`` seconds."""
 
     count: int
     window: int
 
 
-async def hit(store: SharedStore, key: str, limit: Limit) -> None:
+async def hit(store: SharedStore, key: str, limit: RateLimit) -> None:
     """Count one hit on ``key``; raise 429 with Retry-After once the window's budget is spent."""
     used = await store.incr(f"rl:{key}", limit.window)
     if used > limit.count:

@@ -5,6 +5,7 @@ from ansinh.cards import models as cards_models
 from ansinh.chipid import models as chipid_models
 from ansinh.clinics import models as clinics_models
 from ansinh.employers import models as employers_models
+from ansinh.facilities import models as facilities_models
 from ansinh.gateway import models as gateway_models
 from ansinh.households import models as households_models
 from ansinh.identity import models as identity_models
@@ -13,6 +14,7 @@ from ansinh.records import models as records_models
 
 DOMAIN_MODELS = (
     identity_models,
+    facilities_models,
     records_models,
     clinics_models,
     cards_models,

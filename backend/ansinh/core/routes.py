@@ -35,9 +35,9 @@ class EncodedJSONResponse:
 
 
 class HotRoute(HTTPRouteHandler):
-    """A route that reads through ``state.reads`` (so OpenAPI documents its 503) and runs its guards cheaply.
+    """A route that reads through ``state.statements`` (so OpenAPI documents its 503) and runs its guards cheaply.
 
-    Litestar hands each guard a defensive copy of the handler: ~13 µs per request, a few percent of a card check.
+    Litestar hands each guard a defensive copy of the handler, a few percent of a card check (docs/PERFORMANCE.md).
     Our guards (identity/guards.py) never keep or change the handler they get, so they get the handler itself.
     A handler may return ``EncodedJSON``: it is sent with the route's own headers, without building a ``Response``.
     """

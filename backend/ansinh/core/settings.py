@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ansinh.core.signing import parse_vapid_key
+
 # Values that only ever make sense on a developer's machine; prod refuses to start with them.
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789"
 DEV_PAYMENT_HMAC_SECRET = "dev-insecure-payment-secret"
@@ -55,7 +57,10 @@ class Settings(BaseSettings):
     otp_webhook_token: str | None = None
     db_pool_size: int = Field(default=20, ge=1, description="PostgreSQL connections per worker")
     db_read_pool_size: int = Field(
-        default=10, ge=1, description="PostgreSQL connections per worker for the hot reads (core/reads.py)"
+        default=10, ge=1, description="PostgreSQL connections per worker for the hot reads (core/statements.py)"
+    )
+    db_hot_pool: Literal["own", "asyncpg"] = Field(
+        default="own", description="The hot statements' pool: the hand-written one or asyncpg's (being measured)"
     )
     db_echo: bool = False
     hot_lane: bool = Field(
@@ -95,8 +100,6 @@ class Settings(BaseSettings):
                     "Refusing to start in prod with default or short (<32 chars) secrets: " + ", ".join(weak)
                 )
         if self.vapid_private_key is not None:
-            from ansinh.notifications.push import parse_vapid_key  # late: settings are imported everywhere
-
             parse_vapid_key(self.vapid_private_key.get_secret_value())  # a bad key fails at start, not at send
         return self
 

@@ -154,3 +154,30 @@ def decrypt_private_key(blob: str, *, kek: bytes, kid: str) -> ec.EllipticCurveP
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise KeyDecryptionError(f"key {kid} is not an EC key")
     return key
+
+
+# --- Web Push (VAPID) keys: parsed where settings are validated, so a bad key fails at start, not at send ---
+
+
+class InvalidVapidKey(ValueError):
+    """ANSINH_VAPID_PRIVATE_KEY is neither a P-256 PEM key nor base64url of a 32-byte scalar."""
+
+
+def parse_vapid_key(text: str) -> ec.EllipticCurvePrivateKey:
+    """A P-256 private key from PEM or from base64url of the raw 32-byte scalar."""
+    text = text.strip()
+    try:
+        if text.startswith("-----BEGIN"):
+            key = serialization.load_pem_private_key(text.encode(), password=None)
+        else:
+            raw = b64url_decode(text.rstrip("="))
+            if len(raw) != 32:
+                raise InvalidVapidKey("the raw VAPID key must be 32 bytes")
+            key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
+    except InvalidVapidKey:
+        raise
+    except ValueError as exc:
+        raise InvalidVapidKey("ANSINH_VAPID_PRIVATE_KEY is not a P-256 private key (PEM or base64url)") from exc
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise InvalidVapidKey("ANSINH_VAPID_PRIVATE_KEY must be a P-256 (prime256v1) key")
+    return key

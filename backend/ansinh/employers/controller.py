@@ -9,12 +9,13 @@ from typing import Annotated, Literal
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.enums import RequestEncodingType
+from litestar.pagination import OffsetPagination
 from litestar.params import Body, HeaderParameter, JSONBody, PathParameter, QueryParameter
 from pydantic import BaseModel, Field
 
 from ansinh.core.credentials import ClientCredentialsForm, basic_credentials
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
-from ansinh.core.pagination import Limit, Offset, Page
+from ansinh.core.pagination import Limit, Offset
 from ansinh.core.time import today_vn, utcnow
 from ansinh.employers import service
 from ansinh.employers.schemas import (
@@ -195,11 +196,11 @@ class EmployerController(Controller):
     @get("/{code:str}/declarations", operation_id="listEmployerDeclarations")
     async def declarations(
         self, code: EmployerCode, principal: Caller, db_session: DbSession, limit: Limit = 20, offset: Offset = 0
-    ) -> Page[DeclarationSummary]:
+    ) -> OffsetPagination[DeclarationSummary]:
         """The employer's declarations, newest first."""
         employer = await service.acting_employer(db_session, principal, code)
         items, total = await service.declarations(db_session, employer=employer, limit=limit, offset=offset)
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
     @get("/{code:str}/declarations/{batch_id:int}", operation_id="getEmployerDeclaration")
     async def receipt(
@@ -231,10 +232,10 @@ class StaffEmployerController(Controller):
     cache_control = NO_STORE
 
     @get("/", operation_id="listOwingEmployers")
-    async def owing(self, db_session: DbSession, limit: Limit = 20, offset: Offset = 0) -> Page[EmployerOwing]:
+    async def owing(self, db_session: DbSession, limit: Limit = 20, offset: Offset = 0) -> OffsetPagination[EmployerOwing]:
         """Employers with unpaid dues, most owed first."""
         items, total = await service.owing(db_session, limit=limit, offset=offset)
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
     @get("/{code:str}/arrears", operation_id="getStaffEmployerArrears")
     async def arrears(self, code: EmployerCode, db_session: DbSession) -> StaffArrears:

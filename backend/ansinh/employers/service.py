@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.core.context import RequestContext
 from ansinh.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from ansinh.core.passwords import verify_password
-from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import MONTH_RE, add_months, month_of, today_vn
@@ -63,7 +63,7 @@ from ansinh.records.models import Employer
 from ansinh.records.service import LedgerPeriod, replace_employer_periods
 from ansinh.records.tables import FUNDS
 
-CLIENT_AUTH_LIMIT = Limit(count=20, window=60)
+CLIENT_AUTH_LIMIT = RateLimit(count=20, window=60)
 DECLARE_LOCK = 7_230_002  # pg_advisory_xact_lock(DECLARE_LOCK, employer id): one write per employer at a time
 ROLE_HR = "employer_staff"
 ROLE_SOFTWARE = "employer"

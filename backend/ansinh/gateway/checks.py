@@ -18,10 +18,11 @@ from ansinh.clinics.checks import (
     staff_verdict,
     with_replacement,
 )
-from ansinh.clinics.models import CardCheck, CheckMethod, MedicalFacility
+from ansinh.clinics.models import CardCheck, CheckMethod
 from ansinh.clinics.recorder import ScanRecord
-from ansinh.core.reads import Reads
+from ansinh.core.statements import Statements
 from ansinh.core.time import VN_TZ
+from ansinh.facilities.models import MedicalFacility
 from ansinh.gateway.service import GatewaySession
 from ansinh.identity.models import DatePrecision, Person
 from ansinh.records.models import MedicalVisit
@@ -266,7 +267,7 @@ def empty_answer(result: CheckResult, message: str) -> dict[str, Any]:
 
 
 async def check_card(
-    reads: Reads, services: CheckServices, *, session: GatewaySession, query: CardQuery, now: datetime
+    statements: Statements, services: CheckServices, *, session: GatewaySession, query: CardQuery, now: datetime
 ) -> dict[str, Any]:
     """Judge the check in the spec's order (staff, card code, no card, holder, card state), record it, answer it."""
     registered = await services.staff.get(services.sessions, facility_id=session.facility_id)
@@ -274,14 +275,14 @@ async def check_card(
     verdict = Verdict(wrong_staff) if wrong_staff is not None else None
     if verdict is None:
         judged = await judge_card_code(
-            reads,
+            statements,
             card_code=query.card_code,
             full_name=query.full_name,
             birth_date=query.birth_date,
             now=now,
             year_matches_date=True,
         )
-        verdict = await with_replacement(reads, judged)
+        verdict = await with_replacement(statements, judged)
     answer = empty_answer(verdict.result, verdict.result.message_vi)
     if verdict.found is not None and verdict.result.holder_matched:
         answer |= await _holder_answer(services, verdict)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from ansinh.cards.results import CheckResult
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.core.errors import NotFound, TooManyRequests
-from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.time import utcnow
 from ansinh.gateway import checks, service
 from ansinh.identity.guards import requires_staff
@@ -139,7 +139,7 @@ class GatewayCardCheckController(Controller):
         if session is None:
             return _gateway_answer(CheckResult.AUTHENTICATION_FAILED, CheckResult.AUTHENTICATION_FAILED.message_vi)
         try:
-            await hit(store, f"clinic-rate:{session.client_id}", Limit(count=settings.clinic_rate_limit, window=1))
+            await hit(store, f"clinic-rate:{session.client_id}", RateLimit(count=settings.clinic_rate_limit, window=1))
         except TooManyRequests as refused:
             answer = checks.empty_answer(CheckResult.SERVER_ERROR, TooManyRequests.default_vi)
             return Response(answer, status_code=429, headers=refused.headers)
@@ -149,7 +149,7 @@ class GatewayCardCheckController(Controller):
             return _gateway_answer(CheckResult.BAD_PARAMETER, f"{CheckResult.BAD_PARAMETER.message_vi} {bad}.")
         state = request.app.state
         answer = await checks.check_card(
-            state.reads, state.check_services, session=session, query=card_query, now=utcnow()
+            state.statements, state.check_services, session=session, query=card_query, now=utcnow()
         )
         return Response(answer, status_code=200)
 

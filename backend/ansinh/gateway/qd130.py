@@ -294,7 +294,7 @@ def _visit_files(hoso: Element, *, position: int) -> dict[str, bytes] | Refusal:
 
 
 class _Fields:
-    """Reads typed values of one record, gathering every problem rather than stopping at the first."""
+    """Statements typed values of one record, gathering every problem rather than stopping at the first."""
 
     def __init__(self, values: dict[str, str | None], *, table: str, visit_key: str | None) -> None:
         self.values = values

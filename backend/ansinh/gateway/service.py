@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.clinics.models import ClinicClient, MedicalFacility
+from ansinh.clinics.models import ClinicClient
 from ansinh.core.context import RequestContext
 from ansinh.core.passwords import hash_password, verify_password
 from ansinh.core.store import SharedStore
 from ansinh.core.time import VN_TZ, utcnow
+from ansinh.facilities.models import MedicalFacility
 from ansinh.gateway.models import GatewayAccount
 from ansinh.identity.audit import record_event
 

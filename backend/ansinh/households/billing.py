@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.cards.models import DEAD_STATUSES, CardStatus, HealthInsuranceCard
-from ansinh.cards.service import new_serial
-from ansinh.clinics.models import MedicalFacility
+from ansinh.cards import service as cards
+from ansinh.cards.models import CardStatus
 from ansinh.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
 from ansinh.core.time import today_vn, utcnow
+from ansinh.facilities.service import first_facility_in
 from ansinh.households import service
 from ansinh.households.models import (
     Household,
@@ -387,68 +387,37 @@ async def get_payment(db: AsyncSession, *, account_id: int, payment_id: int) -> 
 
 async def _extend_cards(db: AsyncSession, payment: HouseholdPayment, household: Household) -> list[str]:
     """Each member's household card runs to the paid date (a new GD card for a member without one)."""
+    now = utcnow()
     lines = (await db.exec(select(HouseholdPaymentLine).where(HouseholdPaymentLine.payment_id == payment.id))).all()
-    head_facility = (
-        await db.exec(
-            select(HealthInsuranceCard.primary_facility_id).where(
-                HealthInsuranceCard.person_id == household.head_person_id,
-                col(HealthInsuranceCard.status).not_in(DEAD_STATUSES),
-            )
-        )
-    ).first()
+    head_facility = await cards.primary_facility_of(db, person_id=household.head_person_id)
     not_extended = []
     for line in lines:
-        card = (
-            await db.exec(
-                select(HealthInsuranceCard).where(
-                    HealthInsuranceCard.person_id == line.person_id,
-                    col(HealthInsuranceCard.status).not_in(DEAD_STATUSES),
-                )
-            )
-        ).first()
+        card = await cards.live_card_for_update(db, person_id=line.person_id)
         person = await db.get(Person, line.person_id)
         assert person is not None
         if card is not None and card.beneficiary_group != service.HOUSEHOLD_GROUP:
             if card.status == CardStatus.ACTIVE and card.valid_to >= line.covered_from:
                 not_extended.append(person.si_code)  # covered by another scheme again since it was priced
                 continue
-            # The other scheme's card has ended: it gives way to the household card just paid for.
-            card.status, card.revoked_at = CardStatus.REPLACED, utcnow()
-            db.add(card)
-            await db.flush()
+            await cards.give_way(db, card, now=now)  # the other scheme's card has ended
             card = None
-        if card is None:
-            facility_id = (
-                head_facility
-                or (
-                    await db.exec(
-                        select(MedicalFacility.id)
-                        .where(MedicalFacility.province_code == household.province_code)
-                        .order_by(col(MedicalFacility.code))
-                    )
-                ).first()
-            )
-            if facility_id is None:
-                not_extended.append(person.si_code)
-                continue
-            db.add(
-                HealthInsuranceCard(
-                    serial=new_serial(utcnow()),
-                    number=person.si_code,
-                    legacy_code=f"{service.HOUSEHOLD_GROUP}4{person.province_code}{person.si_code}",
-                    beneficiary_group=service.HOUSEHOLD_GROUP,
-                    benefit_level=4,
-                    valid_from=line.covered_from,
-                    valid_to=line.covered_until,
-                    person_id=person.id,  # type: ignore[arg-type]
-                    primary_facility_id=facility_id,
-                )
-            )
-        else:
-            if card.valid_to < line.covered_from - timedelta(days=1):
-                card.valid_from = line.covered_from  # a gap: the card restarts on the paid date
-            card.valid_to = max(card.valid_to, line.covered_until)
-            db.add(card)
+        if card is not None:
+            cards.extend_card(db, card, covered_from=line.covered_from, covered_until=line.covered_until)
+            continue
+        facility_id = head_facility or await first_facility_in(db, province_code=household.province_code)
+        if facility_id is None:
+            not_extended.append(person.si_code)
+            continue
+        cards.issue_scheme_card(
+            db,
+            person=person,
+            beneficiary_group=service.HOUSEHOLD_GROUP,
+            benefit_level=4,
+            valid_from=line.covered_from,
+            valid_to=line.covered_until,
+            facility_id=facility_id,
+            now=now,
+        )
     return not_extended
 
 

@@ -4,13 +4,14 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import CacheControlHeader, State
+from litestar.pagination import OffsetPagination
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from ansinh.cards.schemas import CardPublic
 from ansinh.cards.service import card_of_person
 from ansinh.core.deps import AppSettings, Caller, DbSession
 from ansinh.core.errors import InvalidInput
-from ansinh.core.pagination import Limit, Offset, Page
+from ansinh.core.pagination import Limit, Offset
 from ansinh.core.params import RowId
 from ansinh.core.time import utcnow
 from ansinh.households import billing, service
@@ -166,12 +167,12 @@ class HouseholdController(Controller):
     @get("/mine/events", operation_id="listHouseholdEvents")
     async def events(
         self, principal: Caller, db_session: DbSession, limit: Limit = 20, offset: Offset = 0
-    ) -> Page[HouseholdEventPublic]:
+    ) -> OffsetPagination[HouseholdEventPublic]:
         """The household's audit trail (head only), newest first."""
         items, total = await service.audit_trail(
             db_session, account_id=principal.account_id, limit=limit, offset=offset
         )
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
 
 class PaymentCallbackController(Controller):

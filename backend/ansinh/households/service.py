@@ -30,8 +30,9 @@ from ansinh.households.schemas import (
     MemberAdd,
     MemberPublic,
 )
+from ansinh.identity.citizens import citizen_person_id
 from ansinh.identity.models import DatePrecision, Person
-from ansinh.identity.service import birth_date_matches, birth_date_text, citizen_person_id
+from ansinh.identity.service import birth_date_matches, birth_date_text
 
 HOUSEHOLD_GROUP = "GD"  # beneficiary group of household-enrolled HI (hộ gia đình)
 ADULT_AGE = 18

@@ -6,11 +6,12 @@ from typing import Annotated, Any
 from litestar import Controller, delete, get, patch, post
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency, Provide
+from litestar.pagination import OffsetPagination
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlmodel import col, func, select
 
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
-from ansinh.core.pagination import Limit, Offset, Page, fetch_page
+from ansinh.core.pagination import Limit, Offset, fetch_page
 from ansinh.identity import service
 from ansinh.identity.guards import requires_account, requires_step_up
 from ansinh.identity.models import Passkey, SecurityEvent
@@ -328,7 +329,7 @@ class MeController(Controller):
     @get("/security-events", operation_id="listSecurityEvents")
     async def security_events(
         self, principal: Caller, db_session: DbSession, limit: Limit = 20, offset: Offset = 0
-    ) -> Page[SecurityEventPublic]:
+    ) -> OffsetPagination[SecurityEventPublic]:
         """Sign-ins, failures, passkey and password changes on this account, newest first."""
         where = SecurityEvent.account_id == principal.account_id
         newest_first = select(SecurityEvent).order_by(
@@ -338,7 +339,7 @@ class MeController(Controller):
             db_session, newest_first, count_from=SecurityEvent, where=where, limit=limit, offset=offset
         )
         items = [SecurityEventPublic.model_validate(row, from_attributes=True) for row in rows]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
 
 class DevOutboxController(Controller):

@@ -123,7 +123,7 @@ class PasskeyController(Controller):
         state = request.app.state
         pair = await passkeys.authenticate(
             state.session_factory,
-            state.reads,
+            state.statements,
             state.store,
             settings=state.settings,
             ceremony_id=data.ceremony_id,

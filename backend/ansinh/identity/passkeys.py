@@ -38,9 +38,9 @@ from webauthn.helpers.structs import (
 from ansinh.core.context import RequestContext
 from ansinh.core.db import Sessions
 from ansinh.core.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
-from ansinh.core.ratelimit import Limit, hit
-from ansinh.core.reads import KeyedRead, Reads
+from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.settings import Settings
+from ansinh.core.statements import KeyedRead, Statements
 from ansinh.core.store import SharedStore
 from ansinh.core.tokens import Principal
 from ansinh.identity.audit import record_event
@@ -279,7 +279,7 @@ def _of_account(column: Any) -> Any:
     return sa_select(column).where(_ACCOUNT.c.id == _PASSKEY.c.account_id).scalar_subquery().label(column.name)
 
 
-# By credential id (unique): concurrent sign-ins share one statement (Reads.keyed).
+# By credential id (unique): concurrent sign-ins share one statement (Statements.keyed).
 _PASSKEY_SIGN_IN_READ = KeyedRead(
     sa_select(
         _PASSKEY.c.id,
@@ -299,7 +299,7 @@ async def authentication_options(
 ) -> tuple[str, dict[str, Any]]:
     """Start a usernameless sign-in: the authenticator offers whichever passkey it holds for us."""
     # Twice the password budget: the browser's passkey autofill starts a ceremony on every visit of the sign-in page.
-    await hit(store, f"passkey-ip:{context.ip}", Limit(count=2 * settings.sign_in_limit_per_ip, window=60))
+    await hit(store, f"passkey-ip:{context.ip}", RateLimit(count=2 * settings.sign_in_limit_per_ip, window=60))
     options = generate_authentication_options(
         rp_id=settings.rp_id,
         timeout=CEREMONY_TIMEOUT_MS,
@@ -313,7 +313,7 @@ async def authentication_options(
 
 async def authenticate(
     sessions: Sessions,
-    reads: Reads,
+    statements: Statements,
     store: SharedStore,
     *,
     settings: Settings,
@@ -331,7 +331,7 @@ async def authenticate(
         parsed = parse_authentication_credential_json(credential)
     except _BAD_CREDENTIAL_ERRORS as exc:
         raise PasskeySignInFailed() from exc
-    found = await reads.keyed(_PASSKEY_SIGN_IN_READ, parsed.raw_id)
+    found = await statements.keyed(_PASSKEY_SIGN_IN_READ, parsed.raw_id)
     if found is None or found["status"] != AccountStatus.ACTIVE:
         raise PasskeySignInFailed()
     account_id: int = found["account_id"]
@@ -359,7 +359,7 @@ async def authenticate(
         raise await _failed(sessions, account_id, context, "sign count did not increase")
     pair = await start_passkey_session(
         sessions,
-        reads,
+        statements,
         settings=settings,
         account=SignedInAccount(id=account_id, role=found["role"], person_id=found["person_id"]),
         passkey_id=found["id"],

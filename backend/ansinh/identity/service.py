@@ -1,19 +1,19 @@
 """Sign-in, activation, password and contact rules (ASVS L2 / NIST SP 800-63B), testable without HTTP."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.context import RequestContext
-from ansinh.core.errors import Conflict, InvalidInput, TooManyRequests, Unauthenticated
+from ansinh.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests, Unauthenticated
 from ansinh.core.passwords import hash_password, verify_password
-from ansinh.core.ratelimit import Limit, hit
-from ansinh.core.reads import ReadQuery, Reads
+from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import utcnow
@@ -22,6 +22,7 @@ from ansinh.identity.models import (
     Account,
     AccountRole,
     AccountStatus,
+    AssuranceLevel,
     DatePrecision,
     Person,
     SecurityEventKind,
@@ -39,8 +40,8 @@ from ansinh.identity.sessions import TokenPair, live_session_ids, revoke_session
 
 MAX_PASSWORD_FAILURES = 5
 LOCKOUT_SECONDS = 15 * 60
-LOGIN_LIMIT_PER_IP = Limit(count=30, window=60)  # activation and password reset starts; sign-in's is a setting
-OTP_SEND_LIMIT_PER_ACCOUNT = Limit(count=5, window=15 * 60)
+LOGIN_LIMIT_PER_IP = RateLimit(count=30, window=60)  # activation and password reset starts; sign-in's is a setting
+OTP_SEND_LIMIT_PER_ACCOUNT = RateLimit(count=5, window=15 * 60)
 BAD_CREDENTIALS = ("Wrong username or password.", "Tên đăng nhập hoặc mật khẩu không đúng.")
 
 
@@ -146,8 +147,8 @@ async def login(
     store = services.store
     key = username.strip().lower()
     settings = services.settings
-    await hit(store, f"login-ip:{context.ip}", Limit(count=settings.sign_in_limit_per_ip, window=60))
-    await hit(store, f"login-user:{key}", Limit(count=settings.sign_in_limit_per_account, window=60))
+    await hit(store, f"login-ip:{context.ip}", RateLimit(count=settings.sign_in_limit_per_ip, window=60))
+    await hit(store, f"login-user:{key}", RateLimit(count=settings.sign_in_limit_per_account, window=60))
     if await store.get(f"lock:{key}") is not None:
         raise AccountLocked(headers={"Retry-After": str(max(1, await store.ttl(f"lock:{key}")))})
     found = await find_account(db, username.strip())
@@ -192,7 +193,9 @@ async def verify_login_otp(
     db: AsyncSession, services: Services, *, challenge_id: str, code: str, context: RequestContext
 ) -> TokenPair:
     """Second factor: a right code opens a session."""
-    await hit(services.store, f"otp-ip:{context.ip}", Limit(count=services.settings.sign_in_limit_per_ip, window=60))
+    await hit(
+        services.store, f"otp-ip:{context.ip}", RateLimit(count=services.settings.sign_in_limit_per_ip, window=60)
+    )
     challenge = await consume_challenge(
         services.store, secret_key=services.settings.secret_key, challenge_id=challenge_id, code=code, purpose="login"
     )
@@ -360,7 +363,7 @@ async def change_password(
     context: RequestContext,
 ) -> None:
     """Change the password (the current one is required) and sign out every other session."""
-    await hit(services.store, f"pwchange:{account_id}", Limit(count=5, window=15 * 60))
+    await hit(services.store, f"pwchange:{account_id}", RateLimit(count=5, window=15 * 60))
     account = await db.get(Account, account_id)
     if account is None or not await verify_password(account.password_hash, current):
         raise InvalidInput("The current password is wrong.", "Mật khẩu hiện tại không đúng.")
@@ -397,50 +400,32 @@ def birth_date_matches(person: Person, given: str) -> bool:
     return given == person.date_of_birth.isoformat()
 
 
-async def citizen_person(db: AsyncSession, *, account_id: int) -> Person:
-    """The registry person of a citizen account; the only person whose records the caller may see."""
-    row = (
-        await db.exec(
-            select(Person)
-            .join(Account, col(Account.person_id) == col(Person.id))
-            .where(
-                Account.id == account_id, Account.role == AccountRole.CITIZEN, Account.status == AccountStatus.ACTIVE
-            )
-        )
-    ).first()
-    if row is None:
-        raise Unauthenticated()
-    return row
+async def correct_person(db: AsyncSession, *, person_id: int, changes: dict[str, str]) -> dict[str, Any]:
+    """Apply an approved correction of registry fields (a birth date becomes day-precise); the values before, as
+    JSON (in the caller's transaction)."""
+    person = await db.get(Person, person_id)
+    if person is None:
+        raise NotFound()
+    before = {name: _jsonable(getattr(person, name)) for name in changes}
+    for name, value in changes.items():
+        setattr(person, name, date.fromisoformat(value) if name == "date_of_birth" else value)
+    if "date_of_birth" in changes:
+        person.birth_date_precision = DatePrecision.DAY
+    db.add(person)
+    return before
 
 
-_ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-# Asked by nearly every citizen request: built once, run in Core on the connection (no ORM round of work).
-_CITIZEN_PERSON_ID = select(_ACCOUNT.c.person_id).where(
-    _ACCOUNT.c.id == bindparam("account_id"),
-    _ACCOUNT.c.role == AccountRole.CITIZEN.value,
-    _ACCOUNT.c.status == AccountStatus.ACTIVE.value,
-)
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
 
 
-_CITIZEN_PERSON_ID_READ = ReadQuery(_CITIZEN_PERSON_ID)
-
-
-async def citizen_person_id(db: AsyncSession, *, account_id: int) -> int:
-    """The person id of a citizen account (one small query); 401 when the account is gone or disabled."""
-    connection = await db.connection()
-    return _person_id_or_401((await connection.execute(_CITIZEN_PERSON_ID, {"account_id": account_id})).scalar())
-
-
-async def read_citizen_person_id(reads: Reads, *, account_id: int) -> int:
-    """``citizen_person_id`` as a hot read (core/reads.py), for handlers that hold no session."""
-    row = await reads.one(_CITIZEN_PERSON_ID_READ, account_id=account_id)
-    return _person_id_or_401(row["person_id"] if row else None)
-
-
-def _person_id_or_401(person_id: int | None) -> int:
-    if person_id is None:
-        raise Unauthenticated()
-    return int(person_id)
+async def raise_assurance(db: AsyncSession, *, account_id: int, level: AssuranceLevel) -> None:
+    """The account's identity assurance is now ``level`` (a chip-ID check passed; in the caller's transaction)."""
+    account = await db.get(Account, account_id)
+    if account is None:
+        raise NotFound()
+    account.assurance_level = level
+    db.add(account)
 
 
 async def load_account(db: AsyncSession, account_id: int) -> tuple[Account, Person | None]:

@@ -8,19 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, bindparam, insert, text, update
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, bindparam, exists, insert, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.context import RequestContext
 from ansinh.core.db import Sessions
 from ansinh.core.errors import NotFound, Unauthenticated
-from ansinh.core.reads import ReadQuery, Reads
 from ansinh.core.settings import Settings
+from ansinh.core.statements import Statement, Statements
 from ansinh.core.store import SharedStore
 from ansinh.core.time import utcnow
 from ansinh.core.tokens import ACCESS_TOKEN_TTL, issue_access_token
 from ansinh.identity.audit import event_values, record_event
+from ansinh.identity.events import NewDeviceSignIn, new_device_signed_in
 from ansinh.identity.guards import REVOKED_SESSION_KEY
 from ansinh.identity.models import (
     Account,
@@ -30,9 +31,29 @@ from ansinh.identity.models import (
     SecurityEventKind,
     SignInMethod,
 )
-from ansinh.notifications.service import new_device_notice, sign_in_notice
 
 REFRESH_TTL = timedelta(days=30)
+
+_SESSION = AuthSession.__table__  # type: ignore[attr-defined]
+_EARLIER_SESSIONS = select(_SESSION.c.id).where(
+    _SESSION.c.account_id == bindparam("account_id"), _SESSION.c.id != bindparam("session_id")
+)
+# Both questions in one round trip, built once (every sign-in asks them): any earlier session? one from this device?
+_SIGN_IN_HISTORY = {
+    True: select(exists(_EARLIER_SESSIONS), exists(_EARLIER_SESSIONS.where(_SESSION.c.user_agent.is_(None)))),
+    False: select(
+        exists(_EARLIER_SESSIONS),
+        exists(_EARLIER_SESSIONS.where(_SESSION.c.user_agent == bindparam("user_agent"))),
+    ),
+}
+
+
+async def _from_new_device(db: AsyncSession, *, account_id: int, session_id: str, user_agent: str | None) -> bool:
+    """True when the account signed in before, but never from this user agent (the very first sign-in is not)."""
+    params = {"account_id": account_id, "session_id": session_id, "user_agent": user_agent}
+    connection = await db.connection()
+    any_earlier, seen_device = (await connection.execute(_SIGN_IN_HISTORY[user_agent is None], params)).one()
+    return bool(any_earlier) and not seen_device
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +141,13 @@ async def start_session(
         _INSERT_SECURITY_EVENT,
         event_values(account_id=account_id, kind=SecurityEventKind.SIGN_IN, context=context, at=now, method=amr),
     )
-    await sign_in_notice(
-        db,
-        account_id=account_id,
-        person_id=account.person_id,
-        session_id=session_id,
-        user_agent=context.user_agent,
-        at=now,
-    )
+    if account.person_id is not None and await _from_new_device(
+        db, account_id=account_id, session_id=session_id, user_agent=context.user_agent
+    ):
+        event = NewDeviceSignIn(
+            person_id=account.person_id, session_id=session_id, user_agent=context.user_agent, at=now
+        )
+        await new_device_signed_in(db, event)
     await db.commit()
     access, expires_in = _access_token(
         settings, account_id=account_id, role=account.role, session_id=session_id, amr=amr, auth_time=now
@@ -173,7 +193,7 @@ SELECT
 """
 
 
-def _passkey_sign_in_write(counter_still_behind: str) -> ReadQuery:
+def _passkey_sign_in_write(counter_still_behind: str) -> Statement:
     statement = text(_PASSKEY_SIGN_IN_WRITE_SQL.format(counter_still_behind=counter_still_behind)).bindparams(
         bindparam("new_count", type_=BigInteger),
         bindparam("backed_up_now", type_=Boolean),
@@ -185,7 +205,7 @@ def _passkey_sign_in_write(counter_still_behind: str) -> ReadQuery:
         bindparam("event_kind", type_=String),
         bindparam("detail", type_=String),
     )
-    return ReadQuery(statement.columns(opened=Integer, any_earlier=Boolean, seen_device=Boolean))  # type: ignore[arg-type]
+    return Statement(statement.columns(opened=Integer, any_earlier=Boolean, seen_device=Boolean))  # type: ignore[arg-type]
 
 
 # Keyed by "the new count is 0": a counterless authenticator stays at 0; any other count must move forward.
@@ -197,7 +217,7 @@ _PASSKEY_SIGN_IN_WRITE = {
 
 async def start_passkey_session(
     sessions: Sessions,
-    reads: Reads,
+    statements: Statements,
     *,
     settings: Settings,
     account: SignedInAccount,
@@ -210,7 +230,7 @@ async def start_passkey_session(
     now = utcnow()
     counter = {"passkey_id": passkey_id, "new_count": new_count, "backed_up_now": backed_up, "now": now}
     session_id, refresh = uuid.uuid4().hex, secrets.token_urlsafe(32)
-    written = await reads.one(
+    written = await statements.one(
         _PASSKEY_SIGN_IN_WRITE[new_count == 0],
         **counter,
         account_id=account.id,
@@ -227,10 +247,11 @@ async def start_passkey_session(
         return None
     if written["any_earlier"] and not written["seen_device"] and account.person_id is not None:
         # Told after the sign-in is written (a notice is idempotent by its key).
+        event = NewDeviceSignIn(
+            person_id=account.person_id, session_id=session_id, user_agent=context.user_agent, at=now
+        )
         async with sessions() as db:
-            await new_device_notice(
-                db, person_id=account.person_id, session_id=session_id, user_agent=context.user_agent, at=now
-            )
+            await new_device_signed_in(db, event)
             await db.commit()
     access, expires_in = _access_token(
         settings,

@@ -12,7 +12,8 @@ from ansinh.applications.service import apply_due_changes
 from ansinh.core.db import create_engine, session_factory
 from ansinh.core.settings import Settings
 from ansinh.employers import coverage
-from ansinh.notifications import due, push
+from ansinh.jobs import due
+from ansinh.notifications import push
 
 logger = logging.getLogger("ansinh.jobs")
 

@@ -9,8 +9,8 @@ from litestar.params import JSONBody, QueryParameter
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession
 from ansinh.core.pagination import Limit, Offset
 from ansinh.core.params import RowId
+from ansinh.identity.citizens import citizen_person_id
 from ansinh.identity.guards import requires_citizen
-from ansinh.identity.service import citizen_person_id
 from ansinh.notifications import push, service
 from ansinh.notifications.schemas import (
     MarkedRead,

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.settings import Settings
-from ansinh.core.signing import b64url, b64url_decode
+from ansinh.core.signing import b64url, parse_vapid_key
 from ansinh.core.time import utcnow
 from ansinh.notifications.messages import render
 from ansinh.notifications.models import Notification, PushSubscription
@@ -35,30 +35,6 @@ MAX_FAILURES = 5  # a subscription failing this many runs in a row is dropped
 GIVE_UP_AFTER = timedelta(days=2)  # a notice still undelivered after this is marked failed
 BATCH_SIZE = 200
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-
-
-class InvalidVapidKey(ValueError):
-    """ANSINH_VAPID_PRIVATE_KEY is neither a P-256 PEM key nor base64url of a 32-byte scalar."""
-
-
-def parse_vapid_key(text: str) -> ec.EllipticCurvePrivateKey:
-    """A P-256 private key from PEM or from base64url of the raw 32-byte scalar."""
-    text = text.strip()
-    try:
-        if text.startswith("-----BEGIN"):
-            key = serialization.load_pem_private_key(text.encode(), password=None)
-        else:
-            raw = b64url_decode(text.rstrip("="))
-            if len(raw) != 32:
-                raise InvalidVapidKey("the raw VAPID key must be 32 bytes")
-            key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
-    except InvalidVapidKey:
-        raise
-    except ValueError as exc:
-        raise InvalidVapidKey("ANSINH_VAPID_PRIVATE_KEY is not a P-256 private key (PEM or base64url)") from exc
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
-        raise InvalidVapidKey("ANSINH_VAPID_PRIVATE_KEY must be a P-256 (prime256v1) key")
-    return key
 
 
 @lru_cache(maxsize=4)

@@ -5,8 +5,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ansinh.core.pagination import Page
-
 
 class NotificationPublic(BaseModel):
     """One inbox entry, rendered in the reader's language."""
@@ -21,9 +19,13 @@ class NotificationPublic(BaseModel):
     read_at: datetime | None
 
 
-class NotificationPage(Page[NotificationPublic]):
-    """A page of the inbox, and how many entries are unread in all."""
+class NotificationPage(BaseModel):
+    """A page of the inbox (the envelope of every list), and how many entries are unread in all."""
 
+    items: list[NotificationPublic]
+    total: int
+    limit: int
+    offset: int
     unread: int
 
 

@@ -3,12 +3,11 @@
 import ipaddress
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import bindparam, exists, func, update
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -18,7 +17,7 @@ from ansinh.core.errors import DomainError, NotFound
 from ansinh.core.settings import Settings
 from ansinh.core.signing import b64url_decode
 from ansinh.core.time import utcnow
-from ansinh.identity.models import AuthSession
+from ansinh.identity.events import NewDeviceSignIn
 from ansinh.notifications.messages import render
 from ansinh.notifications.models import Notification, NotificationKind, NotificationPreference, PushSubscription
 from ansinh.notifications.schemas import (
@@ -353,51 +352,13 @@ def describe_device(user_agent: str | None) -> str:
     return " · ".join(part for part in (browser, system) if part)
 
 
-_SESSION = AuthSession.__table__  # type: ignore[attr-defined]
-_EARLIER_SESSIONS = select(_SESSION.c.id).where(
-    _SESSION.c.account_id == bindparam("account_id"), _SESSION.c.id != bindparam("session_id")
-)
-# Both questions in one round trip, built once (every sign-in asks them): any earlier session? one from this device?
-_SIGN_IN_HISTORY = {
-    True: select(exists(_EARLIER_SESSIONS), exists(_EARLIER_SESSIONS.where(_SESSION.c.user_agent.is_(None)))),
-    False: select(
-        exists(_EARLIER_SESSIONS),
-        exists(_EARLIER_SESSIONS.where(_SESSION.c.user_agent == bindparam("user_agent"))),
-    ),
-}
-
-
-async def sign_in_notice(
-    db: AsyncSession,
-    *,
-    account_id: int,
-    person_id: int | None,
-    session_id: str,
-    user_agent: str | None,
-    at: datetime,
-) -> None:
-    """A sign-in from a device this account never used before (and not its very first): tell the citizen."""
-    if person_id is None:
-        return  # staff accounts have no inbox
-    params = {"account_id": account_id, "session_id": session_id, "user_agent": user_agent}
-    connection = await db.connection()
-    any_earlier, seen_device = (await connection.execute(_SIGN_IN_HISTORY[user_agent is None], params)).one()
-    if not any_earlier:
-        return  # the first sign-in ever: nothing to compare with
-    if seen_device:
-        return
-    await new_device_notice(db, person_id=person_id, session_id=session_id, user_agent=user_agent, at=at)
-
-
-async def new_device_notice(
-    db: AsyncSession, *, person_id: int, session_id: str, user_agent: str | None, at: datetime
-) -> None:
+async def new_device_notice(db: AsyncSession, event: NewDeviceSignIn) -> None:
     """The citizen's notice of a sign-in from a new device (in the caller's transaction)."""
     await notify(
         db,
-        person_id=person_id,
+        person_id=event.person_id,
         kind=NotificationKind.NEW_DEVICE_SIGN_IN,
-        dedupe_key=f"sign-in:{session_id}",
-        params={"device": describe_device(user_agent), "signed_in_at": at.isoformat()},
+        dedupe_key=f"sign-in:{event.session_id}",
+        params={"device": describe_device(event.user_agent), "signed_in_at": event.at.isoformat()},
         link="#/settings",
     )

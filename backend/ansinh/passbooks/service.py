@@ -11,14 +11,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards import keys
 from ansinh.core.errors import DomainError, InvalidInput
-from ansinh.core.ratelimit import Limit, hit
-from ansinh.core.reads import session_reads
+from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.settings import Settings
 from ansinh.core.signing import public_key_from_jwk
+from ansinh.core.statements import session_statements
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
+from ansinh.identity.citizens import citizen_person
 from ansinh.identity.models import Person
-from ansinh.identity.service import birth_date_text, citizen_person
+from ansinh.identity.service import birth_date_text
 from ansinh.passbooks.pdf import Passbook, render_passbook
 from ansinh.passbooks.schemas import PassbookRejected, PassbookTotals, PassbookVerified, RejectionReason
 from ansinh.passbooks.statement import Statement, build_statement, resolve_period
@@ -36,8 +37,8 @@ from ansinh.passbooks.tokens import (
 from ansinh.records.service import load_periods, parse_window
 from ansinh.web.assets import static_dir
 
-VERIFY_LIMIT = Limit(count=30, window=60)  # per IP: a reader checks a few passbooks, not thousands
-PDF_LIMIT = Limit(count=10, window=60)  # per account: rendering costs CPU, and a person prints a few at most
+VERIFY_LIMIT = RateLimit(count=30, window=60)  # per IP: a reader checks a few passbooks, not thousands
+PDF_LIMIT = RateLimit(count=10, window=60)  # per account: rendering costs CPU, and a person prints a few at most
 
 
 class InvalidPeriod(DomainError):
@@ -68,7 +69,7 @@ async def _statement(
     db: AsyncSession, person: Person, *, from_month: str | None, to_month: str | None, now: datetime | None
 ) -> Statement:
     periods = await load_periods(
-        await session_reads(db),
+        await session_statements(db),
         person_id=person.id,
         from_month=from_month,
         to_month=to_month,  # type: ignore[arg-type]

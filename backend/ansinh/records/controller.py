@@ -4,10 +4,11 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import CacheControlHeader
+from litestar.pagination import OffsetPagination
 from litestar.params import QueryParameter
 
 from ansinh.core.deps import Caller, DbSession
-from ansinh.core.pagination import Limit, Offset, Page
+from ansinh.core.pagination import Limit, Offset
 from ansinh.core.routes import EncodedJSON, hot_get
 from ansinh.core.time import today_vn
 from ansinh.identity.guards import requires_citizen, verified_caller
@@ -48,7 +49,7 @@ class RecordsController(Controller):
     ) -> ContributionsPublic:
         """Contribution periods, newest first, with paid months, SI time, arrears and the salary average."""
         history = await service.contributions(
-            request.app.state.reads,
+            request.app.state.statements,
             account_id=verified_caller(request).account_id,
             from_month=from_month,
             to_month=to_month,
@@ -70,10 +71,10 @@ class RecordsController(Controller):
     )
     async def contribution_months(
         self, principal: Caller, db_session: DbSession, limit: Limit = 24, offset: Offset = 0
-    ) -> Page[LedgerRow]:
+    ) -> OffsetPagination[LedgerRow]:
         """The month-by-month ledger: one row per month per fund, newest month first."""
         rows, total = await service.ledger(db_session, account_id=principal.account_id, limit=limit, offset=offset)
-        return Page(items=rows, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=rows, total=total, limit=limit, offset=offset)
 
     @get("/benefits", operation_id="listBenefits", cache_control=NO_STORE)
     async def benefits(
@@ -94,9 +95,9 @@ class RecordsController(Controller):
     )
     async def medical_visits(
         self, principal: Caller, db_session: DbSession, limit: Limit = 20, offset: Offset = 0
-    ) -> Page[MedicalVisitPublic]:
+    ) -> OffsetPagination[MedicalVisitPublic]:
         """Health-insurance visits, newest first."""
         items, total = await service.medical_visits(
             db_session, account_id=principal.account_id, limit=limit, offset=offset
         )
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)

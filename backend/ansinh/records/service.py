@@ -12,10 +12,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.errors import InvalidInput
 from ansinh.core.pagination import fetch_page
-from ansinh.core.reads import ReadQuery, Reads, session_reads
+from ansinh.core.statements import Statement, Statements, session_statements
 from ansinh.core.time import iter_months, month_str, months_between, parse_month
+from ansinh.identity.citizens import citizen_person, citizen_person_id, read_citizen_person_id
 from ansinh.identity.models import Person
-from ansinh.identity.service import citizen_person, citizen_person_id, read_citizen_person_id
 from ansinh.records import rules, visits
 from ansinh.records.models import (
     Benefit,
@@ -124,7 +124,7 @@ def parse_window(from_month: str | None, to_month: str | None) -> tuple[str | No
 
 _PERIOD = ContributionPeriod.__table__  # type: ignore[attr-defined]
 _EMPLOYER = Employer.__table__  # type: ignore[attr-defined]
-# A 40-year history is read on every visit of the contributions screen: a hot read (core/reads.py) of Core columns.
+# A 40-year history is read on every visit of the contributions screen: a hot read (core/statements.py) of Core columns.
 _PERIODS = (
     select(
         _PERIOD.c.from_month,
@@ -146,22 +146,22 @@ _PERIODS = (
 )
 # One prepared statement per window shape: (from given, to given). YYYY-MM strings sort as months do.
 _PERIODS_IN_WINDOW = {
-    (False, False): ReadQuery(_PERIODS),
-    (True, False): ReadQuery(_PERIODS.where(_PERIOD.c.to_month >= bindparam("from_month"))),
-    (False, True): ReadQuery(_PERIODS.where(_PERIOD.c.from_month <= bindparam("to_month"))),
-    (True, True): ReadQuery(
+    (False, False): Statement(_PERIODS),
+    (True, False): Statement(_PERIODS.where(_PERIOD.c.to_month >= bindparam("from_month"))),
+    (False, True): Statement(_PERIODS.where(_PERIOD.c.from_month <= bindparam("to_month"))),
+    (True, True): Statement(
         _PERIODS.where(_PERIOD.c.to_month >= bindparam("from_month"), _PERIOD.c.from_month <= bindparam("to_month"))
     ),
 }
 
 
 async def load_periods(
-    reads: Reads, *, person_id: int, from_month: str | None = None, to_month: str | None = None
+    statements: Statements, *, person_id: int, from_month: str | None = None, to_month: str | None = None
 ) -> list[PeriodRow]:
     """Every period of a person with its employer, newest first, in one query; clipped to the window."""
     window = {"from_month": from_month, "to_month": to_month}
     query = _PERIODS_IN_WINDOW[bool(from_month), bool(to_month)]
-    rows = await reads.all(query, person_id=person_id, **{k: v for k, v in window.items() if v})
+    rows = await statements.all(query, person_id=person_id, **{k: v for k, v in window.items() if v})
     return [
         PeriodRow(
             from_month=max(row["from_month"], from_month) if from_month else row["from_month"],
@@ -312,12 +312,12 @@ def period_public(period: PeriodRow) -> ContributionPeriodPublic:
 
 
 async def contributions(
-    reads: Reads, *, account_id: int, from_month: str | None = None, to_month: str | None = None
+    statements: Statements, *, account_id: int, from_month: str | None = None, to_month: str | None = None
 ) -> ContributionsPublic:
     """The citizen's contribution periods (newest first) and their summary, over the window asked for."""
     from_month, to_month = parse_window(from_month, to_month)
-    person_id = await read_citizen_person_id(reads, account_id=account_id)
-    periods = await load_periods(reads, person_id=person_id, from_month=from_month, to_month=to_month)
+    person_id = await read_citizen_person_id(statements, account_id=account_id)
+    periods = await load_periods(statements, person_id=person_id, from_month=from_month, to_month=to_month)
     return ContributionsPublic(summary=summarize(periods), periods=[period_public(p) for p in periods])
 
 
@@ -386,7 +386,7 @@ def ledger_row(period: PeriodRow, month: str, fund: str) -> LedgerRow:
 async def ledger(db: AsyncSession, *, account_id: int, limit: int, offset: int) -> tuple[list[LedgerRow], int]:
     """One row per month per fund, newest month first; only the page asked for is computed."""
     person_id = await citizen_person_id(db, account_id=account_id)
-    periods = await load_periods(await session_reads(db), person_id=person_id)
+    periods = await load_periods(await session_statements(db), person_id=person_id)
     keys: list[tuple[str, str, int, str]] = []  # (month, employer code, fund order, fund) → sorted below
     index: dict[tuple[str, str, int, str], PeriodRow] = {}
     order = {code: i for i, code in enumerate(FUNDS)}
@@ -642,7 +642,7 @@ async def career_average(db: AsyncSession, months: list[SalaryMonth], *, on: dat
 async def estimates(db: AsyncSession, *, account_id: int, today: date) -> EstimatesPublic:
     """Pension, one-time allowance and unemployment estimates from the paid history, with inputs and rules."""
     person = await citizen_person(db, account_id=account_id)
-    periods = await load_periods(await session_reads(db), person_id=person.id)  # type: ignore[arg-type]
+    periods = await load_periods(await session_statements(db), person_id=person.id)  # type: ignore[arg-type]
     months = salary_months(periods)
     average = await career_average(db, months, on=today)
     return EstimatesPublic(

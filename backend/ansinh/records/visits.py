@@ -9,9 +9,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.clinics.models import MedicalFacility
 from ansinh.core.pagination import fetch_page
 from ansinh.core.time import VN_TZ, utcnow
+from ansinh.facilities.models import MedicalFacility
 from ansinh.records.models import MedicalVisit, MedicalVisitLine, MedicalVisitSubmission, SubmissionKind, VisitStatus
 from ansinh.records.schemas import FacilityRef, MedicalVisitPublic, VisitLinePublic
 

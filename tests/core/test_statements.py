@@ -16,8 +16,16 @@ from ansinh.cards.service import _OWN_LIVE_CARD
 from ansinh.clinics.card_reads import BY_CITIZEN_ID, BY_SERIAL
 from ansinh.core.db import create_engine
 from ansinh.core.errors import ServiceUnavailable
-from ansinh.core.reads import AsyncpgReads, KeyedRead, ReadPool, ReadQuery, Reads, SessionReads, create_reads
 from ansinh.core.settings import Settings
+from ansinh.core.statements import (
+    KeyedRead,
+    PooledStatements,
+    ReadPool,
+    SessionStatements,
+    Statement,
+    Statements,
+    create_statements,
+)
 from ansinh.identity.models import Account, AccountRole, AccountStatus
 from ansinh.records.service import _PERIODS_IN_WINDOW
 from tests.conftest import TEST_SECRET
@@ -26,22 +34,24 @@ from tests.support import databases
 
 
 @pytest.fixture
-async def reads(settings: Settings) -> AsyncIterator[Reads]:
+async def statements(settings: Settings) -> AsyncIterator[Statements]:
     """The hot reads the app builds (asyncpg)."""
-    built = create_reads(settings)
+    built = create_statements(settings)
     yield built
     await built.close()
 
 
 async def test_a_hot_read_answers_what_sqlalchemy_answers(
-    reads: Reads, engine: AsyncEngine, db_session: AsyncSession
+    statements: Statements, engine: AsyncEngine, db_session: AsyncSession
 ) -> None:
     account, person = await make_citizen(db_session)
     facility = await make_facility(db_session)
     await make_card(db_session, person=person, facility=facility)
 
-    hot = await reads.one(_OWN_LIVE_CARD, account_id=account.id)
-    through_sqlalchemy = await SessionReads(await db_session.connection()).one(_OWN_LIVE_CARD, account_id=account.id)
+    hot = await statements.one(_OWN_LIVE_CARD, account_id=account.id)
+    through_sqlalchemy = await SessionStatements(await db_session.connection()).one(
+        _OWN_LIVE_CARD, account_id=account.id
+    )
 
     assert hot is not None
     assert through_sqlalchemy is not None
@@ -50,17 +60,19 @@ async def test_a_hot_read_answers_what_sqlalchemy_answers(
     assert hot["p_created_at"].tzinfo is not None  # timestamps read back aware on both paths
 
 
-async def test_the_literals_in_a_query_are_bound_with_their_values(reads: Reads, db_session: AsyncSession) -> None:
+async def test_the_literals_in_a_query_are_bound_with_their_values(
+    statements: Statements, db_session: AsyncSession
+) -> None:
     # The card query says role = citizen and status = active: a disabled account gets no card back.
     account, person = await make_citizen(db_session, status=AccountStatus.DISABLED)
     facility = await make_facility(db_session)
     await make_card(db_session, person=person, facility=facility)
 
-    assert await reads.one(_OWN_LIVE_CARD, account_id=account.id) is None
+    assert await statements.one(_OWN_LIVE_CARD, account_id=account.id) is None
 
 
 async def test_keyed_reads_give_each_caller_the_row_of_its_key_even_when_they_share_a_statement(
-    reads: Reads, db_session: AsyncSession
+    statements: Statements, db_session: AsyncSession
 ) -> None:
     facility = await make_facility(db_session)
     cards = []
@@ -69,14 +81,16 @@ async def test_keyed_reads_give_each_caller_the_row_of_its_key_even_when_they_sh
         cards.append(await make_card(db_session, person=person, facility=facility))
     serials = [card.serial for card in cards] + ["NO-SUCH-SERIAL"]
 
-    rows = await asyncio.gather(*(reads.keyed(BY_SERIAL, serial) for serial in serials))
+    rows = await asyncio.gather(*(statements.keyed(BY_SERIAL, serial) for serial in serials))
 
     assert [row["c_number"] if row else None for row in rows] == [card.number for card in cards] + [None]
-    assert dict(rows[0]) == dict(await SessionReads(await db_session.connection()).one(BY_SERIAL.one, key=serials[0]))  # type: ignore[arg-type]
+    assert dict(rows[0]) == dict(
+        await SessionStatements(await db_session.connection()).one(BY_SERIAL.one, key=serials[0])
+    )  # type: ignore[arg-type]
 
 
 async def test_a_key_of_several_rows_gives_its_first_in_order_even_in_a_shared_statement(
-    reads: Reads, db_session: AsyncSession
+    statements: Statements, db_session: AsyncSession
 ) -> None:
     # A reissued card: the person's old card is revoked, the new one live; look-ups by citizen ID want the live one.
     facility = await make_facility(db_session)
@@ -87,7 +101,7 @@ async def test_a_key_of_several_rows_gives_its_first_in_order_even_in_a_shared_s
     others_card = await make_card(db_session, person=other, facility=facility)
     keys = [reissued.citizen_id, other.citizen_id, reissued.citizen_id, "000000000000"]
 
-    rows = await asyncio.gather(*(reads.keyed(BY_CITIZEN_ID, key) for key in keys))
+    rows = await asyncio.gather(*(statements.keyed(BY_CITIZEN_ID, key) for key in keys))
 
     assert [row["c_id"] if row else None for row in rows] == [new.id, others_card.id, new.id, None]
     assert old.id not in {row["c_id"] for row in rows if row}
@@ -99,10 +113,10 @@ def test_a_keyed_read_must_select_its_key() -> None:
         KeyedRead(select(table.c.id), table.c.code, key_label="code")
 
 
-async def test_every_window_shape_of_the_contribution_periods_has_its_own_statement(reads: Reads) -> None:
+async def test_every_window_shape_of_the_contribution_periods_has_its_own_statement(statements: Statements) -> None:
     both = _PERIODS_IN_WINDOW[True, True]
     assert both.sql != _PERIODS_IN_WINDOW[False, False].sql
-    assert await reads.all(both, person_id=1, from_month="2020-01", to_month="2020-12") == []
+    assert await statements.all(both, person_id=1, from_month="2020-01", to_month="2020-12") == []
 
 
 def test_a_missing_parameter_is_an_error_not_a_null() -> None:
@@ -113,7 +127,7 @@ def test_a_missing_parameter_is_an_error_not_a_null() -> None:
 def test_a_column_that_would_read_back_differently_on_asyncpg_is_refused_when_the_query_is_built() -> None:
     table = Table("documents", MetaData(), Column("body", JSON))
     with pytest.raises(TypeError, match="body"):
-        ReadQuery(select(table.c.body).where(table.c.body.is_not(None), bindparam("x") == 1))
+        Statement(select(table.c.body).where(table.c.body.is_not(None), bindparam("x") == 1))
 
 
 # --- a database that is gone --------------------------------------------------------------------------------------
@@ -131,7 +145,7 @@ async def test_a_read_on_a_database_that_is_down_is_refused_with_a_retryable_503
 
 
 # A read that takes a while, so the link can be cut while it runs.
-SLOW_READ = ReadQuery(select(literal(1, Integer).label("one")).where(func.pg_sleep(1).is_not(None)))
+SLOW_READ = Statement(select(literal(1, Integer).label("one")).where(func.pg_sleep(1).is_not(None)))
 
 
 async def test_a_read_cut_off_mid_query_is_a_503_and_the_next_read_reconnects(
@@ -139,10 +153,10 @@ async def test_a_read_cut_off_mid_query_is_a_503_and_the_next_read_reconnects(
 ) -> None:
     settings = Settings(env="dev", database_url=postgres_ready, secret_key=TEST_SECRET)
     engine = create_engine(settings)
-    reads = create_reads(settings)
-    assert isinstance(reads, AsyncpgReads)
+    statements = create_statements(settings)
+    assert isinstance(statements, PooledStatements)
     try:
-        running = asyncio.create_task(reads.one(SLOW_READ))
+        running = asyncio.create_task(statements.one(SLOW_READ))
         await asyncio.sleep(0.3)
         name = make_url(postgres_ready).database
         await databases.admin_execute(
@@ -152,24 +166,24 @@ async def test_a_read_cut_off_mid_query_is_a_503_and_the_next_read_reconnects(
         )
         with pytest.raises(ServiceUnavailable):
             await running
-        assert await reads.all(_PERIODS_IN_WINDOW[False, False], person_id=1) == []
+        assert await statements.all(_PERIODS_IN_WINDOW[False, False], person_id=1) == []
     finally:
-        await reads.close()
+        await statements.close()
         await engine.dispose()
 
 
 async def test_concurrent_keyed_reads_on_the_hot_connections_share_statements(
-    reads: Reads, db_session: AsyncSession
+    statements: Statements, db_session: AsyncSession
 ) -> None:
     facility = await make_facility(db_session)
     _, person = await make_citizen(db_session)
     card = await make_card(db_session, person=person, facility=facility)
-    assert isinstance(reads, AsyncpgReads)
+    assert isinstance(statements, PooledStatements)
 
-    rows = await asyncio.gather(*(reads.keyed(BY_SERIAL, key) for key in [card.serial, "X1", "X2", "X3"] * 5))
+    rows = await asyncio.gather(*(statements.keyed(BY_SERIAL, key) for key in [card.serial, "X1", "X2", "X3"] * 5))
 
     assert [row is not None for row in rows] == [True, False, False, False] * 5
-    assert reads.statements == 1  # all twenty were waiting when the first batch went out: one statement
+    assert statements.runs == 1  # all twenty were waiting when the first batch went out: one statement
 
 
 # --- the pool of the hot connections ---------------------------------------------------------------------------

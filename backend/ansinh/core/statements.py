@@ -2,7 +2,7 @@
 
 Each query is written once in SQLAlchemy Core, compiled once and run on a small asyncpg pool of its own, where asyncpg
 keeps it prepared per connection (docs/PERFORMANCE.md has what that saves). A caller that already holds a session runs
-the same statement on the session's connection, inside its transaction (``session_reads``). Single-statement writes
+the same statement on the session's connection, inside its transaction (``session_statements``). Single-statement writes
 that need no transaction of their own (a batch of scan records, a passkey sign-in) run here too.
 """
 
@@ -37,7 +37,7 @@ _DIALECT = asyncpg_dialect()
 COMMAND_TIMEOUT_SECONDS = 30.0
 
 
-class ReadQuery:
+class Statement:
     """A Core SELECT with named bind parameters, compiled once for asyncpg."""
 
     __slots__ = ("_fixed", "_names", "sql", "statement")
@@ -64,7 +64,7 @@ class ReadQuery:
 
 class KeyedRead:
     """A SELECT of at most one row per key, written once and built in two forms: for one key (``:key``), and for
-    many (``= ANY(:keys)``) so concurrent reads of different keys can share one statement (``Reads.keyed``).
+    many (``= ANY(:keys)``) so concurrent reads of different keys can share one statement (``Statements.keyed``).
 
     When a key may match several rows, ``order`` says which one is the key's: the first in that order (the one-key
     form takes it with LIMIT 1, the many-key form keeps each key's first row).
@@ -82,8 +82,8 @@ class KeyedRead:
         many = statement.where(key == any_(bindparam("keys", type_=ARRAY(key.type))))
         if order:
             one, many = one.order_by(*order).limit(1), many.order_by(*order)
-        self.one = ReadQuery(one)
-        self.many = ReadQuery(many)
+        self.one = Statement(one)
+        self.many = Statement(many)
         self.key_label = key_label
 
     def rows_by_key(self, rows: Sequence[Row], keys: Sequence[Any]) -> list[Row | None]:
@@ -94,14 +94,14 @@ class KeyedRead:
         return [found.get(key) for key in keys]
 
 
-class Reads(Protocol):
+class Statements(Protocol):
     """Runs hot reads; rows are read-only mappings of the selected columns' labels."""
 
-    async def one(self, query: ReadQuery, /, **params: Any) -> Row | None:
+    async def one(self, query: Statement, /, **params: Any) -> Row | None:
         """The first row, or None."""
         ...
 
-    async def all(self, query: ReadQuery, /, **params: Any) -> Sequence[Row]:
+    async def all(self, query: Statement, /, **params: Any) -> Sequence[Row]:
         """Every row."""
         ...
 
@@ -114,20 +114,20 @@ class Reads(Protocol):
         ...
 
 
-class SessionReads:
+class SessionStatements:
     """Hot statements on one SQLAlchemy connection: a session's, inside its transaction."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def _execute(self, query: ReadQuery, params: Mapping[str, Any]) -> list[Row]:
+    async def _execute(self, query: Statement, params: Mapping[str, Any]) -> list[Row]:
         return [row._mapping for row in await self._connection.execute(query.statement, params)]
 
-    async def one(self, query: ReadQuery, /, **params: Any) -> Row | None:
+    async def one(self, query: Statement, /, **params: Any) -> Row | None:
         rows = await self._execute(query, params)
         return rows[0] if rows else None
 
-    async def all(self, query: ReadQuery, /, **params: Any) -> Sequence[Row]:
+    async def all(self, query: Statement, /, **params: Any) -> Sequence[Row]:
         return await self._execute(query, params)
 
     async def keyed(self, query: KeyedRead, key: Any, /) -> Row | None:
@@ -242,7 +242,7 @@ class ReadPool:
             await connection.close()
 
 
-class AsyncpgReads:
+class PooledStatements:
     """Hot reads on a small pool of asyncpg connections (``ReadPool``), one pool per running event loop."""
 
     def __init__(self, dsn: str, *, pool_size: int) -> None:
@@ -251,7 +251,7 @@ class AsyncpgReads:
         self._pool: ReadPool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._batchers: dict[KeyedRead, Batcher[Any, Row | None]] = {}
-        self.statements = 0  # statements run (keyed reads in batches count once per batch): tests, metrics
+        self.runs = 0  # statements run (keyed reads in batches count once per batch): tests, metrics
 
     def _current_pool(self) -> "ReadPool":
         # Connections belong to the loop that opened them (tests run several loops in turn; a server runs one).
@@ -261,9 +261,9 @@ class AsyncpgReads:
             self._batchers = {}
         return self._pool
 
-    async def _fetch(self, query: ReadQuery, params: Mapping[str, Any]) -> list[Row]:
+    async def _fetch(self, query: Statement, params: Mapping[str, Any]) -> list[Row]:
         pool = self._current_pool()
-        self.statements += 1
+        self.runs += 1
         try:
             connection = await pool.acquire()
         except Exception as exc:  # the database refused or dropped a new connection
@@ -288,15 +288,15 @@ class AsyncpgReads:
         pool.release(connection)
         return rows  # type: ignore[no-any-return]
 
-    async def one(self, query: ReadQuery, /, **params: Any) -> Row | None:
+    async def one(self, query: Statement, /, **params: Any) -> Row | None:
         rows = await self._fetch(query, params)
         return rows[0] if rows else None
 
-    async def all(self, query: ReadQuery, /, **params: Any) -> Sequence[Row]:
+    async def all(self, query: Statement, /, **params: Any) -> Sequence[Row]:
         return await self._fetch(query, params)
 
     async def keyed(self, query: KeyedRead, key: Any, /) -> Row | None:
-        # Reads of different keys that arrive while one batch is out go together in the next: a round trip for
+        # Statements of different keys that arrive while one batch is out go together in the next: a round trip for
         # many scans instead of one each (core/batching.py).
         self._current_pool()  # first, so batchers of an earlier event loop (and their queued futures) are dropped
         batcher = self._batchers.get(query)
@@ -313,12 +313,60 @@ class AsyncpgReads:
             await pool.close()  # a pool of a loop that is gone went with its connections
 
 
-async def session_reads(db: AsyncSession) -> Reads:
+async def _no_reset(_connection: asyncpg.Connection) -> None:
+    """These connections run single statements outside transactions: nothing to reset between them."""
+
+
+class AsyncpgPoolStatements(PooledStatements):
+    """The same hot statements on asyncpg's own pool (``ANSINH_DB_HOT_POOL=asyncpg``), to measure against
+    ``ReadPool``: issue 19 keeps the hand-written pool only if it is worth >= 5 % on a card check or read."""
+
+    def __init__(self, dsn: str, *, pool_size: int) -> None:
+        super().__init__(dsn, pool_size=pool_size)
+        self._asyncpg_pool: asyncpg.Pool | None = None
+
+    async def _fetch(self, query: Statement, params: Mapping[str, Any]) -> list[Row]:
+        loop = asyncio.get_running_loop()
+        if self._asyncpg_pool is None or self._loop is not loop:
+            self._asyncpg_pool = await asyncpg.create_pool(
+                self._dsn,
+                min_size=0,
+                max_size=self._pool_size,
+                command_timeout=COMMAND_TIMEOUT_SECONDS,
+                reset=_no_reset,
+            )
+            self._loop = loop
+            self._batchers = {}
+        self.runs += 1
+        try:
+            return await self._asyncpg_pool.fetch(query.sql, *query.arguments(params))  # type: ignore[no-any-return]
+        except Exception as exc:
+            if database_unavailable(exc):
+                await self._asyncpg_pool.expire_connections()
+                raise _unavailable(exc) from exc
+            if isinstance(exc, TimeoutError):
+                raise _unavailable(exc) from exc
+            raise
+
+    def _current_pool(self) -> "ReadPool":
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._batchers = {}
+        return ReadPool(self._dsn, size=0)  # unused: only keyed() calls it, for its loop check
+
+    async def close(self) -> None:
+        pool, self._asyncpg_pool = self._asyncpg_pool, None
+        if pool is not None and self._loop is asyncio.get_running_loop():
+            await pool.close()
+
+
+async def session_statements(db: AsyncSession) -> Statements:
     """Hot reads on a session's own connection, inside its transaction (for callers that already hold a session)."""
-    return SessionReads(await db.connection())
+    return SessionStatements(await db.connection())
 
 
-def create_reads(settings: Settings) -> AsyncpgReads:
+def create_statements(settings: Settings) -> PooledStatements:
     """The hot connections of the configured database."""
     url = make_url(settings.database).set(drivername="postgresql")
-    return AsyncpgReads(url.render_as_string(hide_password=False), pool_size=settings.db_read_pool_size)
+    kind = AsyncpgPoolStatements if settings.db_hot_pool == "asyncpg" else PooledStatements
+    return kind(url.render_as_string(hide_password=False), pool_size=settings.db_read_pool_size)

@@ -1,19 +1,19 @@
-"""Public look-ups (facilities, card validity, legal tables) and the citizen's own data export."""
+"""Public look-ups: facilities, card validity, the legal tables (base salary, rates) and quotes."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, get, post
 from litestar.datastructures import CacheControlHeader
+from litestar.pagination import OffsetPagination
 from litestar.params import JSONBody, QueryParameter
 
 from ansinh.applications.schemas import VoluntaryQuote
 from ansinh.applications.service import voluntary_quote
-from ansinh.core.deps import Caller, Context, DbSession, Store
-from ansinh.core.pagination import Limit, Offset, Page
+from ansinh.core.deps import Context, DbSession, Store
+from ansinh.core.pagination import Limit, Offset
 from ansinh.core.time import today_vn
-from ansinh.identity.guards import requires_citizen
+from ansinh.lookups import service as lookups
 from ansinh.records.tables import OTHER, VOLUNTARY_CATEGORIES
-from ansinh.services import export, lookups
 
 Query = Annotated[
     str | None, QueryParameter(name="q", max_length=100, description="Part of the name, or a code prefix")
@@ -46,7 +46,7 @@ class LookupController(Controller):
         level: Level = None,
         limit: Limit = 20,
         offset: Offset = 0,
-    ) -> Page[lookups.FacilityPublic]:
+    ) -> OffsetPagination[lookups.FacilityPublic]:
         """Medical facilities by name or code, province and level."""
         items, total = await lookups.facilities(
             db_session,
@@ -58,7 +58,7 @@ class LookupController(Controller):
             limit=limit,
             offset=offset,
         )
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
     @post(
         "/lookups/card",
@@ -88,18 +88,3 @@ class LookupController(Controller):
     async def voluntary(self, monthly_income: Income, category: Category = OTHER) -> VoluntaryQuote:
         """Voluntary SI this month at a chosen income: the 22% contribution, the state support, what is left to pay."""
         return voluntary_quote(monthly_income=monthly_income, category=category, on=today_vn())
-
-
-class MyDataController(Controller):
-    """The citizen's right to a copy of their data (Decree 13/2023)."""
-
-    path = "/me"
-    tags = ["my data"]
-    guards = [requires_citizen]
-
-    @get("/export", operation_id="exportMyData", cache_control=CacheControlHeader(no_store=True, private=True))
-    async def export(self, principal: Caller, db_session: DbSession) -> Response[dict[str, Any]]:
-        """Everything AnSinh holds about the caller, as a JSON download."""
-        document = await export.my_data(db_session, account_id=principal.account_id)
-        filename = f"ansinh-my-data-{today_vn():%Y%m%d}.json"
-        return Response(document, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

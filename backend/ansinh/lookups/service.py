@@ -10,18 +10,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.cards.models import DEAD_STATUSES, HealthInsuranceCard
 from ansinh.cards.results import card_standing
 from ansinh.clinics.checks import normalise_name
-from ansinh.clinics.models import FacilityLevel, MedicalFacility
 from ansinh.core.errors import InvalidInput
 from ansinh.core.pagination import fetch_page
-from ansinh.core.ratelimit import Limit, hit
+from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.store import SharedStore
+from ansinh.facilities.models import FacilityLevel, MedicalFacility
 from ansinh.identity.models import Person
 from ansinh.identity.service import birth_date_matches
 from ansinh.records.tables import BASE_SALARY, CONTRIBUTION_RATES
 
-FACILITY_LIMIT = Limit(count=60, window=60)
-CARD_LOOKUP_IP_LIMIT = Limit(count=10, window=60)
-CARD_LOOKUP_NUMBER_LIMIT = Limit(count=5, window=600)  # per card: guessing names and birth dates stays slow
+FACILITY_LIMIT = RateLimit(count=60, window=60)
+CARD_LOOKUP_IP_LIMIT = RateLimit(count=10, window=60)
+CARD_LOOKUP_NUMBER_LIMIT = RateLimit(count=5, window=600)  # per card: guessing names and birth dates stays slow
 
 
 class FacilityPublic(BaseModel):

@@ -15,11 +15,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.applications.models import ApplicationEvent, ServiceApplication
 from ansinh.cards.models import HealthInsuranceCard, HealthInsuranceCardBase
 from ansinh.chipid.models import ChipVerification
-from ansinh.clinics.models import CardCheck, MedicalFacility
+from ansinh.clinics.models import CardCheck
 from ansinh.core.time import utcnow
+from ansinh.facilities.models import MedicalFacility
 from ansinh.households.models import Household, HouseholdMember, HouseholdMemberBase
+from ansinh.identity.citizens import citizen_person
 from ansinh.identity.models import Account, AuthSession, Passkey, PersonBase, SecurityEvent
-from ansinh.identity.service import citizen_person
 from ansinh.notifications.models import Notification, NotificationPreference, PushSubscription
 from ansinh.records.models import (
     Benefit,

@@ -1,4 +1,4 @@
-"""Service fixtures: the card holders and facilities the card tests use."""
+"""Look-up fixtures: the card holders and facilities the card tests use."""
 
 from tests.cards.conftest import holder, primary_facility
 
