@@ -232,7 +232,9 @@ class StaffEmployerController(Controller):
     cache_control = NO_STORE
 
     @get("/", operation_id="listOwingEmployers")
-    async def owing(self, db_session: DbSession, limit: Limit = 20, offset: Offset = 0) -> OffsetPagination[EmployerOwing]:
+    async def owing(
+        self, db_session: DbSession, limit: Limit = 20, offset: Offset = 0
+    ) -> OffsetPagination[EmployerOwing]:
         """Employers with unpaid dues, most owed first."""
         items, total = await service.owing(db_session, limit=limit, offset=offset)
         return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
