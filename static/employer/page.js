@@ -77,10 +77,11 @@ async function onCode(event) {
   }
 }
 
-function signOut(reason) {
+function signOut(reason = null, sessionGone = false) {
   const current = tokens();
   sessionStorage.removeItem(TOKENS_KEY);
-  if (current && !reason) {
+  if (current && !sessionGone) {
+    // End the session on the server too (a citizen who signed in here by mistake leaves nothing open).
     fetch(`${API}/auth/logout`, { method: "POST", headers: { Authorization: `Bearer ${current.access_token}` } });
   }
   $("app-section").hidden = true;
@@ -275,7 +276,7 @@ async function showReceipt(id) {
 // ---- start ---------------------------------------------------------------------------------------
 
 function init() {
-  hooks.onSessionEnd = signOut;
+  hooks.onSessionEnd = (reason) => signOut(reason, true);
   applyLanguage();
   $("lang-toggle").addEventListener("click", () => {
     state.lang = state.lang === "vi" ? "en" : "vi";

@@ -13,7 +13,7 @@ from sqlmodel import col, func, select
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.core.pagination import Limit, Offset, fetch_page
 from ansinh.identity import service
-from ansinh.identity.guards import requires_account, requires_step_up
+from ansinh.identity.guards import requires_account, requires_signed_in_person, requires_step_up
 from ansinh.identity.models import Passkey, SecurityEvent
 from ansinh.identity.schemas import (
     ActivateRequest,
@@ -104,7 +104,7 @@ class AuthController(Controller):
         )
         return _tokens(pair)
 
-    @post("/logout", status_code=204, guards=[requires_account], operation_id="logout")
+    @post("/logout", status_code=204, guards=[requires_signed_in_person], operation_id="logout")
     async def logout(self, principal: Caller, db_session: DbSession, store: Store, request_context: Context) -> None:
         """End this session: its refresh token and access tokens stop working."""
         if principal.session_id:

@@ -109,6 +109,12 @@ async def requires_account(connection: ASGIConnection[Any, Any, Any, Any], _: Ba
     await _require_role(connection, "citizen", "staff")
 
 
+async def requires_signed_in_person(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Any person's signed-in account (citizen, staff, an employer's HR clerk, a facility admin), to end its session;
+    never a machine client (clinic, employer software), which has no session to end."""
+    await _require_role(connection, "citizen", "staff", "employer_staff", "facility_admin")
+
+
 async def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """A signed-in staff member."""
     await _require_role(connection, "staff")
