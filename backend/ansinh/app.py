@@ -53,6 +53,7 @@ from ansinh.employers.controller import (
     EmployerAuthController,
     EmployerController,
     EmployerPaymentCallbackController,
+    StaffEmployerController,
 )
 from ansinh.exports.controller import MyDataController
 from ansinh.gateway.controller import (
@@ -76,6 +77,7 @@ from ansinh.records.controller import RecordsController
 from ansinh.web.assets import pwa_dir, static_dir
 from ansinh.web.clinic import ClinicScannerController
 from ansinh.web.controller import PwaController
+from ansinh.web.employer import EmployerPageController
 from ansinh.web.health import HealthController
 
 API_PREFIX = "/api/v1"
@@ -199,6 +201,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         EmployerAuthController,
         EmployerController,
         EmployerPaymentCallbackController,
+        StaffEmployerController,
     ]
     if settings.is_dev:
         # dev only: the outbox and the simulated payment provider do not exist otherwise
@@ -216,6 +219,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             PwaController,
             ClinicScannerController,
+            EmployerPageController,
             create_static_files_router(path="/pwa", directories=[state["pwa_dir"]], name="pwa"),
             create_static_files_router(path="/static", directories=[static_dir(settings)], name="static"),
             create_static_files_router(path=DOCS_ASSETS, directories=[DOCS_ASSETS_DIR], name="docs-assets"),

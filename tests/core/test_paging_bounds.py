@@ -13,7 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.core.pagination import MAX_LIMIT, MAX_OFFSET
 from ansinh.core.settings import Settings
 from ansinh.households.models import ConsentState, Household, HouseholdMember, Relation
+from tests.employers.conftest import software_bearer
 from tests.factories import bearer_for, make_citizen, make_facility, make_facility_admin, make_staff
+from tests.records.conftest import make_employer
 
 PAGING = ("offset", "limit")
 BOUNDS = {"offset": (0, MAX_OFFSET), "limit": (1, MAX_LIMIT)}
@@ -96,9 +98,15 @@ async def test_every_list_bounds_its_paging(
             settings, await make_facility_admin(db_session, facility=await make_facility(db_session), username="adm.pg")
         ),
     }
+    employer = await make_employer(db_session, code="TP0001A")
+    callers["employer software"] = software_bearer(settings, employer.code)
+    path_values = {"{code}": employer.code}  # an employer's lists, for its own software
     problems: list[str] = []
-    for path, paging in sorted(lists.items()):
-        assert "{" not in path, f"{path}: a paginated list with path parameters needs values here"
+    for template, paging in sorted(lists.items()):
+        path = template
+        for name, value in path_values.items():
+            path = path.replace(name, value)
+        assert "{" not in path, f"{template}: a paginated list with path parameters needs values here"
         for name, schema in paging.items():
             low, high = BOUNDS[name]
             if (schema.get("minimum"), schema.get("maximum")) != (low, high):

@@ -16,8 +16,11 @@ from ansinh.employers.service import payment_body
 from ansinh.households.provider import SIGNATURE_HEADER, sign
 from ansinh.identity.models import Account, AccountRole, AccountStatus
 from ansinh.records.models import Employer
+from tests.cards.conftest import clinic
 from tests.factories import DEFAULT_PASSWORD, password_hash
 from tests.records.conftest import make_employer, token_for
+
+__all__ = ["clinic"]
 
 HR_EMAIL = "hr.songhong@example.com"
 CLIENT_SECRET = "test-employer-secret"

@@ -29,6 +29,10 @@ EMPLOYER_ROUTES = [
         },
     ),
     ("POST", "/declarations/upload?month=2026-11", None),
+    ("GET", "/declarations", None),
+    ("GET", "/declarations/1", None),
+    ("GET", "/payments", None),
+    ("GET", "/payment-plans", None),
 ]
 
 
@@ -141,3 +145,16 @@ async def test_employers_cannot_read_citizen_routes(client: AsyncTestClient, our
     for headers in (ours.hr, ours.software):
         assert_problem(await client.get("/api/v1/me/contributions", headers=headers), 403, "forbidden")
         assert_problem(await client.get("/api/v1/me/card", headers=headers), 403, "forbidden")
+
+
+async def test_an_hr_clerk_signs_out_and_the_session_ends(client: AsyncTestClient, ours: EmployerSide) -> None:
+    """The employer's page signs out through POST /auth/logout: the clerk's tokens stop working."""
+    tokens = await sign_in(client, "hr.songhong", DEFAULT_PASSWORD, HR_EMAIL)
+    headers = bearer(tokens)
+    assert (await client.get("/api/v1/employers", headers=headers)).status_code == 200
+    assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
+    assert (await client.get("/api/v1/employers", headers=headers)).status_code == 401
+    refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 401
+    # Machine clients have no session to end.
+    assert_problem(await client.post("/api/v1/auth/logout", headers=ours.software), 403, "forbidden")

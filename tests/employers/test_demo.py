@@ -1,4 +1,5 @@
-"""The demo's employer: Thăng Long's HR clerk and software sign in, and An's arrears come from its ledger."""
+"""The demo's employer: Thăng Long's HR clerk and software sign in, and An's arrears (and the monthly notice of
+them) come from its ledger."""
 
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -10,7 +11,10 @@ from ansinh.core.time import add_months, month_of, today_vn
 from ansinh.demo.generator import seed_demo
 from ansinh.demo.personas import AN, EMPLOYER_CLIENT_ID, EMPLOYER_SECRET, HR_EMAIL, HR_USERNAME
 from ansinh.demo.runner import DEMO_PASSWORD
+from ansinh.employers import coverage
 from ansinh.identity.models import Account
+from ansinh.notifications.models import Notification
+from ansinh.notifications.service import public
 from tests.factories import password_hash
 from tests.identity.conftest import bearer, sign_in
 from tests.records.conftest import token_for
@@ -63,3 +67,13 @@ async def test_thang_long_owes_an_s_last_two_months_by_its_ledger(
     card = await client.get("/api/v1/me/card", headers=await token_for(db_session, settings, an))
     assert card.status_code == 200
     assert card.json()["status"] == "active"
+
+    # The monthly arrears notice of `make run`'s first jobs run, computed from the ledger: 2 months.
+    assert await coverage.arrears_notices(db_session, today, settings) >= 1
+    notice = (await db_session.exec(select(Notification).where(Notification.person_id == an.person_id))).one()
+    assert (notice.kind, notice.params["months"], notice.params["employer"]) == (
+        "arrears_found",
+        2,
+        "Công ty TNHH Công nghệ Thăng Long",
+    )
+    assert "has not paid 2 months" in public(notice, "en").body

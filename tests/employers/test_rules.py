@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from ansinh.cards.results import DECREASE_CODES
 from ansinh.employers import rules
 from ansinh.employers.rules import Due, Line, Settlement
 
@@ -133,3 +134,34 @@ def test_spans_group_equal_consecutive_months() -> None:
         ("2026-08", "2026-09", True),
         ("2026-10", "2026-11", False),
     ]
+
+
+# --- coverage of declared workers (issue 24) -------------------------------------------------------------------------
+
+
+def test_a_leave_covers_to_the_end_of_its_month_and_a_hire_from_the_first_day() -> None:
+    assert rules.coverage_end("2026-11") == date(2026, 11, 30)
+    assert rules.coverage_end("2028-02") == date(2028, 2, 29)  # a leap year
+    assert rules.coverage_end("2026-12") == date(2026, 12, 31)
+    assert rules.coverage_start("2026-12") == date(2026, 12, 1)
+    # AnSinh's choice for a card issued or extended for a declared worker (not a published rule).
+    assert rules.employee_card_valid_to("2026-12") == date(2027, 12, 31)
+
+
+def test_each_leave_reason_answers_its_national_code() -> None:
+    """CV 1923/BHXH-CNTT appendix 03: 121 moved out, 122 moved within the province, 124 stopped, else 120."""
+    codes = {reason: DECREASE_CODES[card_reason].value for reason, card_reason in rules.DECREASE_REASON.items()}
+    assert codes == {
+        "moved_out_of_province": "121",
+        "moved_within_province": "122",
+        "stopped": "124",
+        "retired": "120",
+        "deceased": "120",
+    }
+
+
+def test_arrears_leave_the_card_in_force_and_the_notice_goes_from_the_first_of_the_month() -> None:
+    """CARD_DURING_ARREARS (Luật BHXH 2024 Điều 40, the HI law as amended; unconfirmed, see rules.py)."""
+    assert rules.card_in_force_during_arrears(date(2026, 12, 7)) is True
+    assert rules.card_in_force_during_arrears(date(2020, 1, 1)) is True  # before the table: as its first row
+    assert rules.arrears_notice_due(date(2026, 12, 1)) is True

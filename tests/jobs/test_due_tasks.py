@@ -8,13 +8,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.cards.models import CardStatus
 from ansinh.core.settings import Settings
 from ansinh.households.models import ConsentState, Relation
-from ansinh.identity.models import Person
 from ansinh.jobs import due
 from ansinh.notifications.models import Notification
-from ansinh.records.models import Employer
 from tests.factories import make_card, make_facility, make_person
 from tests.households.conftest import Family, FamilyBuilder
-from tests.records.conftest import make_employer, make_period
 
 TODAY = date(2026, 11, 20)
 
@@ -22,56 +19,6 @@ TODAY = date(2026, 11, 20)
 async def all_notices(db: AsyncSession) -> list[Notification]:
     query = select(Notification).order_by(Notification.dedupe_key)  # type: ignore[arg-type]
     return list((await db.exec(query.execution_options(populate_existing=True))).all())
-
-
-# --- arrears ------------------------------------------------------------------------------------------------------
-
-
-async def test_arrears_covering_last_month_are_told_once_per_employer(
-    db_session: AsyncSession, settings: Settings
-) -> None:
-    minh_phat = await make_employer(db_session, name="Công ty TNHH Minh Phát")
-    song_hong = await make_employer(db_session)
-    worker = await make_person(db_session)
-
-    async def period(person: Person, employer: Employer, first: str, last: str, status: str = "arrears") -> None:
-        await make_period(
-            db_session, person.id, employer_id=employer.id, from_month=first, to_month=last, status=status
-        )
-
-    await period(worker, minh_phat, "2026-08", "2026-10")
-    # A second row for the same employer and month (e.g. a salary change mid-period) is still one event.
-    await period(worker, minh_phat, "2026-10", "2026-10")
-    await period(worker, song_hong, "2026-10", "2026-11")
-    await period(await make_person(db_session), minh_phat, "2026-11", "2026-11")  # this month: not yet
-    await period(await make_person(db_session), minh_phat, "2026-10", "2026-10", status="paid")
-    await period(await make_person(db_session), minh_phat, "2026-06", "2026-09")  # ended before last month
-
-    assert await due.arrears_found(db_session, TODAY, settings) == 2
-    notices = await all_notices(db_session)
-    assert sorted((n.person_id, n.dedupe_key) for n in notices) == sorted(
-        [(worker.id, f"arrears:2026-10:{minh_phat.id}"), (worker.id, f"arrears:2026-10:{song_hong.id}")]
-    )
-    told = next(n for n in notices if n.dedupe_key.endswith(f":{minh_phat.id}"))
-    assert told.params == {"month": "2026-10", "employer": "Công ty TNHH Minh Phát", "employer_id": minh_phat.id}
-    assert (told.kind, told.link, told.push_state) == ("arrears_found", "#/contributions", "pending")
-
-    assert await due.arrears_found(db_session, TODAY, settings) == 0
-    assert await due.arrears_found(db_session, TODAY + timedelta(days=5), settings) == 0  # still October's event
-    assert len(await all_notices(db_session)) == 2
-
-
-async def test_in_january_last_month_is_december_of_the_year_before(
-    db_session: AsyncSession, settings: Settings
-) -> None:
-    employer = await make_employer(db_session)
-    person = await make_person(db_session)
-    await make_period(
-        db_session, person.id, employer_id=employer.id, from_month="2026-12", to_month="2026-12", status="arrears"
-    )
-    assert await due.arrears_found(db_session, date(2027, 1, 1), settings) == 1
-    [notice] = await all_notices(db_session)
-    assert notice.dedupe_key == f"arrears:2026-12:{employer.id}"
 
 
 # --- cards --------------------------------------------------------------------------------------------------------

@@ -13,13 +13,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.__main__ import cli
 from ansinh.core.settings import Settings, get_settings
+from ansinh.employers.models import EmployerDue
 from ansinh.jobs import due
 from ansinh.jobs.runner import DUE_TASKS, run_due
 from ansinh.notifications.models import Notification
 from tests.factories import bearer_for, make_card, make_citizen, make_facility
 from tests.households.conftest import Family, FamilyBuilder
 from tests.notifications.conftest import Browser, PushService
-from tests.records.conftest import make_employer, make_period
+from tests.records.conftest import make_employer
 
 TODAY = date(2026, 11, 20)
 
@@ -35,14 +36,20 @@ async def test_a_second_run_on_the_same_day_tells_and_pushes_nothing_again(
 ) -> None:
     await builder.add("Lê Thị An", born=date(2015, 1, 1), valid_to=TODAY + timedelta(days=20))
     employer = await make_employer(db_session)
-    await make_period(
-        db_session,
-        family.head.person.id,
-        employer_id=employer.id,
-        from_month="2026-10",
-        to_month="2026-10",
-        status="arrears",
+    # October declared and not paid: the employer's ledger owes it (tests/employers covers how dues are made).
+    db_session.add(
+        EmployerDue(
+            employer_id=employer.id,  # type: ignore[arg-type]
+            person_id=family.head.person.id,  # type: ignore[arg-type]
+            month="2026-10",
+            salary_base=10_000_000,
+            funds="RS,SM,OA,UI,HI",
+            employer_amount=2_150_000,
+            employee_amount=1_050_000,
+            rule_version="test",
+        )
     )
+    await db_session.commit()
     async with AsyncTestClient(app=app) as client:
         response = await client.post(
             "/api/v1/me/push-subscriptions",
@@ -54,9 +61,9 @@ async def test_a_second_run_on_the_same_day_tells_and_pushes_nothing_again(
     first = await run_due(settings, today=TODAY, engine=engine)
     assert first.failed == []
     # The head: arrears and the household payment; the child (no account, no device): the card ending.
-    mine = ("arrears_found", "card_expiring", "household_payment_due", "deliver_push")
+    mine = ("employer_arrears", "card_expiring", "household_payment_due", "deliver_push")
     assert {name: first.counts[name] for name in mine} == {
-        "arrears_found": 1,
+        "employer_arrears": 1,
         "card_expiring": 1,
         "household_payment_due": 1,
         "deliver_push": 2,
@@ -122,7 +129,7 @@ def test_the_command_runs_every_task_and_prints_counts(
     assert first.exit_code == 0, first.output
     lines = first.output.splitlines()
     assert [line.split(":")[0] for line in lines] == [name for name, _ in DUE_TASKS]  # every task, in order
-    assert {"arrears_found: 0", "card_expiring: 1", "household_payment_due: 0", "deliver_push: 0"} <= set(lines)
+    assert {"employer_arrears: 0", "card_expiring: 1", "household_payment_due: 0", "deliver_push: 0"} <= set(lines)
     again = invoke("jobs", "run-due", "--today", "2026-11-20")
     assert again.exit_code == 0, again.output
     assert "card_expiring: 0" in again.output.splitlines()

@@ -225,6 +225,7 @@ async def world(
             "username": "99999_BV",  # no gateway account in this world
             "staff_id": "no-such-staff-member",  # only a facility admin reaches the list (tests/clinics/test_staff.py)
             "code": employer.code,  # A's employer: its routes are for its HR clerks and software only
+            "batch_id": 1,  # a declaration: only those acting for the employer reach it (tests/employers)
         },
         a_card_token=card_token,
         a_push_endpoint=endpoint,

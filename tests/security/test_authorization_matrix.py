@@ -542,6 +542,20 @@ RULES: dict[str, Rule] = {
         "an employer uploads its D02-LT list",
         Call(params={"month": "2026-11"}, content=b"x", headers={"Content-Type": "text/csv"}),
     ),
+    f"GET {API}/employers/{{code}}/declarations": Rule(NOBODY, "an employer's declarations"),
+    f"GET {API}/employers/{{code}}/declarations/{{batch_id}}": Rule(NOBODY, "a declaration's receipt"),
+    f"GET {API}/employers/{{code}}/payments": Rule(NOBODY, "payments from an employer's bank"),
+    f"GET {API}/employers/{{code}}/payment-plans": Rule(NOBODY, "an employer's payment plans"),
+    f"GET {API}/staff/employers": Rule(ONLY_STAFF, "staff list employers with unpaid dues", sees_a=ONLY_STAFF),
+    f"GET {API}/staff/employers/{{code}}/arrears": Rule(
+        ONLY_STAFF, "staff see an employer's account and plans (A's employer's name)", sees_a=ONLY_STAFF
+    ),
+    f"POST {API}/staff/employers/{{code}}/payment-plans": Rule(
+        ONLY_STAFF,
+        "staff record a payment plan (A's employer owes nothing here: 409)",
+        Call(json={"instalments": [{"due_on": "2099-01-01", "amount": 1}]}),
+        ok=NOBODY,
+    ),
     f"POST {API}/employer-payments/callback": Rule(
         ANYONE,
         "the bank's HMAC signature is the credential: unsigned is refused alike for all",
@@ -632,6 +646,7 @@ RULES: dict[str, Rule] = {
     "GET /sw.js": Rule(ANYONE, "the PWA service worker"),
     "GET /clinic": Rule(ANYONE, "the clinic scanner page (sign-in happens inside it)", Call(path="/clinic/")),
     "GET /clinic/sw.js": Rule(ANYONE, "the scanner's service worker"),
+    "GET /employer": Rule(ANYONE, "the employer's page (HR sign-in happens inside it)", Call(path="/employer/")),
     "GET /health/live": Rule(ANYONE, "liveness probe"),
     "GET /health/ready": Rule(ANYONE, "readiness probe"),
     "GET /pwa/{file_path}": Rule(ANYONE, "PWA modules", Call(path="/pwa/index.js")),

@@ -2,6 +2,7 @@
 
 import io
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -11,7 +12,9 @@ import qrcode
 import qrcode.constants
 import qrcode.image.pure
 import qrcode.image.svg
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, insert
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,9 +40,9 @@ from ansinh.core.statements import Row, Statement, Statements
 from ansinh.core.store import SharedStore
 from ansinh.core.time import today_vn, utcnow
 from ansinh.facilities.models import MedicalFacility
-from ansinh.identity.audit import record_event
+from ansinh.identity.audit import event_values, record_event
 from ansinh.identity.citizens import citizen_person_id, read_citizen_person_id
-from ansinh.identity.models import Account, AccountRole, AccountStatus, Person
+from ansinh.identity.models import Account, AccountRole, AccountStatus, Person, SecurityEvent
 from ansinh.identity.service import birth_date_text
 
 # The app refreshes its online code every minute; a generous budget still stops token farming.
@@ -369,6 +372,30 @@ async def set_card_status(
 ) -> CardActionResult:
     """Withdraw, suspend, report reduced (with ``decrease_reason``) or reinstate the card in force with ``number``;
     every token of it answers accordingly. A replacement is ``reissue_card``'s."""
+    result = await set_card_status_in_transaction(
+        db,
+        number=number,
+        status=status,
+        reason=reason,
+        staff_account_id=staff_account_id,
+        context=context,
+        decrease_reason=decrease_reason,
+    )
+    await db.commit()
+    return result
+
+
+async def set_card_status_in_transaction(
+    db: AsyncSession,
+    *,
+    number: str,
+    status: CardStatus,
+    reason: str,
+    staff_account_id: int | None,
+    context: RequestContext | None = None,
+    decrease_reason: DecreaseReason | None = None,
+) -> CardActionResult:
+    """Like `set_card_status`, inside the caller's transaction (a leave's due change commits it with its own row)."""
     if status == CardStatus.REPLACED:
         raise InvalidInput("A card is replaced by reissuing it.", "Thẻ được thay bằng cách cấp lại thẻ.")
     if (status == CardStatus.DECREASED) != (decrease_reason is not None):
@@ -384,7 +411,6 @@ async def set_card_status(
     kind = _STATUS_EVENTS.get(status, "card_reinstated")
     detail = {"decrease_reason": decrease_reason.value} if decrease_reason else {}
     await _audit(db, staff_account_id=staff_account_id, card=card, kind=kind, reason=reason, context=context, **detail)
-    await db.commit()
     return CardActionResult(number=card.number, status=card.status, serial=card.serial)
 
 
@@ -480,9 +506,9 @@ async def live_card_for_update(db: AsyncSession, *, person_id: int) -> HealthIns
     """The person's live card (not replaced or withdrawn), to change in the caller's transaction."""
     return (
         await db.exec(
-            select(HealthInsuranceCard).where(
-                HealthInsuranceCard.person_id == person_id, col(HealthInsuranceCard.status).not_in(DEAD_STATUSES)
-            )
+            select(HealthInsuranceCard)
+            .where(HealthInsuranceCard.person_id == person_id, col(HealthInsuranceCard.status).not_in(DEAD_STATUSES))
+            .with_for_update()
         )
     ).first()
 
@@ -533,6 +559,219 @@ def extend_card(db: AsyncSession, card: HealthInsuranceCard, *, covered_from: da
         card.valid_from = covered_from
     card.valid_to = max(card.valid_to, covered_until)
     db.add(card)
+
+
+# --- coverage that follows an employer's declarations: many people at once ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """A person to cover: by which scheme (beneficiary group), from when, to at least when, and why."""
+
+    person_id: int
+    beneficiary_group: str
+    valid_from: date
+    valid_to: date
+    reason: str
+    benefit_level: int = 4
+
+
+async def cover_person(
+    db: AsyncSession,
+    *,
+    person_id: int,
+    beneficiary_group: str,
+    valid_from: date,
+    valid_to: date,
+    reason: str,
+    benefit_level: int = 4,
+    now: datetime | None = None,
+) -> CardActionResult | None:
+    """`cover_people` for one person."""
+    wanted = Coverage(person_id, beneficiary_group, valid_from, valid_to, reason, benefit_level)
+    return (await cover_people(db, [wanted], now=now))[person_id]
+
+
+async def _new_card_facilities(db: AsyncSession, persons: list[Person]) -> dict[int, int]:
+    """Where each person's new card registers them: their last card's facility, else their province's first."""
+    ids = [p.id for p in persons]
+    last = await db.exec(
+        select(HealthInsuranceCard.person_id, HealthInsuranceCard.primary_facility_id)
+        .where(col(HealthInsuranceCard.person_id).in_(ids))
+        .order_by(col(HealthInsuranceCard.person_id), col(HealthInsuranceCard.issued_at).desc())
+        .ext(distinct_on(col(HealthInsuranceCard.person_id)))
+    )
+    found: dict[int, int] = dict(last.all())  # type: ignore[arg-type]
+    provinces = sorted({p.province_code for p in persons if p.id not in found})
+    first: dict[str, int] = {}
+    if provinces:
+        rows = await db.exec(
+            select(MedicalFacility.province_code, MedicalFacility.id)
+            .where(col(MedicalFacility.province_code).in_(provinces))
+            .order_by(col(MedicalFacility.province_code), col(MedicalFacility.code))
+            .ext(distinct_on(col(MedicalFacility.province_code)))
+        )
+        first = dict(rows.all())  # type: ignore[arg-type]
+    for person in persons:
+        if person.id not in found and person.province_code in first:
+            found[person.id] = first[person.province_code]  # type: ignore[index]
+    return found
+
+
+async def cover_people(
+    db: AsyncSession, coverages: list[Coverage], *, now: datetime | None = None
+) -> dict[int, CardActionResult | None]:
+    """Make each person's card one of the wanted group in force from ``valid_from`` to at least ``valid_to``, in the
+    caller's transaction, in a few statements whatever the count (an employer's list hires thousands): the live card
+    of that group is extended; otherwise a card is issued under a new serial and the live one (another scheme's, or
+    a reported-reduced one) is marked replaced. A suspended card is staff's to lift: left alone (None), as when no
+    facility can be registered. Every change is noticed on the holder's account."""
+    now = now or utcnow()
+    wanted = {c.person_id: c for c in coverages}  # one coverage per person: the last asked
+    live = {
+        card.person_id: card
+        for card in (
+            await db.exec(
+                select(HealthInsuranceCard)
+                .where(
+                    col(HealthInsuranceCard.person_id).in_(sorted(wanted)),
+                    col(HealthInsuranceCard.status).not_in(DEAD_STATUSES),
+                )
+                .with_for_update()
+            )
+        ).all()
+    }
+    results: dict[int, CardActionResult | None] = {}
+    events: list[tuple[int, str, HealthInsuranceCard, str, dict[str, str]]] = []
+    to_issue: list[Coverage] = []
+    for person_id, c in wanted.items():
+        card = live.get(person_id)
+        if card is not None and card.status == CardStatus.SUSPENDED:
+            results[person_id] = None
+        elif card is not None and card.status == CardStatus.ACTIVE and card.beneficiary_group == c.beneficiary_group:
+            if c.valid_to > card.valid_to:
+                extend_card(db, card, covered_from=c.valid_from, covered_until=c.valid_to)
+                events.append((person_id, "card_extended", card, c.reason, {"valid_to": c.valid_to.isoformat()}))
+            results[person_id] = CardActionResult(number=card.number, status=card.status, serial=card.serial)
+        else:
+            to_issue.append(c)
+    if to_issue:
+        persons = {
+            p.id: p
+            for p in (await db.exec(select(Person).where(col(Person.id).in_([c.person_id for c in to_issue])))).all()
+        }
+        facilities = await _new_card_facilities(db, list(persons.values()))
+        issuing = [c for c in to_issue if c.person_id in facilities]
+        results |= {c.person_id: None for c in to_issue if c.person_id not in facilities}
+        for c in issuing:
+            if (card := live.get(c.person_id)) is not None:
+                card.status, card.revoked_at = CardStatus.REPLACED, now
+                db.add(card)
+        await db.flush()  # frees the "one live card per number" slots before the new rows take them
+        rows = {
+            c.person_id: {
+                "number": persons[c.person_id].si_code,
+                "legacy_code": f"{c.beneficiary_group}{c.benefit_level}{persons[c.person_id].province_code}"
+                f"{persons[c.person_id].si_code}",
+                "beneficiary_group": c.beneficiary_group,
+                "benefit_level": c.benefit_level,
+                "valid_from": c.valid_from,
+                "valid_to": c.valid_to,
+                "five_year_date": live[c.person_id].five_year_date if c.person_id in live else None,
+                "status": CardStatus.ACTIVE.value,
+                "decrease_reason": None,
+                "person_id": c.person_id,
+                "primary_facility_id": facilities[c.person_id],
+                "issued_at": now,
+            }
+            for c in issuing
+        }
+        serials = await _insert_with_fresh_serials(db, rows, now=now)
+        for c in issuing:
+            previous = live[c.person_id].serial if c.person_id in live else None
+            fresh = SimpleNamespace(number=rows[c.person_id]["number"], serial=serials[c.person_id])
+            detail = {"previous_serial": previous} if previous else {}
+            events.append((c.person_id, "card_reissued" if previous else "card_issued", fresh, c.reason, detail))  # type: ignore[arg-type]
+            results[c.person_id] = CardActionResult(
+                number=fresh.number, status=CardStatus.ACTIVE, serial=fresh.serial, previous_serial=previous
+            )
+    await _notice_holders(db, events)
+    return results
+
+
+async def _insert_with_fresh_serials(
+    db: AsyncSession, rows: dict[int, dict[str, Any]], *, now: datetime
+) -> dict[int, str]:
+    """Insert new cards (person id → columns), drawing serials again for the few that collide with existing ones."""
+    table = HealthInsuranceCard.__table__  # type: ignore[attr-defined]
+    connection = await db.connection()
+    serials: dict[int, str] = {}
+    pending = dict(rows)
+    for _attempt in range(5):
+        if not pending:
+            return serials
+        batch = {pid: {**columns, "serial": new_serial(now)} for pid, columns in pending.items()}
+        inserted = await connection.execute(
+            pg_insert(table).on_conflict_do_nothing().returning(table.c.person_id), list(batch.values())
+        )
+        for (pid,) in inserted.all():
+            serials[pid] = batch[pid]["serial"]
+            pending.pop(pid)
+    if pending:
+        raise Conflict("Could not allocate a new card serial; try again.", "Không cấp được số sê-ri mới; thử lại.")
+    return serials
+
+
+async def _notice_holders(
+    db: AsyncSession, events: list[tuple[int, str, HealthInsuranceCard, str, dict[str, str]]]
+) -> None:
+    """The card events on their holders' own accounts (a person without an account has no event log)."""
+    if not events:
+        return
+    accounts = dict(
+        (
+            await db.exec(
+                select(Account.person_id, Account.id).where(col(Account.person_id).in_({e[0] for e in events}))
+            )
+        ).all()
+    )
+    values = [
+        event_values(
+            account_id=accounts[person_id],
+            kind=kind,
+            card_number=card.number,
+            serial=card.serial,
+            reason=reason,
+            **detail,
+        )
+        for person_id, kind, card, reason, detail in events
+        if person_id in accounts
+    ]
+    if values:
+        await (await db.connection()).execute(insert(SecurityEvent.__table__), values)  # type: ignore[attr-defined]
+
+
+async def end_validity(
+    db: AsyncSession, *, person_id: int, beneficiary_groups: tuple[str, ...], valid_to: date, reason: str
+) -> CardActionResult | None:
+    """The person's active card of one of these groups ends on ``valid_to`` if it ran later (caller's transaction);
+    None when there is no such card."""
+    live = await live_card_for_update(db, person_id=person_id)
+    if live is None or live.status != CardStatus.ACTIVE or live.beneficiary_group not in beneficiary_groups:
+        return None
+    if live.valid_to > valid_to:
+        live.valid_to = max(valid_to, live.valid_from)
+        db.add(live)
+        await _audit(
+            db,
+            staff_account_id=None,
+            card=live,
+            kind="card_shortened",
+            reason=reason,
+            context=None,
+            valid_to=live.valid_to.isoformat(),
+        )
+    return CardActionResult(number=live.number, status=live.status, serial=live.serial)
 
 
 async def find_card_number(db: AsyncSession, *, si_code: str) -> str:

@@ -93,6 +93,7 @@ DOMAIN_STATUSES: dict[str, tuple[int, ...]] = {
     "declare": (409, 422),
     "uploadDeclarations": (409, 413, 422),
     "employerPaymentCallback": (400, 401, 503),
+    "recordPaymentPlan": (409, 422),  # nothing owed; instalments that do not add up
 }
 
 # Successful answers in a media type of their own, beside (or instead of) the JSON one Litestar infers.

@@ -9,26 +9,35 @@ from typing import Annotated, Literal
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.enums import RequestEncodingType
+from litestar.pagination import OffsetPagination
 from litestar.params import Body, HeaderParameter, JSONBody, PathParameter, QueryParameter
 from pydantic import BaseModel, Field
 
 from ansinh.core.credentials import ClientCredentialsForm, basic_credentials
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
+from ansinh.core.pagination import Limit, Offset
 from ansinh.core.time import today_vn, utcnow
 from ansinh.employers import service
 from ansinh.employers.schemas import (
     MONTH_PATTERN,
     ArrearsPublic,
     DeclarationIn,
+    DeclarationReceipt,
     DeclarationResult,
+    DeclarationSummary,
     DueRow,
+    EmployerOwing,
     EmployerPublic,
     EmployerTokenResponse,
+    PaymentPlanIn,
+    PaymentPlanPublic,
+    PaymentPublic,
+    StaffArrears,
     WorkerPublic,
 )
 from ansinh.employers.upload import MAX_UPLOAD_BYTES, XLSX_MEDIA_TYPE, escape_cell, read_csv, read_xlsx
 from ansinh.households.provider import SIGNATURE_HEADER, sign
-from ansinh.identity.guards import requires_employer
+from ansinh.identity.guards import requires_employer, requires_staff
 
 NO_STORE = CacheControlHeader(no_store=True, private=True)
 IdempotencyKey = Annotated[
@@ -36,6 +45,7 @@ IdempotencyKey = Annotated[
 ]
 EmployerCode = Annotated[str, PathParameter(max_length=16, description="Unit code (mã đơn vị)")]
 Month = Annotated[str, QueryParameter(name="month", pattern=MONTH_PATTERN, description="YYYY-MM")]
+BatchId = Annotated[int, PathParameter(ge=1, le=2**62, description="Declaration id")]
 ExportFormat = Annotated[Literal["json", "csv"], QueryParameter(name="format", description="json (default) or csv")]
 
 
@@ -182,6 +192,77 @@ class EmployerController(Controller):
         """Per month: dues, paid, owed and the late-payment interest as of today."""
         employer = await service.acting_employer(db_session, principal, code)
         return await service.arrears(db_session, employer=employer)
+
+    @get("/{code:str}/declarations", operation_id="listEmployerDeclarations")
+    async def declarations(
+        self, code: EmployerCode, principal: Caller, db_session: DbSession, limit: Limit = 20, offset: Offset = 0
+    ) -> OffsetPagination[DeclarationSummary]:
+        """The employer's declarations, newest first."""
+        employer = await service.acting_employer(db_session, principal, code)
+        items, total = await service.declarations(db_session, employer=employer, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
+
+    @get("/{code:str}/declarations/{batch_id:int}", operation_id="getEmployerDeclaration")
+    async def receipt(
+        self, code: EmployerCode, batch_id: BatchId, principal: Caller, db_session: DbSession
+    ) -> DeclarationReceipt:
+        """One applied declaration with its lines: the receipt the employer's page prints."""
+        employer = await service.acting_employer(db_session, principal, code)
+        return await service.receipt(db_session, employer=employer, batch_id=batch_id)
+
+    @get("/{code:str}/payments", operation_id="listEmployerPayments")
+    async def payments(self, code: EmployerCode, principal: Caller, db_session: DbSession) -> list[PaymentPublic]:
+        """Payments received from the employer's bank, newest first."""
+        employer = await service.acting_employer(db_session, principal, code)
+        return await service.payments(db_session, employer=employer)
+
+    @get("/{code:str}/payment-plans", operation_id="listEmployerPaymentPlans")
+    async def plans(self, code: EmployerCode, principal: Caller, db_session: DbSession) -> list[PaymentPlanPublic]:
+        """Payment plans agreed with the social insurance office, newest first."""
+        employer = await service.acting_employer(db_session, principal, code)
+        return await service.plans(db_session, employer=employer)
+
+
+class StaffEmployerController(Controller):
+    """Staff: employers in arrears, an employer's account, and payment plans (each plan audited)."""
+
+    path = "/staff/employers"
+    tags = ["staff"]
+    guards = [requires_staff]
+    cache_control = NO_STORE
+
+    @get("/", operation_id="listOwingEmployers")
+    async def owing(
+        self, db_session: DbSession, limit: Limit = 20, offset: Offset = 0
+    ) -> OffsetPagination[EmployerOwing]:
+        """Employers with unpaid dues, most owed first."""
+        items, total = await service.owing(db_session, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
+
+    @get("/{code:str}/arrears", operation_id="getStaffEmployerArrears")
+    async def arrears(self, code: EmployerCode, db_session: DbSession) -> StaffArrears:
+        """An employer's dues, payments, arrears and interest per month, and its payment plans."""
+        employer = await service.employer_by_code(db_session, code)
+        return await service.staff_arrears(db_session, employer=employer)
+
+    @post("/{code:str}/payment-plans", operation_id="recordPaymentPlan")
+    async def record_plan(
+        self,
+        code: EmployerCode,
+        data: JSONBody[PaymentPlanIn],
+        principal: Caller,
+        db_session: DbSession,
+        request_context: Context,
+    ) -> PaymentPlanPublic:
+        """Record a payment plan whose instalments pay what the employer owes today (audited)."""
+        employer = await service.employer_by_code(db_session, code)
+        return await service.record_plan(
+            db_session,
+            employer=employer,
+            plan=data,
+            staff_account_id=principal.account_id,
+            context=request_context,
+        )
 
 
 def _applied(result: DeclarationResult, created: bool) -> Response[DeclarationResult]:

@@ -3,10 +3,10 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from ansinh.core.sql import created_at_field, fk_field, id_field, in_check, money_field, month_check
+from ansinh.core.sql import created_at_field, fk_field, id_field, in_check, money_field, month_check, utc_field
 
 
 class DeclarationKind(StrEnum):
@@ -155,3 +155,61 @@ class EmployerPayment(SQLModel, table=True):
     bank_ref: str = Field(sa_type=String(64))
     event_id: str = Field(sa_type=String(64))
     created_at: datetime = created_at_field()
+
+
+class CoverageOutcome(StrEnum):
+    """What became of a worker's card when their declared coverage ended (a leave)."""
+
+    DECREASED = "decreased"  # no other coverage: the card was reported reduced with the leave's code (120-124)
+    EMPLOYER = "employer"  # another employer (or the same one again) declares them: the card carries on
+    HOUSEHOLD = "household"  # a paid household (GD) coverage takes over: the card moved to the household scheme
+    OTHER_SCHEME = "other_scheme"  # the live card belongs to another scheme (pension, pupil, household…): left alone
+    NO_CARD = "no_card"  # no live card to act on
+
+
+# A leave's effect on the worker's card, due the day after their coverage ends; applied once by the due job.
+class CoverageChange(SQLModel, table=True):
+    __tablename__ = "coverage_change"
+    __table_args__ = (
+        UniqueConstraint("declaration_id"),
+        Index("ix_coverage_change_pending", "ends_on", postgresql_where=text("applied_at IS NULL")),
+        CheckConstraint(in_check("reason", [r.value for r in LeaveReason]), name="reason_value"),
+        CheckConstraint(
+            "outcome IS NULL OR " + in_check("outcome", [o.value for o in CoverageOutcome]), name="outcome_value"
+        ),
+        CheckConstraint("(applied_at IS NULL) = (outcome IS NULL)", name="applied_outcome"),
+    )
+
+    id: int | None = id_field()
+    declaration_id: int = fk_field("declaration.id", index=False, ondelete="CASCADE")
+    employer_id: int = fk_field("employer.id", index=False, ondelete="CASCADE")
+    person_id: int = fk_field("person.id", ondelete="CASCADE")
+    ends_on: date = Field(description="Last day of coverage: the end of the month of the leave")
+    reason: str = Field(sa_type=String(32))
+    applied_at: datetime | None = utc_field()
+    outcome: str | None = Field(default=None, sa_type=String(16))
+
+
+# A payment plan staff agreed with an employer in arrears (kế hoạch trả nợ), kept with who recorded it.
+class PaymentPlan(SQLModel, table=True):
+    __tablename__ = "employer_payment_plan"
+    __table_args__ = (CheckConstraint("owed_at_start >= 0", name="owed_nonneg"),)
+
+    id: int | None = id_field()
+    employer_id: int = fk_field("employer.id", ondelete="CASCADE")
+    owed_at_start: int = money_field(default=None)
+    interest_at_start: int = money_field(default=None)
+    note: str | None = Field(default=None, sa_type=String(500))
+    recorded_by: int = fk_field("account.id", index=False)
+    created_at: datetime = created_at_field()
+
+
+# One instalment of a payment plan: an amount to pay by a day.
+class PaymentPlanInstalment(SQLModel, table=True):
+    __tablename__ = "employer_payment_plan_instalment"
+    __table_args__ = (UniqueConstraint("plan_id", "due_on"), CheckConstraint("amount > 0", name="amount_positive"))
+
+    id: int | None = id_field()
+    plan_id: int = fk_field("employer_payment_plan.id", index=False, ondelete="CASCADE")
+    due_on: date
+    amount: int = money_field(default=None)

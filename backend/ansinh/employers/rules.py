@@ -15,6 +15,10 @@ from ansinh.records import rules
 from ansinh.records.tables import FUNDS, REGIONAL_MINIMUM_WAGE, DatedTable, in_force
 
 __all__ = [
+    "ARREARS_NOTICE_DAY",
+    "CARD_DURING_ARREARS",
+    "DECREASE_REASON",
+    "EMPLOYEE_GROUP",
     "LATE_PAYMENT_INTEREST",
     "Due",
     "Line",
@@ -22,9 +26,14 @@ __all__ = [
     "Settlement",
     "Span",
     "allocate",
+    "arrears_notice_due",
+    "card_in_force_during_arrears",
     "check_lines",
     "contribution_months",
+    "coverage_end",
+    "coverage_start",
     "employed_in",
+    "employee_card_valid_to",
     "late_interest",
     "month_due",
     "payment_deadline",
@@ -52,6 +61,95 @@ LATE_PAYMENT_INTEREST: DatedTable[InterestRow] = DatedTable(
     "late-payment interest",
     (InterestRow(date(2025, 7, 1), 3, "Luật BHXH 2024 (41/2024/QH15) Điều 40 khoản 1"),),
 )
+
+
+# --- health-insurance coverage of declared workers -------------------------------------------------------------
+
+# Beneficiary group of the cards AnSinh issues to declared workers: DN, workers of enterprises (người lao động làm
+# việc trong doanh nghiệp). Employers have no sector on record yet, so state bodies' workers (HC) get DN too.
+EMPLOYEE_GROUP = "DN"
+EMPLOYEE_GROUPS = ("DN", "HC")  # the live cards a leave may end: an employee's; another scheme's card is left alone
+
+# A leave's reason → the card's reported-decrease reason (cards/results.py: 121, 122, 124, else 120 "reported").
+# Retirement and death have no code of their own in the national table: they answer 120.
+DECREASE_REASON: dict[str, str] = {
+    "moved_out_of_province": "moved_out_of_province",
+    "moved_within_province": "moved_within_province",
+    "stopped": "stopped",
+    "retired": "reported",
+    "deceased": "reported",
+}
+
+
+def coverage_start(month: str) -> date:
+    """A hire's card is in force from the first day of its month."""
+    return _first_day(month)
+
+
+def coverage_end(leave_month: str) -> date:
+    """A reported leave keeps the card in force to the end of its month (issue 24's rule); the reduced state starts
+    the next day. The dues stop with the leave's month (``contribution_months``): the month of leaving is covered,
+    not charged, as the employers' D02-LT practice has it — check against Decision 595/QĐ-BHXH before relying on it.
+    """
+    return _first_day(add_months(leave_month, 1)) - timedelta(days=1)
+
+
+def employee_card_valid_to(month: str) -> date:
+    """How long a card issued or extended for a declared worker runs: to 31 December of the following year (as the
+    demo's cards do); a leave shortens it to ``coverage_end``. AnSinh's choice, not a published rule."""
+    year, _ = parse_month(month)
+    return date(year + 1, 12, 31)
+
+
+@dataclass(frozen=True, slots=True)
+class ArrearsCardRow:
+    """Whether a declared worker's card stays in force while the employer is in arrears, from a date."""
+
+    effective_from: date
+    in_force: bool
+    legal_basis: str
+
+
+# The card of a declared worker stays in force while the employer owes contributions: arrears are the employer's
+# debt (paid with interest, Luật BHXH 2024 Điều 40), not the worker's loss, and the months stay theirs (they count
+# once paid). Researched for issue 24 and NOT confirmed against the text: the 2014 HI law as amended by Luật
+# 51/2024/QH15 (from 2025-07-01) and its Decree 188/2025/NĐ-CP are understood to keep the card of an employee whose
+# employer pays late in force and to make the employer answer for the costs; a 2017 press report (ngaynay.vn,
+# 2017-09-01) described an older practice of cards losing validity after 30 days of late HI payment. The table is
+# dated so a confirmed rule can replace this row without touching the code that reads it.
+CARD_DURING_ARREARS: DatedTable[ArrearsCardRow] = DatedTable(
+    "card during employer arrears",
+    (
+        ArrearsCardRow(
+            date(2025, 7, 1),
+            True,
+            "Luật BHYT (25/2008/QH12, sửa đổi 46/2014/QH13, 51/2024/QH15); Luật BHXH 2024 (41/2024/QH15) Điều 40 — "
+            "unconfirmed reading, see employers/rules.py",
+        ),
+    ),
+)
+
+
+def card_in_force_during_arrears(on: date) -> bool:
+    """Whether arrears leave a declared worker's card in force on ``on`` (see CARD_DURING_ARREARS); days before the
+    table are not modelled and answer as its first row does."""
+    try:
+        return CARD_DURING_ARREARS.in_force(on).in_force
+    except LookupError:
+        return CARD_DURING_ARREARS.rows[0].in_force
+
+
+# The monthly arrears notice to workers: sent from the 1st of each month, the day after the deadline of the month
+# before last (``payment_deadline``: the last day of the following month) has passed, so from that day its unpaid
+# dues are late (chậm đóng). No published rule on a reminder to workers was found (Decision 595/QĐ-BHXH has the
+# fund's monthly statement to employers, C12-TS; its date was not confirmed): the day is AnSinh's, documented in
+# docs/employers.md.
+ARREARS_NOTICE_DAY = 1
+
+
+def arrears_notice_due(today: date) -> bool:
+    """Whether this month's arrears notice may go out on ``today`` (the runner tells each worker once a month)."""
+    return today.day >= ARREARS_NOTICE_DAY
 
 
 def _first_day(month: str) -> date:

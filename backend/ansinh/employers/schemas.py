@@ -1,6 +1,6 @@
 """Request and response bodies of the employer API: the employer, declarations, dues, payments and arrears."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -128,3 +128,66 @@ class WorkerPublic(BaseModel):
     from_month: str
     salary: int
     employed: bool
+
+
+class DeclarationSummary(BaseModel):
+    """A declaration batch in the employer's list (open its receipt for the lines)."""
+
+    id: int
+    month: str
+    source: str
+    lines: int
+    submitted_at: datetime
+
+
+class DeclarationReceipt(DeclarationResult):
+    """A printable receipt of an applied declaration: the employer, when, by whom, and each line."""
+
+    employer: EmployerPublic
+    submitted_at: datetime
+    submitted_by: str
+
+
+class InstalmentIn(BaseModel):
+    """One instalment of a payment plan."""
+
+    due_on: date
+    amount: int = Field(gt=0, le=10**13, description="Whole VND")
+
+
+class PaymentPlanIn(BaseModel):
+    """A payment plan staff agreed with an employer: instalments that together pay what is owed today."""
+
+    instalments: list[InstalmentIn] = Field(min_length=1, max_length=36)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class PaymentPlanPublic(BaseModel):
+    """A recorded payment plan."""
+
+    id: int
+    employer_code: str
+    owed_at_start: int = Field(description="Contributions owed when the plan was recorded")
+    interest_at_start: int = Field(description="Late-payment interest owed when the plan was recorded")
+    total: int
+    instalments: list[InstalmentIn]
+    note: str | None
+    recorded_at: datetime
+
+
+class StaffArrears(BaseModel):
+    """What staff see of an employer in arrears: its account, month by month, and its payment plans."""
+
+    employer: EmployerPublic
+    arrears: ArrearsPublic
+    plans: list[PaymentPlanPublic]
+    card_rule: str = Field(description="What arrears do to the workers' cards, with its basis")
+
+
+class EmployerOwing(BaseModel):
+    """An employer with unpaid dues, for staff's list."""
+
+    code: str
+    name: str
+    months: int = Field(description="Months with dues not fully paid")
+    owed: int

@@ -6,20 +6,22 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import pairwise
 
 from sqlalchemy import bindparam, delete, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.core.errors import Conflict, DomainError, Forbidden, InvalidInput, Unauthenticated
+from ansinh.core.context import RequestContext
+from ansinh.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from ansinh.core.passwords import verify_password
 from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import MONTH_RE, add_months, month_of, today_vn
 from ansinh.core.tokens import EMPLOYER_TOKEN_TTL, Principal, issue_access_token
-from ansinh.employers import rules
+from ansinh.employers import coverage, rules
 from ansinh.employers.models import (
     BatchSource,
     Declaration,
@@ -30,21 +32,33 @@ from ansinh.employers.models import (
     EmployerMembership,
     EmployerPayment,
     LeaveReason,
+    PaymentPlan,
+    PaymentPlanInstalment,
     SuspendReason,
 )
 from ansinh.employers.schemas import (
     ArrearsPublic,
     DeclarationLineIn,
+    DeclarationReceipt,
     DeclarationResult,
+    DeclarationSummary,
     DueRow,
+    EmployerOwing,
     EmployerPublic,
+    InstalmentIn,
     LineResult,
     MonthArrears,
+    PaymentPlanIn,
+    PaymentPlanPublic,
+    PaymentPublic,
+    StaffArrears,
     WorkerPublic,
 )
 from ansinh.households.provider import signature_valid
+from ansinh.identity.audit import record_event
 from ansinh.identity.models import Person
 from ansinh.identity.service import persons_by_citizen_id, persons_by_si_code, register_person
+from ansinh.notifications.service import notify_many
 from ansinh.records.models import Employer
 from ansinh.records.service import LedgerPeriod, replace_employer_periods
 from ansinh.records.tables import FUNDS
@@ -453,6 +467,7 @@ async def declare(
                 citizen_id=line.citizen_id or "",
                 province_code=employer.province_code,
             )
+    declared_before = await _declared_through(db, employer.id)  # type: ignore[arg-type]
     batch = DeclarationBatch(
         employer_id=employer.id,  # type: ignore[arg-type]
         month=month,
@@ -483,7 +498,25 @@ async def declare(
             for item in rows
         ],
     )
-    await recompute(db, employer=employer, person_ids={item.person.id for item in rows})  # type: ignore[union-attr,misc]
+    person_ids: set[int] = {item.person.id for item in rows}  # type: ignore[union-attr,misc]
+    if declared_before is None or month > declared_before:
+        # A later month is declared: every worker still employed owes it, not only those on this list (D02-LT
+        # lists changes; unchanged workers carry on at their salary).
+        person_ids |= await _declared_persons(db, employer.id)  # type: ignore[arg-type]
+    paid_now = await recompute(db, employer=employer, person_ids=person_ids)
+    await coverage.follow_batch(db, employer=employer, batch=batch, today=today or today_vn())
+    salaries = (
+        await db.exec(
+            select(EmployerDue.person_id, EmployerDue.salary_base).where(
+                EmployerDue.employer_id == employer.id, EmployerDue.month == month
+            )
+        )
+    ).all()
+    await notify_many(
+        db,
+        coverage.salary_notices(employer, month, [(pid, salary) for pid, salary in salaries])
+        + coverage.paid_notices(employer, paid_now),
+    )
     result = await batch_result(db, employer, batch)
     try:
         await db.commit()
@@ -506,8 +539,15 @@ async def _declared_through(db: AsyncSession, employer_id: int) -> str | None:
     ).one()
 
 
-async def recompute(db: AsyncSession, *, employer: Employer, person_ids: set[int]) -> None:
-    """Recompute these workers' dues, re-allocate the employer's payments, and project changed periods (no commit)."""
+async def _declared_persons(db: AsyncSession, employer_id: int) -> set[int]:
+    """Everyone the employer has ever declared."""
+    found = await db.exec(select(Declaration.person_id).where(Declaration.employer_id == employer_id).distinct())
+    return set(found.all())
+
+
+async def recompute(db: AsyncSession, *, employer: Employer, person_ids: set[int]) -> set[tuple[int, str]]:
+    """Recompute these workers' dues, re-allocate the employer's payments, and project changed periods (no commit);
+    returns the (worker, month) dues fully paid after it."""
     eid: int = employer.id  # type: ignore[assignment]
     through = await _declared_through(db, eid)
     applied = await _applied_lines(db, eid, sorted(person_ids))
@@ -535,8 +575,9 @@ async def recompute(db: AsyncSession, *, employer: Employer, person_ids: set[int
             )
     if new_rows:
         await connection.execute(insert(due_table), new_rows)
-    changed = await reallocate(db, employer_id=eid)
+    changed, paid_now = await reallocate(db, employer_id=eid)
     await project(db, employer_id=eid, person_ids=person_ids | changed, applied=applied)
+    return paid_now
 
 
 async def _payments(db: AsyncSession, employer_id: int) -> list[tuple[date, int]]:
@@ -548,8 +589,9 @@ async def _payments(db: AsyncSession, employer_id: int) -> list[tuple[date, int]
     return [(paid_on, amount) for paid_on, amount in found.all()]
 
 
-async def reallocate(db: AsyncSession, *, employer_id: int) -> set[int]:
-    """Spread all the employer's payments over its dues again (oldest first); the persons whose months changed."""
+async def reallocate(db: AsyncSession, *, employer_id: int) -> tuple[set[int], set[tuple[int, str]]]:
+    """Spread all the employer's payments over its dues again (oldest first); returns the persons whose months
+    changed state, and the (person, month) dues that became fully paid."""
     dues = (
         await db.exec(
             select(
@@ -566,18 +608,20 @@ async def reallocate(db: AsyncSession, *, employer_id: int) -> set[int]:
         [rules.Due(month=month, key=pid, amount=er + ee) for _, pid, month, er, ee, _ in dues],
         await _payments(db, employer_id),
     )
-    updates, changed = [], set()
+    updates, changed, paid_now = [], set(), set()
     for due_id, pid, month, er, ee, paid in dues:
         now_paid = allocation.paid[(month, pid)]
         if now_paid != paid:
             updates.append({"due_id": due_id, "new_paid": now_paid})
             if (now_paid == er + ee) != (paid == er + ee):
                 changed.add(pid)
+                if now_paid == er + ee:
+                    paid_now.add((pid, month))
     if updates:
         table = EmployerDue.__table__  # type: ignore[attr-defined]
         statement = update(table).where(table.c.id == bindparam("due_id")).values(paid=bindparam("new_paid"))
         await (await db.connection()).execute(statement, updates)
-    return changed
+    return changed, paid_now
 
 
 async def project(
@@ -650,8 +694,9 @@ async def record_payment(
         )
     )
     await db.flush()
-    changed = await reallocate(db, employer_id=employer.id)  # type: ignore[arg-type]
+    changed, paid_now = await reallocate(db, employer_id=employer.id)  # type: ignore[arg-type]
     await project(db, employer_id=employer.id, person_ids=changed)  # type: ignore[arg-type]
+    await notify_many(db, coverage.paid_notices(employer, paid_now))
     try:
         await db.commit()
     except IntegrityError:  # the same bank reference recorded by a concurrent callback
@@ -766,6 +811,181 @@ async def workers(db: AsyncSession, *, employer: Employer, today: date | None = 
         for pid in sorted(people, key=lambda pid: people[pid].si_code)
         if any(line.kind in rules.STARTS for line in lines[pid])
     ]
+
+
+# --- the employer's declarations and plans, and staff's view -------------------------------------------------------
+
+
+class NothingOwed(Conflict):
+    slug = "nothing-owed"
+    title = "Nothing owed"
+    default_en = "This employer owes nothing today: there is nothing to plan."
+    default_vi = "Đơn vị không còn nợ: không cần kế hoạch trả nợ."
+
+
+class PlanMismatch(InvalidInput):
+    status_code = 422
+    slug = "payment-plan-mismatch"
+    title = "Payment plan does not add up"
+    default_en = "The instalments must add up to what is owed today and fall on later days, each after the last."
+    default_vi = "Các kỳ trả phải cộng đúng số đang nợ hôm nay, và có ngày tăng dần từ hôm nay trở đi."
+
+
+async def declarations(
+    db: AsyncSession, *, employer: Employer, limit: int, offset: int
+) -> tuple[list[DeclarationSummary], int]:
+    """The employer's declaration batches, newest first."""
+    where = DeclarationBatch.employer_id == employer.id
+    total = (await db.exec(select(func.count()).select_from(DeclarationBatch).where(where))).one()
+    found = await db.exec(
+        select(DeclarationBatch)
+        .where(where)
+        .order_by(col(DeclarationBatch.created_at).desc(), col(DeclarationBatch.id).desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        DeclarationSummary(id=b.id, month=b.month, source=b.source, lines=b.lines, submitted_at=b.created_at)  # type: ignore[arg-type]
+        for b in found.all()
+    ], total
+
+
+async def receipt(db: AsyncSession, *, employer: Employer, batch_id: int) -> DeclarationReceipt:
+    """One applied declaration as a receipt; another employer's batch is not found."""
+    batch = await db.get(DeclarationBatch, batch_id)
+    if batch is None or batch.employer_id != employer.id:
+        raise NotFound("No such declaration.", "Không có hồ sơ khai báo này.")
+    result = await batch_result(db, employer, batch)
+    return DeclarationReceipt(
+        **result.model_dump(),
+        employer=employer_public(employer),
+        submitted_at=batch.created_at,
+        submitted_by=batch.submitted_by,
+    )
+
+
+async def payments(db: AsyncSession, *, employer: Employer) -> list[PaymentPublic]:
+    """Payments received from the employer's bank, newest first."""
+    found = await db.exec(
+        select(EmployerPayment)
+        .where(EmployerPayment.employer_id == employer.id)
+        .order_by(col(EmployerPayment.paid_on).desc(), col(EmployerPayment.id).desc())
+    )
+    return [PaymentPublic(bank_ref=p.bank_ref, amount=p.amount, paid_on=p.paid_on) for p in found.all()]
+
+
+async def employer_by_code(db: AsyncSession, code: str) -> Employer:
+    """An employer by its unit code, for staff (404 when unknown)."""
+    employer = (await db.exec(select(Employer).where(Employer.code == code))).first()
+    if employer is None:
+        raise NotFound("No employer with this code.", "Không có đơn vị với mã này.")
+    return employer
+
+
+async def plans(db: AsyncSession, *, employer: Employer) -> list[PaymentPlanPublic]:
+    """The employer's payment plans, newest first."""
+    found = (
+        await db.exec(
+            select(PaymentPlan)
+            .where(PaymentPlan.employer_id == employer.id)
+            .order_by(col(PaymentPlan.created_at).desc(), col(PaymentPlan.id).desc())
+        )
+    ).all()
+    instalments: dict[int, list[InstalmentIn]] = defaultdict(list)
+    if found:
+        rows = await db.exec(
+            select(PaymentPlanInstalment)
+            .where(col(PaymentPlanInstalment.plan_id).in_([p.id for p in found]))
+            .order_by(col(PaymentPlanInstalment.due_on))
+        )
+        for row in rows.all():
+            instalments[row.plan_id].append(InstalmentIn(due_on=row.due_on, amount=row.amount))
+    return [
+        PaymentPlanPublic(
+            id=p.id,  # type: ignore[arg-type]
+            employer_code=employer.code,
+            owed_at_start=p.owed_at_start,
+            interest_at_start=p.interest_at_start,
+            total=p.owed_at_start + p.interest_at_start,
+            instalments=instalments[p.id],  # type: ignore[index]
+            note=p.note,
+            recorded_at=p.created_at,
+        )
+        for p in found
+    ]
+
+
+async def record_plan(
+    db: AsyncSession,
+    *,
+    employer: Employer,
+    plan: PaymentPlanIn,
+    staff_account_id: int,
+    context: RequestContext | None,
+    today: date | None = None,
+) -> PaymentPlanPublic:
+    """Record a payment plan that pays everything owed today (contributions and interest); audited on the staff
+    account. Instalments fall today or later, one a day at most, in order."""
+    day = today or today_vn()
+    await _lock_employer(db, employer.id)  # type: ignore[arg-type]
+    account = await arrears(db, employer=employer, as_of=day)
+    if account.total_owed <= 0:
+        raise NothingOwed()
+    dates = [i.due_on for i in plan.instalments]
+    total = account.total_owed + account.total_interest
+    if dates[0] < day or any(b <= a for a, b in pairwise(dates)) or sum(i.amount for i in plan.instalments) != total:
+        raise PlanMismatch(extra={"owed": account.total_owed, "interest": account.total_interest, "total": total})
+    row = PaymentPlan(
+        employer_id=employer.id,  # type: ignore[arg-type]
+        owed_at_start=account.total_owed,
+        interest_at_start=account.total_interest,
+        note=plan.note,
+        recorded_by=staff_account_id,
+    )
+    db.add(row)
+    await db.flush()
+    for instalment in plan.instalments:
+        db.add(PaymentPlanInstalment(plan_id=row.id, due_on=instalment.due_on, amount=instalment.amount))  # type: ignore[arg-type]
+    record_event(
+        db,
+        account_id=staff_account_id,
+        kind="employer_payment_plan",
+        context=context,
+        employer_code=employer.code,
+        plan_id=str(row.id),
+        total=str(total),
+        instalments=str(len(plan.instalments)),
+    )
+    await db.commit()
+    return next(p for p in await plans(db, employer=employer) if p.id == row.id)
+
+
+async def staff_arrears(db: AsyncSession, *, employer: Employer) -> StaffArrears:
+    """An employer's account as staff see it, with its payment plans and the card rule during arrears."""
+    today = today_vn()
+    in_force = rules.card_in_force_during_arrears(today)
+    basis = rules.CARD_DURING_ARREARS.latest().legal_basis
+    return StaffArrears(
+        employer=employer_public(employer),
+        arrears=await arrears(db, employer=employer, as_of=today),
+        plans=await plans(db, employer=employer),
+        card_rule=("Workers' cards stay in force while they are declared: " if in_force else "Cards lapse: ") + basis,
+    )
+
+
+async def owing(db: AsyncSession, *, limit: int, offset: int) -> tuple[list[EmployerOwing], int]:
+    """Employers with dues not fully paid, most owed first."""
+    owed = func.sum(col(EmployerDue.employer_amount) + col(EmployerDue.employee_amount) - col(EmployerDue.paid))
+    unpaid = col(EmployerDue.paid) < col(EmployerDue.employer_amount) + col(EmployerDue.employee_amount)
+    grouped = (
+        select(Employer.code, Employer.name, func.count(func.distinct(EmployerDue.month)), owed)
+        .join(Employer, col(Employer.id) == col(EmployerDue.employer_id))
+        .where(unpaid)
+        .group_by(col(Employer.code), col(Employer.name))
+    )
+    total = (await db.exec(select(func.count()).select_from(grouped.subquery()))).one()
+    rows = await db.exec(grouped.order_by(owed.desc(), col(Employer.code)).limit(limit).offset(offset))
+    return [EmployerOwing(code=c, name=n, months=m, owed=int(o)) for c, n, m, o in rows.all()], total
 
 
 __all__ = [

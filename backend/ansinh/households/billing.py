@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -498,3 +498,17 @@ async def payment_ref_for_simulation(db: AsyncSession, *, account_id: int, payme
     if payment is None or payment.household_id != household.id or payment.provider != "simulated":
         raise NotFound("No such simulated payment.")
     return payment
+
+
+async def paid_cover_until(db: AsyncSession, *, person_id: int, on: date) -> date | None:
+    """The last day of confirmed household coverage of a person that runs on ``on``; None when none does."""
+    return (
+        await db.exec(
+            select(func.max(HouseholdPaymentLine.covered_until)).where(
+                HouseholdPaymentLine.person_id == person_id,
+                HouseholdPaymentLine.status == PaymentStatus.CONFIRMED,
+                col(HouseholdPaymentLine.covered_from) <= on,
+                col(HouseholdPaymentLine.covered_until) >= on,
+            )
+        )
+    ).one()

@@ -7,42 +7,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards.models import CardStatus, HealthInsuranceCard
 from ansinh.core.settings import Settings
-from ansinh.core.time import add_months, month_of
 from ansinh.households.models import Household, HouseholdMember
 from ansinh.households.service import HOUSEHOLD_GROUP, VISIBLE_CONSENT
 from ansinh.notifications.models import NotificationKind
 from ansinh.notifications.service import notify
-from ansinh.records.models import ContributionPeriod, Employer, PaymentState
 
 EXPIRY_WINDOW = timedelta(days=30)  # "within 30 days": valid_to no later than today + 30
-
-
-async def arrears_found(db: AsyncSession, today: date, settings: Settings) -> int:
-    """Employers in arrears for last month (Vietnam time): one notice per person, month and employer."""
-    month = add_months(month_of(today), -1)
-    rows = await db.exec(
-        select(ContributionPeriod.person_id, Employer.id, Employer.name)
-        .join(Employer, col(Employer.id) == col(ContributionPeriod.employer_id))
-        .where(
-            ContributionPeriod.status == PaymentState.ARREARS,
-            col(ContributionPeriod.from_month) <= month,
-            col(ContributionPeriod.to_month) >= month,
-        )
-        .distinct()
-    )
-    created = 0
-    for person_id, employer_id, employer_name in rows.all():
-        added = await notify(
-            db,
-            person_id=person_id,
-            kind=NotificationKind.ARREARS_FOUND,
-            dedupe_key=f"arrears:{month}:{employer_id}",
-            params={"month": month, "employer": employer_name, "employer_id": employer_id},
-            link="#/contributions",
-        )
-        created += added is not None
-    await db.commit()
-    return created
 
 
 async def card_expiring(db: AsyncSession, today: date, settings: Settings) -> int:

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.applications.service import apply_due_changes
 from ansinh.core.db import create_engine, session_factory
 from ansinh.core.settings import Settings
+from ansinh.employers import coverage
 from ansinh.jobs import due
 from ansinh.notifications import push
 
@@ -23,7 +24,8 @@ DueTask = Callable[[AsyncSession, date, Settings], Awaitable[int]]
 # Other domains add their tasks here. Order matters: notices are created before deliver_push sends them.
 DUE_TASKS: tuple[tuple[str, DueTask], ...] = (
     ("application_changes", apply_due_changes),  # its status notices go out with deliver_push below
-    ("arrears_found", due.arrears_found),
+    ("employer_coverage", coverage.apply_due_changes),  # leaves whose coverage ended: cards reduced or moved
+    ("employer_arrears", coverage.arrears_notices),  # "your employer has not paid N months", once a month
     ("card_expiring", due.card_expiring),
     ("household_payment_due", due.household_payment_due),
     ("deliver_push", push.deliver_push),

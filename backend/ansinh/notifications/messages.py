@@ -86,7 +86,21 @@ def format_time(value: Any, language: Language) -> str:
     return f"{moment:%H:%M} {joiner} {format_date(moment.date(), language)}"
 
 
+def format_money(value: Any, language: Language) -> str:
+    """Whole VND as people write it: 18.500.000 ₫ in Vietnamese, 18,500,000 ₫ in English."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return _unknown(language)
+    text = f"{value:,}"
+    return f"{text.replace(',', '.') if language == 'vi' else text} ₫"
+
+
+def _employer(p: dict[str, Any], lang: Language) -> str:
+    return _text(p, "employer", "Đơn vị" if lang == "vi" else "Your employer")
+
+
 def _arrears(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    if "months" in p:
+        return _arrears_months(p, lang)
     employer = _text(p, "employer", "đơn vị" if lang == "vi" else "your employer")
     month = format_month(p.get("month"), lang)
     if lang == "vi":
@@ -99,6 +113,127 @@ def _arrears(p: dict[str, Any], lang: Language) -> tuple[str, str]:
         "Employer has not paid social insurance",
         f"{employer} has not paid your social insurance for {month}. These months do not count until it pays; "
         "you may contact your employer or the social insurance office.",
+    )
+
+
+def _arrears_months(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    """The monthly notice computed from the employer's ledger: how many declared months are still unpaid."""
+    employer = _employer(p, lang)
+    count = p.get("months")
+    first, last = format_month(p.get("first_month"), lang), format_month(p.get("last_month"), lang)
+    span = (
+        first
+        if p.get("first_month") == p.get("last_month")
+        else (f"{first} – {last}" if lang == "en" else f"từ {first} đến {last}")
+    )
+    if lang == "vi":
+        return (
+            "Đơn vị chưa đóng BHXH",
+            f"{employer} chưa đóng bảo hiểm {count} tháng cho bạn ({span}). Những tháng này vẫn là của bạn: được "
+            "tính khi đơn vị đóng đủ, và thẻ BHYT vẫn có giá trị khi bạn còn được khai báo. Bạn có thể liên hệ đơn "
+            "vị hoặc cơ quan BHXH.",
+        )
+    months = "1 month" if count == 1 else f"{count} months"
+    return (
+        "Your employer has not paid",
+        f"{employer} has not paid {months} of your contributions ({span}). Those months are still yours: they "
+        "count once it pays, and your health-insurance card stays in force while you are declared. You may "
+        "contact your employer or the social insurance office.",
+    )
+
+
+def _salary_declared(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    employer, month, salary = (
+        _employer(p, lang),
+        format_month(p.get("month"), lang),
+        format_money(p.get("salary"), lang),
+    )
+    if lang == "vi":
+        return (
+            "Đơn vị đã khai báo tiền lương",
+            f"{employer} đã khai báo tiền lương đóng bảo hiểm của bạn {month} là {salary}.",
+        )
+    return ("Salary declared", f"{employer} declared your salary of {salary} for {month}.")
+
+
+def _contributions_paid(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    employer, month = _employer(p, lang), format_month(p.get("month"), lang)
+    if lang == "vi":
+        return ("Đã đóng bảo hiểm", f"Tiền đóng bảo hiểm {month} của bạn đã được {employer} đóng đủ.")
+    return ("Contributions paid", f"Your contributions for {month} were paid by {employer}.")
+
+
+def _employment_started(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    employer, month = _employer(p, lang), format_month(p.get("month"), lang)
+    card_from = format_date(p.get("card_valid_from"), lang)
+    if lang == "vi":
+        body = f"{employer} đã báo tăng bạn tham gia bảo hiểm bắt buộc từ {month}."
+        if p.get("card_issued"):
+            body += f" Bạn được cấp thẻ BHYT có giá trị từ ngày {card_from}; thẻ có trong mục Thẻ."
+        return ("Đơn vị đã báo tăng", body)
+    body = f"{employer} declared you as its employee for compulsory insurance from {month}."
+    if p.get("card_issued"):
+        body += f" A health-insurance card was issued to you, in force from {card_from}: see Card."
+    return ("You were declared by an employer", body)
+
+
+def _employment_ended(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    employer, month = _employer(p, lang), format_month(p.get("month"), lang)
+    until = format_date(p.get("covered_until"), lang)
+    if lang == "vi":
+        return (
+            "Đơn vị đã báo giảm",
+            f"{employer} đã báo giảm bạn từ {month}. Thẻ BHYT của bạn còn giá trị đến hết ngày {until}; sau đó thẻ "
+            "bị báo giảm nếu không có nơi khác đóng BHYT cho bạn (đơn vị mới, hộ gia đình). Bạn có thể tham gia BHYT "
+            "hộ gia đình trong mục Hộ gia đình, và đăng ký BHXH tự nguyện trong mục Dịch vụ để tiếp tục tích lũy thời "
+            "gian đóng (BHXH tự nguyện không gồm BHYT).",
+        )
+    return (
+        "Your employer reported you leaving",
+        f"{employer} reported you leaving from {month}. Your health-insurance card stays in force until {until}; "
+        "after that it is reported reduced unless someone else covers you (a new employer, your household). You "
+        "can join household health insurance under Household, and register for voluntary social insurance under "
+        "Services to keep adding to your contribution years (voluntary social insurance does not include health "
+        "insurance).",
+    )
+
+
+def _coverage_changed(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    since = format_date(p.get("since"), lang)
+    outcome = p.get("outcome")
+    if outcome == "employer":
+        employer = _employer(p, lang)
+        if lang == "vi":
+            return (
+                "Thẻ BHYT tiếp tục",
+                f"Thẻ BHYT của bạn tiếp tục có giá trị từ ngày {since}: {employer} khai báo bạn.",
+            )
+        return (
+            "Your card carries on",
+            f"Your health-insurance card stays in force from {since}: {employer} declares you.",
+        )
+    if outcome == "household":
+        until = format_date(p.get("valid_to"), lang)
+        if lang == "vi":
+            return (
+                "Thẻ BHYT chuyển sang hộ gia đình",
+                f"Từ ngày {since}, thẻ BHYT của bạn tiếp tục theo BHYT hộ gia đình, có giá trị đến ngày {until}.",
+            )
+        return (
+            "Your card moved to your household",
+            f"From {since} your health-insurance card continues under your household's insurance, until {until}.",
+        )
+    code = _text(p, "code")
+    if lang == "vi":
+        return (
+            "Thẻ BHYT đã bị báo giảm",
+            f"Từ ngày {since}, thẻ BHYT của bạn đã bị báo giảm (mã {code}): cơ sở khám chữa bệnh sẽ không nhận thẻ. "
+            "Bạn có thể tham gia BHYT hộ gia đình trong mục Hộ gia đình.",
+        )
+    return (
+        "Your card was reported reduced",
+        f"From {since} your health-insurance card is reported reduced (code {code}): facilities will not accept it. "
+        "You can join household health insurance under Household.",
     )
 
 
@@ -192,6 +327,11 @@ _RENDERERS: dict[str, Callable[[dict[str, Any], Language], tuple[str, str]]] = {
     "card_checked": _card_checked,
     "new_device_sign_in": _new_device,
     "visit_recorded": _visit_recorded,
+    "salary_declared": _salary_declared,
+    "contributions_paid": _contributions_paid,
+    "employment_started": _employment_started,
+    "employment_ended": _employment_ended,
+    "coverage_changed": _coverage_changed,
 }
 
 

@@ -18,6 +18,11 @@ class NotificationKind(StrEnum):
     CARD_CHECKED = "card_checked"  # a clinic checked the card (only when the citizen opted in)
     NEW_DEVICE_SIGN_IN = "new_device_sign_in"
     VISIT_RECORDED = "visit_recorded"  # a facility recorded a check-in or a claim with the citizen's card
+    SALARY_DECLARED = "salary_declared"  # an employer declared the worker's contribution salary for a month
+    CONTRIBUTIONS_PAID = "contributions_paid"  # a month's contributions at an employer are fully paid
+    EMPLOYMENT_STARTED = "employment_started"  # an employer declared a hire (and a card was issued if needed)
+    EMPLOYMENT_ENDED = "employment_ended"  # an employer declared a leave: until when the card runs, what next
+    COVERAGE_CHANGED = "coverage_changed"  # the declared coverage ended: the card reported reduced, or moved
 
 
 # One inbox entry. ``dedupe_key`` names the event, so the same event can never notify twice.

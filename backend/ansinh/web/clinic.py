@@ -13,7 +13,7 @@ PAGE_PATH = "/clinic/"
 NO_CACHE = CacheControlHeader(no_cache=True)
 
 
-def _requested_with_slash(request: Request[Any, Any, Any]) -> bool:
+def requested_with_slash(request: Request[Any, Any, Any]) -> bool:
     # Litestar routes /clinic and /clinic/ alike, but only /clinic/ lies inside the worker's scope;
     # the raw path (ASGI ``raw_path``, without the query string under uvicorn) tells them apart.
     raw = request.scope.get("raw_path")
@@ -32,7 +32,7 @@ class ClinicScannerController(Controller):
     @get("/", operation_id="clinicScannerPage")
     async def page(self, request: Request[Any, Any, Any]) -> Template | Redirect:
         """The scanner page (redirected to /clinic/ so the service worker controls it)."""
-        if not _requested_with_slash(request):
+        if not requested_with_slash(request):
             return Redirect(PAGE_PATH, status_code=308)
         return Template(
             template_name="clinic/scanner.html.j2",
