@@ -18,6 +18,9 @@ class NotificationKind(StrEnum):
     CARD_CHECKED = "card_checked"  # a clinic checked the card (only when the citizen opted in)
     NEW_DEVICE_SIGN_IN = "new_device_sign_in"
     VISIT_RECORDED = "visit_recorded"  # a facility recorded a check-in or a claim with the citizen's card
+    DISPUTE_UPDATE = "dispute_update"  # the facility resubmitted a disputed visit, or answered the dispute
+    COPAYMENT_CAP_REACHED = "copayment_cap_reached"  # a year's co-payments passed the cap, 5 years covered
+    COPAYMENT_EXEMPT = "copayment_exempt"  # staff recorded the certificate: no co-payment to the year's end
 
 
 # One inbox entry. ``dedupe_key`` names the event, so the same event can never notify twice.

@@ -1,0 +1,79 @@
+"""A person's co-payments of a calendar year against the cap (rules.co_payment_year), read from their visits.
+
+The card's side (its date of 5 continuous years, a recorded exemption) comes from the caller: records sits beside
+cards, not above it (cards.service.co_payment_dates).
+"""
+
+from datetime import date
+
+from sqlalchemy import and_, not_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ansinh.core.errors import InvalidInput
+from ansinh.records.models import MedicalVisit, VisitDisputeStatus, VisitStatus
+from ansinh.records.rules import FIRST_CAP_YEAR, CoPayment, co_payment_year
+from ansinh.records.schemas import CoPaymentYearPublic
+
+
+async def year_payments(db: AsyncSession, *, person_id: int, year: int) -> list[CoPayment]:
+    """The co-payments (T_BNCCT) of the person's claimed visits discharged in ``year``.
+
+    A visit the person showed was not theirs (an upheld "this wasn't me" dispute) is left out: they paid nothing.
+    """
+    not_mine = and_(
+        col(MedicalVisit.dispute_status) == VisitDisputeStatus.UPHELD.value,
+        col(MedicalVisit.dispute_ground) == "not_me",
+    )
+    rows = await db.exec(
+        select(MedicalVisit.discharge_date, MedicalVisit.co_payment).where(
+            MedicalVisit.person_id == person_id,
+            MedicalVisit.status == VisitStatus.CLAIMED.value,
+            col(MedicalVisit.discharge_date).between(date(year, 1, 1), date(year, 12, 31)),
+            col(MedicalVisit.co_payment) > 0,
+            not_(not_mine),
+        )
+    )
+    return [CoPayment(paid_on=paid_on, amount=amount) for paid_on, amount in rows.all() if paid_on is not None]
+
+
+async def co_payment_summary(
+    db: AsyncSession,
+    *,
+    person_id: int,
+    year: int,
+    today: date,
+    five_year_date: date | None,
+    exempt_from: date | None,
+) -> CoPaymentYearPublic:
+    """The year's total, cap, gap, the 5-year condition (the card's ``five_year_date``) and the exemption, earned and
+    recorded (``exempt_from``, NGAY_MIEN_CCT); 400 for a year outside the rule's years."""
+    if not FIRST_CAP_YEAR <= year <= today.year:
+        raise InvalidInput(
+            f"The year must be from {FIRST_CAP_YEAR} to {today.year}.",
+            f"Năm phải từ {FIRST_CAP_YEAR} đến {today.year}.",
+            extra={"year": year},
+        )
+    result = co_payment_year(
+        await year_payments(db, person_id=person_id, year=year), year=year, five_year_date=five_year_date, today=today
+    )
+    return CoPaymentYearPublic(
+        year=result.year,
+        as_of=result.on,
+        total=result.total,
+        visits=result.payments,
+        cap=result.cap,
+        cap_on=result.cap_on,
+        base_salary=result.base_salary,
+        base_salary_effective_from=result.base_salary_from,
+        gap=result.gap,
+        cap_reached=result.reached_on is not None,
+        reached_on=result.reached_on,
+        five_year_date=result.five_year_date,
+        five_years=result.five_years,
+        continuous_years=result.continuous_years,
+        eligible_from=result.eligible_from,
+        exempt_from=exempt_from if exempt_from is not None and exempt_from.year == year else None,
+        rule_version=result.rule_version,
+        legal_basis=result.legal_basis,
+    )
