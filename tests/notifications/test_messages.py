@@ -5,7 +5,7 @@ import pytest
 from ansinh.notifications.messages import APPLICATION_KINDS, APPLICATION_STATUSES, render
 from ansinh.notifications.models import NotificationKind
 
-KINDS = ["card_reissue", "facility_change", "info_correction", "voluntary_registration"]
+KINDS = ["card_reissue", "facility_change", "info_correction", "voluntary_registration", "visit_dispute"]
 STATUSES = ["submitted", "in_review", "approved", "rejected", "done", "withdrawn"]
 
 

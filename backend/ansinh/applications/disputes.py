@@ -319,7 +319,7 @@ async def respond(db: AsyncSession, *, account_id: int, application_id: int, tex
     """Attach the facility's answer to an undecided dispute of one of its visits; the filer is told."""
     application, visit = await _facility_row(db, account_id=account_id, application_id=application_id)
     if application.status in FINAL_STATUSES:
-        raise DisputeDecided(extra={"status": application.status})
+        raise DisputeDecided(extra={"current_status": application.status})
     facility = (application.request.get("visit") or {}).get("facility", {}).get("name", "")
     await _add_facility_step(
         db, application, action=RESPONDED, actor=account_id, after={"response": text}, facility=facility

@@ -6,7 +6,7 @@ cards, not above it (cards.service.co_payment_dates).
 
 from datetime import date
 
-from sqlalchemy import and_, not_
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,9 +21,10 @@ async def year_payments(db: AsyncSession, *, person_id: int, year: int) -> list[
 
     A visit the person showed was not theirs (an upheld "this wasn't me" dispute) is left out: they paid nothing.
     """
-    not_mine = and_(
-        col(MedicalVisit.dispute_status) == VisitDisputeStatus.UPHELD.value,
-        col(MedicalVisit.dispute_ground) == "not_me",
+    # IS DISTINCT FROM, not <>: a visit never disputed has NULLs there, and it counts.
+    mine = or_(
+        col(MedicalVisit.dispute_status).is_distinct_from(VisitDisputeStatus.UPHELD.value),
+        col(MedicalVisit.dispute_ground).is_distinct_from("not_me"),
     )
     rows = await db.exec(
         select(MedicalVisit.discharge_date, MedicalVisit.co_payment).where(
@@ -31,7 +32,7 @@ async def year_payments(db: AsyncSession, *, person_id: int, year: int) -> list[
             MedicalVisit.status == VisitStatus.CLAIMED.value,
             col(MedicalVisit.discharge_date).between(date(year, 1, 1), date(year, 12, 31)),
             col(MedicalVisit.co_payment) > 0,
-            not_(not_mine),
+            mine,
         )
     )
     return [CoPayment(paid_on=paid_on, amount=amount) for paid_on, amount in rows.all() if paid_on is not None]
