@@ -12,8 +12,8 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.applications.models import ServiceApplication
-from ansinh.clinics.models import MedicalFacility
 from ansinh.core.settings import Settings
+from ansinh.facilities.models import MedicalFacility
 from ansinh.households.models import ConsentState, Relation
 from ansinh.notifications.messages import render
 from ansinh.notifications.models import Notification

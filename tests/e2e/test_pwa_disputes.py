@@ -15,9 +15,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards.models import HealthInsuranceCard
-from ansinh.clinics.models import MedicalFacility
 from ansinh.core.passwords import hash_password_sync
 from ansinh.core.time import today_vn
+from ansinh.facilities.models import MedicalFacility
 from ansinh.identity.models import Account, AccountRole, AccountStatus
 from ansinh.records.models import MedicalVisit
 from tests.e2e.conftest import (

@@ -33,7 +33,7 @@ TODAY = date(2026, 12, 7)
 @pytest.fixture
 def today(monkeypatch: pytest.MonkeyPatch) -> date:
     """The endpoint's today pinned, so this year's figures do not drift."""
-    monkeypatch.setattr("ansinh.records.controller.today_vn", lambda: TODAY)
+    monkeypatch.setattr("ansinh.applications.controller.today_vn", lambda: TODAY)
     return TODAY
 
 
