@@ -154,7 +154,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Identity sits below notifications: the citizen's new-device notice is its listener.
     identity_events.on_new_device(notifications_service.new_device_notice)
     # Records sits below applications: a facility's resubmission joins the visit's dispute through this listener.
-    records_events.on_visit_stored(disputes.visit_resubmitted)
+    records_events.on_visits_stored(disputes.visits_resubmitted)
     engine = create_engine(settings)
 
     store = create_store(settings.redis_url, settings.redis_namespace)

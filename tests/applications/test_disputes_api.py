@@ -26,10 +26,10 @@ from tests.factories import (
     make_facility_admin,
     make_staff,
 )
-from tests.gateway import his
 from tests.gateway.conftest import GatewayFacility, gateway_facility, signed_in
 from tests.households.conftest import Family, FamilyBuilder, builder, family
 from tests.records.conftest import make_visit
+from tests.support import his
 from tests.support.problems import assert_problem
 
 __all__ = ["builder", "family", "gateway_facility"]
@@ -417,9 +417,17 @@ async def test_a_resubmission_by_the_facility_never_clears_the_dispute_and_joins
         facility="01001",
         discharged="202612071115",
     )
-    form = his.form_body(
-        username="01001_BV", kind="130", facility="01001", file=his.envelope("01001", [his.hoso(corrected)])
+    # Sent again in one envelope with another visit, never disputed: only the disputed one joins the dispute.
+    other = his.claim_tables(
+        visit_key="LK-RESUB-2",
+        name=head.full_name,
+        birth="198003030000",
+        card=head.si_code,
+        citizen_id=head.citizen_id,
+        facility="01001",
     )
+    envelope = his.envelope("01001", [his.hoso(corrected), his.hoso(other)])
+    form = his.form_body(username="01001_BV", kind="130", facility="01001", file=envelope)
     again = await client.post(
         CLAIM_URL, content=form, headers={**gateway, "content-type": "application/x-www-form-urlencoded"}
     )

@@ -16,10 +16,10 @@ from ansinh.notifications.messages import render
 from ansinh.notifications.models import Notification
 from ansinh.records.models import MedicalVisit
 from tests.factories import make_card, make_citizen, make_facility
-from tests.gateway import his
 from tests.gateway.conftest import GatewayFacility, gateway_facility, signed_in
 from tests.identity.conftest import Citizen
 from tests.records.conftest import make_visit
+from tests.support import his
 from tests.support.problems import assert_problem
 
 __all__ = ["gateway_facility"]
@@ -167,8 +167,16 @@ async def test_only_a_signed_in_citizen_reads_it(
 # --- the notice, as claims arrive ----------------------------------------------------------------------------------
 
 
-async def _claim(client: Client, headers: dict[str, str], person: Any, key: str, day: str, co_payment: int) -> None:
-    tables = his.priced_claim_tables(
+def _stay(person: Any, key: str, day: str, co_payment: int) -> dict[str, str]:
+    """A day's stay of one bed-day costing 5 × ``co_payment``, of which the patient co-pays ``co_payment``."""
+    total = co_payment * 5
+    bed_day = {
+        "MA_LK": key, "STT": 1, "MA_DICH_VU": "K01.1904", "TEN_DICH_VU": "Ngày giường bệnh Nội khoa",
+        "DON_VI_TINH": "Ngày", "SO_LUONG": "1", "DON_GIA_BV": total, "DON_GIA_BH": total, "THANH_TIEN_BV": total,
+        "THANH_TIEN_BH": total, "MUC_HUONG": "80", "T_BNTT": "0", "T_BNCCT": co_payment, "T_BHTT": total - co_payment,
+        "NGAY_YL": f"{day}0800",
+    }  # fmt: skip
+    return his.claim_tables(
         visit_key=key,
         name=person.full_name,
         birth=person.date_of_birth.strftime("%Y%m%d0000"),
@@ -177,17 +185,24 @@ async def _claim(client: Client, headers: dict[str, str], person: Any, key: str,
         facility="01001",
         admitted=f"{day}0800",
         discharged=f"{day}1600",
-        total=co_payment * 5,
-        co_payment=co_payment,
+        drugs=[],
+        services=[bed_day],
     )
-    form = his.form_body(
-        username="01001_BV", kind="130", facility="01001", file=his.envelope("01001", [his.hoso(tables)])
-    )
+
+
+async def _send(client: Client, headers: dict[str, str], *stays: dict[str, str]) -> None:
+    """One GIAMDINHHS envelope of ``stays``, every one accepted."""
+    envelope = his.envelope("01001", [his.hoso(tables) for tables in stays])
+    form = his.form_body(username="01001_BV", kind="130", facility="01001", file=envelope)
     sent = await client.post(
         CLAIM_URL, content=form, headers={**headers, "content-type": "application/x-www-form-urlencoded"}
     )
     assert sent.status_code == 200, sent.text
-    assert sent.json()["maKetQua"] == "200", sent.text
+    assert sent.json()["thongDiep"] == f"Đã tiếp nhận {len(stays)} hồ sơ.", sent.text
+
+
+async def _claim(client: Client, headers: dict[str, str], person: Any, key: str, day: str, co_payment: int) -> None:
+    await _send(client, headers, _stay(person, key, day, co_payment))
 
 
 async def _cap_notices(db: AsyncSession, person_id: int) -> list[Notification]:
@@ -241,3 +256,16 @@ async def test_no_notice_without_five_years_or_once_the_exemption_is_recorded(
     await _claim(client, gateway, exempt, "LK-EX-1", "20240702", 15_000_000)
     assert await _cap_notices(db_session, newcomer.id) == []  # type: ignore[arg-type]
     assert await _cap_notices(db_session, exempt.id) == []  # type: ignore[arg-type]
+
+
+async def test_claims_of_one_request_passing_the_cap_together_tell_once(
+    client: Client, db_session: AsyncSession, gateway_facility: GatewayFacility
+) -> None:
+    _, person = await make_citizen(db_session, full_name="Phan Thị Sáu", date_of_birth=date(1958, 6, 6))
+    await make_card(db_session, person=person, facility=gateway_facility.facility, five_year_date=date(2016, 6, 6))
+    gateway = (await signed_in(client)).headers()
+    # Three stays in one envelope (stored together): 4,000,000 + 4,000,000 + 4,000,000 passes 10,800,000 on 3 May.
+    stays = [_stay(person, f"LK-SAU-{n}", f"2024050{n}", 4_000_000) for n in (1, 2, 3)]
+    await _send(client, gateway, *stays)
+    [notice] = await _cap_notices(db_session, person.id)  # type: ignore[arg-type]
+    assert notice.params == {"year": 2024, "total": 12_000_000, "cap": 10_800_000, "eligible_from": "2024-05-03"}

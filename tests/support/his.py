@@ -172,36 +172,3 @@ def claim_tables(
         "THANG_QT": int(admitted[4:6]), "MA_LOAI_KCB": "01", "MA_KHOA": "K01", "MA_CSKCB": facility,
     }  # fmt: skip
     return {"XML1": xml1(summary), "XML2": xml2(drugs), "XML3": xml3(services)}
-
-
-def priced_claim_tables(
-    *,
-    visit_key: str,
-    name: str,
-    birth: str,
-    card: str,
-    citizen_id: str,
-    facility: str,
-    admitted: str,
-    discharged: str,
-    total: int,
-    co_payment: int,
-) -> dict[str, str]:
-    """A stay of one billed service line costing ``total``, wholly in the insurance's scope, of which the patient
-    co-pays ``co_payment`` (T_BNCCT) and the fund the rest (T_BHTT)."""
-    services = [
-        {"MA_LK": visit_key, "STT": 1, "MA_DICH_VU": "K01.1904", "TEN_DICH_VU": "Ngày giường bệnh Nội khoa",
-         "DON_VI_TINH": "Ngày", "SO_LUONG": "1", "DON_GIA_BV": total, "DON_GIA_BH": total, "THANH_TIEN_BV": total,
-         "THANH_TIEN_BH": total, "MUC_HUONG": "80", "T_BNTT": "0", "T_BNCCT": co_payment,
-         "T_BHTT": total - co_payment, "NGAY_YL": admitted},
-    ]  # fmt: skip
-    summary = {
-        "MA_LK": visit_key, "STT": 1, "MA_BN": "BN000777", "HO_TEN": name, "SO_CCCD": citizen_id, "NGAY_SINH": birth,
-        "GIOI_TINH": 1, "MA_THE_BHYT": card, "MA_DKBD": facility, "GT_THE_TU": "20200101", "GT_THE_DEN": "20991231",
-        "LY_DO_VV": "Đau bụng", "CHAN_DOAN_RV": "Viêm tụy cấp", "MA_BENH_CHINH": "K85.9", "MA_DOITUONG_KCB": "1.1",
-        "NGAY_VAO": admitted, "NGAY_RA": discharged, "KET_QUA_DTRI": 1, "MA_LOAI_RV": 1, "T_THUOC": "0",
-        "T_VTYT": "0", "T_TONGCHI_BV": total, "T_TONGCHI_BH": total, "T_BNTT": "0", "T_BNCCT": co_payment,
-        "T_BHTT": total - co_payment, "T_NGUONKHAC": "0", "NAM_QT": discharged[:4], "THANG_QT": discharged[4:6],
-        "MA_LOAI_KCB": "03", "MA_KHOA": "K01", "MA_CSKCB": facility,
-    }  # fmt: skip
-    return {"XML1": xml1(summary), "XML3": xml3(services)}

@@ -19,7 +19,7 @@ async def my_co_payment_year(
 ) -> CoPaymentYearPublic:
     """The citizen's co-payments of ``year`` (default: this year) against the cap, and the exemption."""
     person_id = await citizen_person_id(db, account_id=account_id)
-    five_year_date, exempt_from = await co_payment_dates(db, person_id=person_id)
+    five_year_date, exempt_from = (await co_payment_dates(db, person_ids=[person_id])).get(person_id, (None, None))
     return await co_payment_summary(
         db,
         person_id=person_id,

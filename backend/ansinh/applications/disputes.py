@@ -25,7 +25,7 @@ from ansinh.households.service import head_may_act_for
 from ansinh.identity.models import Person
 from ansinh.notifications.models import NotificationKind
 from ansinh.notifications.service import notify
-from ansinh.records.events import VisitStored
+from ansinh.records.events import VisitsStored
 from ansinh.records.models import MedicalVisit, VisitDisputeStatus
 from ansinh.records.visits import latest_submission_id, set_dispute_state, visit_public
 
@@ -138,20 +138,27 @@ def decision_of(application: ServiceApplication) -> tuple[str | None, str | None
 # --- the facility's side: resubmissions and answers ------------------------------------------------------------------
 
 
-async def _latest_dispute(db: AsyncSession, visit_id: int) -> ServiceApplication | None:
-    """The visit's open dispute, else its latest decided one (a withdrawn dispute takes no news)."""
+async def _latest_disputes(db: AsyncSession, visit_ids: list[int]) -> dict[int, ServiceApplication]:
+    """Each visit's open dispute, else its latest decided one (a withdrawn dispute takes no news); one query."""
     rows = (
         await db.exec(
             select(ServiceApplication)
             .where(
-                ServiceApplication.visit_id == visit_id,
+                col(ServiceApplication.visit_id).in_(visit_ids),
                 ServiceApplication.kind == KIND,
                 ServiceApplication.status != S.WITHDRAWN,
             )
             .order_by(col(ServiceApplication.created_at).desc(), col(ServiceApplication.id).desc())
         )
     ).all()
-    return next((a for a in rows if a.status in OPEN_STATUSES), rows[0] if rows else None)
+    latest: dict[int, ServiceApplication] = {}
+    for application in rows:  # newest first: an open one wins, else the first seen
+        visit_id: int = application.visit_id  # type: ignore[assignment]
+        if visit_id not in latest or (
+            application.status in OPEN_STATUSES and latest[visit_id].status not in OPEN_STATUSES
+        ):
+            latest[visit_id] = application
+    return latest
 
 
 async def _add_facility_step(
@@ -192,36 +199,20 @@ async def _add_facility_step(
     )
 
 
-async def visit_resubmitted(db: AsyncSession, event: VisitStored) -> None:
-    """A facility sent the visit again (records' ``on_visit_stored`` listener): its dispute, if any, keeps its standing
-    and gets the new version on its timeline; the filer is told. In the caller's transaction (the ingest's
-    savepoint)."""
-    visit_id, submission_id = event.visit_id, event.submission_id
-    application = await _latest_dispute(db, visit_id)
-    if application is None:
-        return
-    shown = await visit_public(db, visit_id=visit_id)
-    version = {
-        "submission_id": submission_id,
-        "receipt": event.receipt,
-        **(
-            shown.model_dump(
-                mode="json",
-                include={"status", "admission_date", "discharge_date", "total_cost", "hi_paid", "co_payment"},
-            )
-            if shown
-            else {}
-        ),
-        "lines": len(shown.lines) if shown else 0,
-    }
-    await _add_facility_step(
-        db,
-        application,
-        action=RESUBMITTED,
-        actor=None,
-        after=version,
-        facility=event.facility,
-    )
+async def visits_resubmitted(db: AsyncSession, event: VisitsStored) -> None:
+    """A facility sent visits (records' ``on_visits_stored`` listener): a disputed one's dispute keeps its standing and
+    gets the new version on its timeline; the filer is told. In the caller's transaction (the ingest's savepoint); one
+    query when none of the visits is disputed."""
+    submissions = {stored.visit_id: stored.submission_id for stored in event.visits}
+    for visit_id, application in (await _latest_disputes(db, list(submissions))).items():
+        shown = await visit_public(db, visit_id=visit_id)
+        version: dict[str, Any] = {"submission_id": submissions[visit_id], "receipt": event.receipt}
+        if shown is not None:
+            money = {"status", "admission_date", "discharge_date", "total_cost", "hi_paid", "co_payment"}
+            version |= shown.model_dump(mode="json", include=money) | {"lines": len(shown.lines)}
+        await _add_facility_step(
+            db, application, action=RESUBMITTED, actor=None, after=version, facility=event.facility
+        )
 
 
 def timeline_of(application: ServiceApplication, events: list[ApplicationEvent]) -> list[TimelineStep]:

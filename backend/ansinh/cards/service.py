@@ -2,6 +2,7 @@
 
 import io
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -612,22 +613,19 @@ async def grant_co_payment_exemption(
     )
 
 
-async def co_payment_dates(db: AsyncSession, *, person_id: int) -> tuple[date | None, date | None]:
-    """The live card's date of 5 continuous years (ngayDu5Nam) and its recorded exemption date (NGAY_MIEN_CCT);
-    (None, None) without a card. What the co-payment cap needs of the card."""
-    card = await live_card_for_update(db, person_id=person_id)
-    return (card.five_year_date, card.co_payment_exempt_from) if card is not None else (None, None)
-
-
-async def find_card_number(db: AsyncSession, *, si_code: str) -> str:
-    """The card number of a person by SI code (today the same 10 digits; kept explicit for legacy data)."""
-    number = (
-        await db.exec(
-            select(HealthInsuranceCard.number)
-            .join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
-            .where(Person.si_code == si_code, col(HealthInsuranceCard.status).not_in(DEAD_STATUSES))
-        )
-    ).first()
-    if number is None:
-        raise NotFound("No card in force for this SI code.", "Không có thẻ còn hiệu lực với mã số BHXH này.")
-    return number
+async def co_payment_dates(
+    db: AsyncSession, *, person_ids: Iterable[int]
+) -> dict[int, tuple[date | None, date | None]]:
+    """Each person's live card's date of 5 continuous years (ngayDu5Nam) and its recorded exemption date
+    (NGAY_MIEN_CCT), in one query; a person without a card is absent. What the co-payment cap needs of the card."""
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    rows = await db.exec(
+        select(
+            HealthInsuranceCard.person_id,
+            HealthInsuranceCard.five_year_date,
+            HealthInsuranceCard.co_payment_exempt_from,
+        ).where(col(HealthInsuranceCard.person_id).in_(ids), col(HealthInsuranceCard.status).not_in(DEAD_STATUSES))
+    )
+    return {person_id: (five_year_date, exempt_from) for person_id, five_year_date, exempt_from in rows.all()}

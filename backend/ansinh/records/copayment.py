@@ -4,6 +4,7 @@ The card's side (its date of 5 continuous years, a recorded exemption) comes fro
 cards, not above it (cards.service.co_payment_dates).
 """
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import or_
@@ -16,26 +17,36 @@ from ansinh.records.rules import FIRST_CAP_YEAR, CoPayment, co_payment_year
 from ansinh.records.schemas import CoPaymentYearPublic
 
 
-async def year_payments(db: AsyncSession, *, person_id: int, year: int) -> list[CoPayment]:
-    """The co-payments (T_BNCCT) of the person's claimed visits discharged in ``year``.
+async def year_payments(
+    db: AsyncSession, *, person_years: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], list[CoPayment]]:
+    """The co-payments (T_BNCCT) of each (person, year)'s claimed visits discharged in that year, in one query.
 
     A visit the person showed was not theirs (an upheld "this wasn't me" dispute) is left out: they paid nothing.
     """
+    wanted = set(person_years)
+    found: dict[tuple[int, int], list[CoPayment]] = {pair: [] for pair in wanted}
+    if not wanted:
+        return found
+    years = [year for _, year in wanted]
     # IS DISTINCT FROM, not <>: a visit never disputed has NULLs there, and it counts.
     mine = or_(
         col(MedicalVisit.dispute_status).is_distinct_from(VisitDisputeStatus.UPHELD.value),
         col(MedicalVisit.dispute_ground).is_distinct_from("not_me"),
     )
     rows = await db.exec(
-        select(MedicalVisit.discharge_date, MedicalVisit.co_payment).where(
-            MedicalVisit.person_id == person_id,
+        select(MedicalVisit.person_id, MedicalVisit.discharge_date, MedicalVisit.co_payment).where(
+            col(MedicalVisit.person_id).in_({person_id for person_id, _ in wanted}),
             MedicalVisit.status == VisitStatus.CLAIMED.value,
-            col(MedicalVisit.discharge_date).between(date(year, 1, 1), date(year, 12, 31)),
+            col(MedicalVisit.discharge_date).between(date(min(years), 1, 1), date(max(years), 12, 31)),
             col(MedicalVisit.co_payment) > 0,
             mine,
         )
     )
-    return [CoPayment(paid_on=paid_on, amount=amount) for paid_on, amount in rows.all() if paid_on is not None]
+    for person_id, paid_on, amount in rows.all():
+        if paid_on is not None and (person_id, paid_on.year) in found:
+            found[(person_id, paid_on.year)].append(CoPayment(paid_on=paid_on, amount=amount))
+    return found
 
 
 async def co_payment_summary(
@@ -55,9 +66,8 @@ async def co_payment_summary(
             f"Năm phải từ {FIRST_CAP_YEAR} đến {today.year}.",
             extra={"year": year},
         )
-    result = co_payment_year(
-        await year_payments(db, person_id=person_id, year=year), year=year, five_year_date=five_year_date, today=today
-    )
+    payments = (await year_payments(db, person_years=[(person_id, year)]))[(person_id, year)]
+    result = co_payment_year(payments, year=year, five_year_date=five_year_date, today=today)
     return CoPaymentYearPublic(
         year=result.year,
         as_of=result.on,
