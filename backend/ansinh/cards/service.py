@@ -629,3 +629,17 @@ async def co_payment_dates(
         ).where(col(HealthInsuranceCard.person_id).in_(ids), col(HealthInsuranceCard.status).not_in(DEAD_STATUSES))
     )
     return {person_id: (five_year_date, exempt_from) for person_id, five_year_date, exempt_from in rows.all()}
+
+
+async def find_card_number(db: AsyncSession, *, si_code: str) -> str:
+    """The card number of a person by SI code (today the same 10 digits; kept explicit for legacy data)."""
+    number = (
+        await db.exec(
+            select(HealthInsuranceCard.number)
+            .join(Person, col(Person.id) == col(HealthInsuranceCard.person_id))
+            .where(Person.si_code == si_code, col(HealthInsuranceCard.status).not_in(DEAD_STATUSES))
+        )
+    ).first()
+    if number is None:
+        raise NotFound("No card in force for this SI code.", "Không có thẻ còn hiệu lực với mã số BHXH này.")
+    return number
