@@ -20,7 +20,13 @@ from litestar.types import ASGIApp
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh import __version__
-from ansinh.applications.controller import ApplicationController, StaffApplicationController
+from ansinh.applications import disputes
+from ansinh.applications.controller import (
+    ApplicationController,
+    CoPaymentController,
+    FacilityDisputeController,
+    StaffApplicationController,
+)
 from ansinh.cards.controller import CardController, JwksController, StaffCardController
 from ansinh.cards.keys import KeyRingCache
 from ansinh.chipid.controller import ChipActivationController, ChipIdController
@@ -73,6 +79,7 @@ from ansinh.lookups.controller import LookupController
 from ansinh.notifications import service as notifications_service
 from ansinh.notifications.controller import NotificationController, PushKeyController
 from ansinh.passbooks.controller import PassbookController
+from ansinh.records import events as records_events
 from ansinh.records.controller import RecordsController
 from ansinh.web.assets import pwa_dir, static_dir
 from ansinh.web.clinic import ClinicScannerController
@@ -148,6 +155,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     access_log = configure_logging(settings.log_level, json_lines=settings.log_json)
     # Identity sits below notifications: the citizen's new-device notice is its listener.
     identity_events.on_new_device(notifications_service.new_device_notice)
+    # Records sits below applications: a facility's resubmission joins the visit's dispute through this listener.
+    records_events.on_visits_stored(disputes.visits_resubmitted)
     engine = create_engine(settings)
 
     store = create_store(settings.redis_url, settings.redis_namespace)
@@ -182,7 +191,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ClinicAuthController,
         ClinicCheckController,
         FacilityStaffController,
+        FacilityDisputeController,
         RecordsController,
+        CoPaymentController,
         CardController,
         CardCheckReceiptController,
         StaffCardController,

@@ -5,6 +5,7 @@ import { api } from "../lib/api.js";
 import { h, mount, useStyles } from "../lib/dom.js";
 import { failurePanel, unavailableText } from "../lib/feedback.js";
 import { currentLanguage, formatDate, formatMoney, t } from "../lib/i18n.js";
+import { loadCoPayment } from "./copayment.js";
 
 const BENEFITS = "/api/v1/me/benefits";
 const ESTIMATES = "/api/v1/me/estimates";
@@ -26,8 +27,9 @@ export async function render(root) {
     { class: "records-estimates", "aria-busy": "true" },
     h("p", { class: "loading" }, t("app.loading")),
   );
-  mount(root, h("div", { class: "records-view" }, h("h1", {}, t("benefits.title")), benefits, estimates));
-  await Promise.all([loadBenefits(benefits), loadEstimates(estimates)]);
+  const copayment = h("div", { class: "records-copayment-slot", "aria-busy": "true" }, h("p", { class: "loading" }, t("app.loading")));
+  mount(root, h("div", { class: "records-view" }, h("h1", {}, t("benefits.title")), benefits, copayment, estimates));
+  await Promise.all([loadBenefits(benefits), loadCoPayment(copayment), loadEstimates(estimates)]);
 }
 
 function fields(rows) {

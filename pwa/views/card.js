@@ -115,8 +115,20 @@ function cardFace(card) {
       field("valid_from", t("card.valid_from"), formatDate(card.valid_from)),
       field("valid_to", t("card.valid_to"), formatDate(card.valid_to)),
       field("five_year_date", t("card.five_year_date"), card.five_year_date ? formatDate(card.five_year_date) : null),
+      exemption(card),
     ),
   );
+}
+
+/** NGAY_MIEN_CCT: no co-payment from this date to the year's end, while that year runs (Vietnam's calendar). */
+function exemption(card) {
+  const today = new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Ho_Chi_Minh" });
+  if (!card.co_payment_exempt_from || card.co_payment_exempt_until < today) return null;
+  const range = t("card.co_payment_exempt_range", {
+    from: formatDate(card.co_payment_exempt_from),
+    to: formatDate(card.co_payment_exempt_until),
+  });
+  return field("co_payment_exempt", t("card.co_payment_exempt"), range);
 }
 
 function countdownText(ms) {

@@ -1,13 +1,16 @@
 // #/visits: health-insurance visits (khám chữa bệnh), newest first, as the facility's QĐ 130 files tell them:
 // facility, status (in progress / claim sent), ICD-10 diagnosis, dates and times, the cost and its parts, the drug
-// and service lines, and the visit type; more pages on demand.
+// and service lines, and the visit type; more pages on demand. Each visit can be disputed ("this wasn't me"); the
+// head of a household also sees, and may dispute, the visits of members who consented.
 
 import { api } from "../lib/api.js";
 import { h, mount, useStyles } from "../lib/dom.js";
 import { failurePanel, unavailableText } from "../lib/feedback.js";
 import { formatDate, formatDateTime, formatMoney, t } from "../lib/i18n.js";
+import { disputeBadge, disputeSection } from "./visit-dispute.js";
 
 const VISITS = "/api/v1/me/medical-visits";
+const HOUSEHOLD = "/api/v1/households/mine";
 export const PAGE = 10;
 
 export async function render(root) {
@@ -18,6 +21,7 @@ export async function render(root) {
     { class: "records-results", "aria-busy": "true" },
     h("p", { class: "loading" }, t("app.loading")),
   );
+  const whose = h("div", { class: "visit-whose" });
   mount(
     root,
     h(
@@ -25,16 +29,41 @@ export async function render(root) {
       { class: "records-view" },
       h("h1", {}, t("visits.title")),
       h("p", { class: "muted" }, t("visits.intro")),
+      whose,
       results,
     ),
   );
-  await first(results, list);
+  const source = { url: VISITS };
+  const show = (url) => first(results, list, Object.assign(source, { url }));
+  await Promise.all([first(results, list, source), chooser(whose, show)]);
 }
 
-async function first(results, list) {
-  results.setAttribute("aria-busy", "true");
+/** For the head of a household: whose visits to show (the head's own, or a member's who consented). */
+async function chooser(container, show) {
+  let household;
   try {
-    const page = await api(`${VISITS}?limit=${PAGE}&offset=0`);
+    household = await api(HOUSEHOLD);
+  } catch {
+    return; // no household (404) or offline: one's own visits only
+  }
+  const members = household.you_are_head ? household.members.filter((m) => !m.is_head && m.data_visible) : [];
+  if (!members.length) return;
+  const select = h(
+    "select",
+    { id: "visits-whose" },
+    h("option", { value: VISITS }, t("visits.whose_me")),
+    members.map((m) => h("option", { value: `${HOUSEHOLD}/members/${m.id}/medical-visits` }, m.name)),
+  );
+  select.addEventListener("change", () => show(select.value));
+  mount(container, h("label", { for: "visits-whose" }, t("visits.whose"), select));
+}
+
+async function first(results, list, source) {
+  results.setAttribute("aria-busy", "true");
+  const base = source.url;
+  try {
+    const page = await api(`${base}?limit=${PAGE}&offset=0`);
+    if (base !== source.url) return; // another person was chosen meanwhile
     if (!page.items.length) {
       mount(results, h("p", { class: "panel muted", id: "visits-empty" }, t("visits.none")));
       return;
@@ -53,7 +82,7 @@ async function first(results, list) {
       more.disabled = true;
       more.setAttribute("aria-busy", "true");
       try {
-        add(await api(`${VISITS}?limit=${PAGE}&offset=${state.shown}`));
+        add(await api(`${base}?limit=${PAGE}&offset=${state.shown}`));
       } catch (error) {
         count.textContent = unavailableText(error);
       } finally {
@@ -66,7 +95,7 @@ async function first(results, list) {
   } catch (error) {
     mount(
       results,
-      failurePanel(error, () => first(results, list)),
+      failurePanel(error, () => first(results, list, source)),
     );
   } finally {
     results.removeAttribute("aria-busy");
@@ -128,23 +157,30 @@ function lines(visit) {
 
 function visitItem(visit) {
   const status = visit.status ?? "claimed";
+  const head = h(
+    "div",
+    { class: "visit-head" },
+    h("h2", { class: "visit-facility" }, visit.facility.name),
+    h(
+      "span",
+      { class: `badge ${visit.visit_type === "inpatient" ? "warn" : ""} visit-type`.replace("  ", " ") },
+      t(`visits.type.${visit.visit_type}`),
+    ),
+    h("span", { class: `badge ${status === "in_progress" ? "warn" : "ok"} visit-status` }, t(`visits.status.${status}`)),
+    disputeBadge(visit.dispute_status),
+  );
+  // Filing a dispute marks the visit at once, as the list shows it from now on.
+  const filed = () => {
+    head.querySelector(".visit-dispute-status")?.remove();
+    head.append(disputeBadge("open"));
+  };
   return h(
     "li",
     {
       class: "visit",
-      dataset: { facility: visit.facility.code, icd10: visit.icd10_code ?? "", type: visit.visit_type, status },
+      dataset: { id: visit.id, facility: visit.facility.code, icd10: visit.icd10_code ?? "", type: visit.visit_type, status },
     },
-    h(
-      "div",
-      { class: "visit-head" },
-      h("h2", { class: "visit-facility" }, visit.facility.name),
-      h(
-        "span",
-        { class: `badge ${visit.visit_type === "inpatient" ? "warn" : ""} visit-type`.replace("  ", " ") },
-        t(`visits.type.${visit.visit_type}`),
-      ),
-      h("span", { class: `badge ${status === "in_progress" ? "warn" : "ok"} visit-status` }, t(`visits.status.${status}`)),
-    ),
+    head,
     h("p", { class: "visit-dates" }, h("span", { class: "muted" }, `${t("visits.dates")}: `), dates(visit)),
     visit.icd10_code
       ? h(
@@ -159,5 +195,6 @@ function visitItem(visit) {
     visit.card_result ? h("p", { class: "warn visit-card-flag" }, t("visits.card_flag", { code: visit.card_result })) : null,
     costs(visit),
     lines(visit),
+    disputeSection(visit, filed),
   );
 }

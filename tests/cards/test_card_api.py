@@ -61,6 +61,8 @@ async def test_the_card_shows_what_is_printed_on_it(client: Client, holder: Card
         "valid_from": "2020-01-01",
         "valid_to": "2099-12-31",
         "five_year_date": "2025-01-01",
+        "co_payment_exempt_from": None,
+        "co_payment_exempt_until": None,
         "status": "active",
         "decrease_reason": None,
         "in_force": True,

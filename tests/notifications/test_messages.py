@@ -5,7 +5,7 @@ import pytest
 from ansinh.notifications.messages import APPLICATION_KINDS, APPLICATION_STATUSES, render
 from ansinh.notifications.models import NotificationKind
 
-KINDS = ["card_reissue", "facility_change", "info_correction", "voluntary_registration"]
+KINDS = ["card_reissue", "facility_change", "info_correction", "voluntary_registration", "visit_dispute"]
 STATUSES = ["submitted", "in_review", "approved", "rejected", "done", "withdrawn"]
 
 
@@ -69,3 +69,45 @@ def test_missing_or_malformed_params_still_render_without_placeholders(kind: str
 def test_an_unknown_kind_says_something_generic() -> None:
     assert render("from_the_future", {}, "en") == ("Notification", "You have a new notice.")
     assert render("from_the_future", {}, "xx")[0] == "Thông báo"
+
+
+@pytest.mark.parametrize(
+    ("decision", "vi", "en"),
+    [("upheld", "đã được chấp nhận", "has been upheld"), ("rejected", "không được chấp nhận", "has not been upheld")],
+)
+def test_a_dispute_is_upheld_or_not_rather_than_complete(decision: str, vi: str, en: str) -> None:
+    status = "done" if decision == "upheld" else "rejected"
+    params = {
+        "reference": "HS-9",
+        "kind": "visit_dispute",
+        "status": status,
+        "decision": decision,
+        "reason": "Đã xác minh",
+    }
+    assert render("application_status", params, "vi")[1] == f"Hồ sơ phản ánh lượt khám HS-9 {vi}. Lý do: Đã xác minh"
+    assert (
+        render("application_status", params, "en")[1]
+        == f"Your visit dispute application HS-9 {en}. Reason: Đã xác minh"
+    )
+
+
+def test_a_disputed_visit_sent_again_or_answered_is_told_in_both_languages() -> None:
+    sent_again = {"reference": "HS-9", "event": "visit_resubmitted", "facility": "Bệnh viện Bạch Mai"}
+    assert render("dispute_update", sent_again, "vi")[1].startswith("Bệnh viện Bạch Mai đã gửi lại hồ sơ lượt khám")
+    assert "stays open" in render("dispute_update", sent_again, "en")[1]
+    answered = {**sent_again, "event": "facility_response"}
+    assert render("dispute_update", answered, "en") == (
+        "The facility answered your dispute",
+        "Bệnh viện Bạch Mai answered your dispute HS-9.",
+    )
+
+
+def test_the_cap_notice_says_how_much_since_when_and_what_to_do() -> None:
+    params = {"year": 2024, "total": 11_000_000, "cap": 10_800_000, "eligible_from": "2024-06-12"}
+    title, body = render("copayment_cap_reached", params, "en")
+    assert title == "No more co-payment this year"
+    assert "11,000,000 VND" in body
+    assert "10,800,000 VND" in body
+    assert "from 12 June 2024 to the end of the year" in body
+    assert "certificate of no co-payment" in body
+    assert "10.800.000 đồng" in render("copayment_cap_reached", params, "vi")[1]

@@ -183,7 +183,7 @@ async def test_medical_visits_page(
 ) -> None:
     facility = await make_facility(db_session)
     await make_visit(db_session, citizen.person.id, facility.id)
-    await make_visit(
+    stay = await make_visit(
         db_session,
         citizen.person.id,
         facility.id,
@@ -204,6 +204,7 @@ async def test_medical_visits_page(
     assert body["limit"] == 20
     assert body["offset"] == 0
     assert body["items"][0] == {
+        "id": stay.id,
         "facility": {"code": facility.code, "name": "Bệnh viện Bạch Mai"},
         "status": "claimed",
         "admission_date": "2025-11-03",
@@ -224,6 +225,8 @@ async def test_medical_visits_page(
         "sick_leave_days": None,
         "sick_leave_from": None,
         "sick_leave_to": None,
+        "under_dispute": False,
+        "dispute_status": None,
         "lines": [],
     }
     assert body["items"][1]["icd10_code"] == "J06.9"

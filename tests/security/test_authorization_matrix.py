@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.app import create_app
 from ansinh.applications.models import ApplicationStatus, ServiceApplication
 from ansinh.core.settings import Settings
+from ansinh.core.time import today_vn
 from ansinh.households.models import ConsentState, HouseholdMember
 from ansinh.identity.models import AuthSession, Passkey
 from ansinh.notifications.models import Notification, PushSubscription
@@ -202,6 +203,11 @@ def _add_newcomer(world: World, caller: str) -> Call:
     return Call(json={"si_code": newcomer.si_code, "date_of_birth": str(NEW_PERSON_BIRTH), "relation": "other"})
 
 
+def _exemption(_: World, __: str) -> Call:
+    # Today: on or after A's card's date of 5 continuous years (2025-01-01), within the certificate's year.
+    return Call(json={"exempt_from": today_vn().isoformat(), "reason": "GCN số 1/2026"})
+
+
 def _unsubscribe_a(world: World, _: str) -> Call:
     return Call(params={"endpoint": world.a_push_endpoint})
 
@@ -337,6 +343,7 @@ RULES: dict[str, Rule] = {
     f"GET {API}/me/benefits": Rule(CITIZENS, "the caller's own benefits"),
     f"GET {API}/me/estimates": Rule(CITIZENS, "estimates from the caller's own records"),
     f"GET {API}/me/medical-visits": Rule(CITIZENS, "the caller's own visits"),
+    f"GET {API}/me/copayment": Rule(CITIZENS, "the caller's own co-payments against the cap"),
     f"GET {API}/me/contributions.pdf": Rule(CITIZENS, "the caller's own passbook"),
     f"GET {API}/me/export": Rule(CITIZENS, "a copy of the caller's own data"),
     # cards
@@ -364,6 +371,12 @@ RULES: dict[str, Rule] = {
         Call(json={"password": "A-new-gateway-secret"}),
         ok=NOBODY,
     ),
+    f"POST {API}/staff/cards/{{number}}/co-payment-exemption": Rule(
+        ONLY_STAFF,
+        "staff record the certificate of no co-payment with any card",
+        _exemption,
+        sees_a=ONLY_STAFF,
+    ),
     f"POST {API}/staff/cards/{{number}}/revoke": Rule(
         ONLY_STAFF, "staff action on any card", Call(json={"reason": "fraud report"}), sees_a=ONLY_STAFF
     ),
@@ -376,6 +389,13 @@ RULES: dict[str, Rule] = {
         Call(json={"full_name": "Trần Văn Bình", "citizen_id": "001090012345"}),
     ),
     f"DELETE {API}/clinic/staff/{{staff_id}}": Rule(NOBODY, "a facility admin removes checking staff"),
+    # Disputes of a facility's visits: its admin's alone, like the staff list (none of these callers is one).
+    # tests/applications/test_disputes_api.py covers the admin, another facility's admin and the clinic credential.
+    f"GET {API}/clinic/visit-disputes": Rule(NOBODY, "a facility admin's disputes of its visits"),
+    f"GET {API}/clinic/visit-disputes/{{application_id}}": Rule(NOBODY, "a dispute of one of the admin's visits"),
+    f"POST {API}/clinic/visit-disputes/{{application_id}}/responses": Rule(
+        NOBODY, "a facility admin answers a dispute of its visit", Call(json={"text": "Đã kiểm tra hồ sơ."})
+    ),
     f"POST {API}/staff/cards/{{number}}/decrease": Rule(
         ONLY_STAFF,
         "staff action on any card",
@@ -458,6 +478,12 @@ RULES: dict[str, Rule] = {
     f"GET {API}/households/mine/members/{{member_id}}/card": Rule(
         ONLY_HEAD,
         "A's head sees A's card, A having consented; another head gets 404",
+        reach=CITIZENS,
+        sees_a=ONLY_HEAD,
+    ),
+    f"GET {API}/households/mine/members/{{member_id}}/medical-visits": Rule(
+        ONLY_HEAD,
+        "A's head sees A's visits, A having consented; another head gets 404",
         reach=CITIZENS,
         sees_a=ONLY_HEAD,
     ),
@@ -604,6 +630,12 @@ RULES: dict[str, Rule] = {
     f"GET {API}/staff/applications": Rule(ONLY_STAFF, "the staff queue", sees_a=ONLY_STAFF),
     f"GET {API}/staff/applications/{{application_id}}": Rule(
         ONLY_STAFF, "an application with its applicant", sees_a=ONLY_STAFF
+    ),
+    f"POST {API}/staff/applications/{{application_id}}/decision": Rule(
+        ONLY_STAFF,
+        "staff decide visit disputes (A's application is a card reissue: 409)",
+        Call(json={"decision": "upheld", "reason": "Đã xác minh"}),
+        ok=NOBODY,
     ),
     f"POST {API}/staff/applications/{{application_id}}/transitions": Rule(
         ONLY_STAFF, "staff move applications", Call(json={"to": "in_review"}), sees_a=ONLY_STAFF

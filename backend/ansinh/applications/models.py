@@ -15,6 +15,7 @@ class ApplicationKind(StrEnum):
     FACILITY_CHANGE = "facility_change"  # đổi nơi đăng ký KCB ban đầu
     INFO_CORRECTION = "info_correction"  # điều chỉnh thông tin cá nhân
     VOLUNTARY_REGISTRATION = "voluntary_registration"  # đăng ký BHXH tự nguyện
+    VISIT_DISPUTE = "visit_dispute"  # phản ánh lượt khám: "this wasn't me" / "this is wrong"
 
 
 class ApplicationStatus(StrEnum):
@@ -27,6 +28,19 @@ class ApplicationStatus(StrEnum):
 
 
 OPEN_STATUSES: tuple[str, ...] = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.APPROVED)
+_OPEN_SQL = "status IN ('submitted', 'in_review', 'approved')"
+
+
+class DisputeGround(StrEnum):
+    """What a citizen says about a visit recorded with their card."""
+
+    NOT_ME = "not_me"  # "this wasn't me": the visit did not happen to the card holder
+    WRONG = "wrong"  # "this is wrong": it happened, but the record is not right (dates, services, amounts)
+
+
+class DisputeDecision(StrEnum):
+    UPHELD = "upheld"  # the citizen was right (the application reaches ``done``)
+    REJECTED = "rejected"  # the record stands (the application is ``rejected``, with the reason)
 
 
 # One application (hồ sơ). ``request`` holds what the citizen asked for, ``outcome`` what its effect produced.
@@ -35,13 +49,21 @@ class ServiceApplication(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("reference"),
         UniqueConstraint("person_id", "idempotency_key"),
-        # One open application of a kind per person: a double tap cannot file two reissues.
+        # One open application of a kind per person: a double tap cannot file two reissues. Disputes are one per
+        # visit instead (a citizen may dispute several visits at once).
         Index(
             "uq_service_application_open_kind",
             "person_id",
             "kind",
             unique=True,
-            postgresql_where=text("status IN ('submitted', 'in_review', 'approved')"),
+            postgresql_where=text(f"{_OPEN_SQL} AND kind <> 'visit_dispute'"),
+        ),
+        # One open dispute per visit, whoever files it (the holder or the head of their household).
+        Index(
+            "uq_service_application_open_visit",
+            "visit_id",
+            unique=True,
+            postgresql_where=text(f"{_OPEN_SQL} AND visit_id IS NOT NULL"),
         ),
         Index("ix_service_application_status_created", "status", "created_at"),
         CheckConstraint(in_check("kind", [k.value for k in ApplicationKind]), name="kind_value"),
@@ -58,6 +80,8 @@ class ServiceApplication(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_type=String(500), description="Why it was rejected")
     effective_from: date | None = Field(default=None, description="When an approved change takes effect")
     idempotency_key: str | None = Field(default=None, sa_type=String(64))
+    # The visit a dispute is about (set for kind visit_dispute only); the request keeps the version disputed.
+    visit_id: int | None = fk_field("medical_visit.id", nullable=True, ondelete="SET NULL")
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 
@@ -70,7 +94,7 @@ class ApplicationEvent(SQLModel, table=True):
     id: int | None = id_field()
     application_id: int = fk_field("service_application.id", index=False, ondelete="CASCADE")
     actor_account_id: int | None = fk_field("account.id", nullable=True, index=False, ondelete="SET NULL")
-    actor_role: str = Field(sa_type=String(8), description="citizen, staff or system")
+    actor_role: str = Field(sa_type=String(8), description="citizen, staff, facility or system")
     action: str = Field(sa_type=String(16))
     from_status: str | None = Field(default=None, sa_type=String(12))
     to_status: str = Field(sa_type=String(12))

@@ -16,15 +16,21 @@ CITIZEN_TRANSITIONS: dict[str, frozenset[str]] = {
     S.SUBMITTED: frozenset({S.WITHDRAWN}),
     S.IN_REVIEW: frozenset({S.WITHDRAWN}),
 }
+# A dispute has no "approved, its effect waiting" stage: staff decide it once, upheld (done) or rejected.
+DISPUTE_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.SUBMITTED: frozenset({S.IN_REVIEW, S.DONE, S.REJECTED}),
+    S.IN_REVIEW: frozenset({S.DONE, S.REJECTED}),
+}
 FINAL_STATUSES: frozenset[str] = frozenset({S.REJECTED, S.DONE, S.WITHDRAWN})
 
 # Kinds whose effect waits for a date after approval; the due-jobs runner applies them.
 DATED_KINDS: frozenset[str] = frozenset({ApplicationKind.FACILITY_CHANGE})
 
 
-def staff_may_move(current: str, target: str) -> bool:
-    """True when staff may move an application from ``current`` to ``target``."""
-    return target in STAFF_TRANSITIONS.get(current, frozenset())
+def staff_may_move(current: str, target: str, kind: str | None = None) -> bool:
+    """True when staff may move an application of ``kind`` from ``current`` to ``target``."""
+    moves = DISPUTE_TRANSITIONS if kind == ApplicationKind.VISIT_DISPUTE else STAFF_TRANSITIONS
+    return target in moves.get(current, frozenset())
 
 
 def citizen_may_withdraw(current: str) -> bool:

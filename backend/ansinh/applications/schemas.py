@@ -6,9 +6,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ansinh.applications.models import ApplicationKind
+from ansinh.core.params import MAX_ROW_ID
+from ansinh.records.schemas import MedicalVisitPublic
 from ansinh.records.tables import VOLUNTARY_CATEGORIES
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# A citizen's account of what is wrong with a visit, or a facility's answer: room for a paragraph or two.
+DISPUTE_TEXT_MAX = 2000
+DisputeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DISPUTE_TEXT_MAX)]
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 
 
@@ -45,12 +50,27 @@ class VoluntaryRegistrationDetails(_Strict):
     first_month: Month
 
 
-ApplicationDetails = CardReissueDetails | FacilityChangeDetails | InfoCorrectionDetails | VoluntaryRegistrationDetails
+class VisitDisputeDetails(_Strict):
+    """A visit recorded with the card, disputed: "this wasn't me" (not_me) or "this is wrong" (wrong), and why."""
+
+    visit_id: int = Field(ge=1, le=MAX_ROW_ID, description="The visit's id (GET /me/medical-visits)")
+    ground: Literal["not_me", "wrong"]
+    reason: DisputeText
+
+
+ApplicationDetails = (
+    CardReissueDetails
+    | FacilityChangeDetails
+    | InfoCorrectionDetails
+    | VoluntaryRegistrationDetails
+    | VisitDisputeDetails
+)
 DETAILS_BY_KIND: dict[str, type[ApplicationDetails]] = {
     ApplicationKind.CARD_REISSUE: CardReissueDetails,
     ApplicationKind.FACILITY_CHANGE: FacilityChangeDetails,
     ApplicationKind.INFO_CORRECTION: InfoCorrectionDetails,
     ApplicationKind.VOLUNTARY_REGISTRATION: VoluntaryRegistrationDetails,
+    ApplicationKind.VISIT_DISPUTE: VisitDisputeDetails,
 }
 
 
@@ -75,6 +95,10 @@ class TimelineStep(BaseModel):
     status: str
     at: datetime
     note: str | None
+    event: Literal["visit_resubmitted", "facility_response"] | None = Field(
+        default=None,
+        description="A step that moves no status: the facility resubmitted the disputed visit, or answered",
+    )
 
 
 class ApplicationSummary(BaseModel):
@@ -121,12 +145,47 @@ class StaffApplicationSummary(ApplicationSummary):
 class StaffApplicationView(ApplicationView):
     applicant: Applicant
     audit: list[AuditEntry]
+    visit: MedicalVisitPublic | None = Field(
+        default=None, description="A dispute's visit as it stands now (details.visit keeps the version disputed)"
+    )
 
 
 class TransitionRequest(_Strict):
     to: Literal["in_review", "approved", "rejected", "done"]
     note: Text | None = None
     reason: Text | None = Field(default=None, description="Required when rejecting: the citizen reads it")
+
+
+class DisputeDecisionRequest(_Strict):
+    """Staff decide a dispute: upheld (the citizen was right) or rejected (the record stands), with the reason."""
+
+    decision: Literal["upheld", "rejected"]
+    reason: Text
+    note: Text | None = None
+
+
+class FacilityResponseRequest(_Strict):
+    """The facility's answer to a dispute of one of its visits."""
+
+    text: DisputeText
+
+
+class FacilityDisputeView(BaseModel):
+    """A dispute of one of the facility's visits, as its admin sees it: no citizen contact data."""
+
+    id: int
+    reference: str
+    status: str
+    decision: Literal["upheld", "rejected"] | None
+    decision_reason: str | None
+    ground: Literal["not_me", "wrong"]
+    reason: str = Field(description="What the citizen says is wrong")
+    patient_name: str = Field(description="The card holder's name, as on the visit's record")
+    visit_key: str | None = Field(description="MA_LK: the facility's own key of the visit")
+    visit: dict[str, Any] = Field(description="The visit as it stood when disputed (facility, dates, cost, lines)")
+    created_at: datetime
+    updated_at: datetime
+    timeline: list[TimelineStep]
 
 
 class VoluntaryQuote(BaseModel):

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ansinh.applications import rules
+from ansinh.applications import disputes, rules
 from ansinh.applications.models import (
     OPEN_STATUSES,
     ApplicationEvent,
@@ -24,12 +24,13 @@ from ansinh.applications.schemas import (
     ApplicationView,
     AuditEntry,
     CardReissueDetails,
+    DisputeDecisionRequest,
     FacilityChangeDetails,
     InfoCorrectionDetails,
     StaffApplicationSummary,
     StaffApplicationView,
-    TimelineStep,
     TransitionRequest,
+    VisitDisputeDetails,
     VoluntaryQuote,
     VoluntaryRegistrationDetails,
 )
@@ -47,6 +48,7 @@ from ansinh.notifications.models import NotificationKind
 from ansinh.notifications.service import notify
 from ansinh.records.rules import in_force, si_salary_cap, voluntary_contribution
 from ansinh.records.tables import RURAL_POVERTY_LINE
+from ansinh.records.visits import visit_public
 
 S = ApplicationStatus
 
@@ -174,6 +176,8 @@ async def _validated_request(
                 )
             quote = voluntary_quote(monthly_income=wanted.monthly_income, category=wanted.category, on=first)
             return {**details, "quote": quote.model_dump(mode="json")}, None
+        case VisitDisputeDetails() as wanted:
+            return await disputes.dispute_details(db, person, wanted), None
     raise InvalidInput()  # pragma: no cover - ApplicationRequest admits nothing else
 
 
@@ -186,17 +190,20 @@ def _new_reference(today: date) -> str:
 
 
 async def _status_notice(db: AsyncSession, application: ServiceApplication) -> None:
+    params: dict[str, Any] = {
+        "reference": application.reference,
+        "kind": application.kind,
+        "status": application.status,
+        "reason": application.reason,
+    }
+    if application.kind == ApplicationKind.VISIT_DISPUTE:
+        params["decision"], params["reason"] = disputes.decision_of(application)
     await notify(
         db,
         person_id=application.person_id,
         kind=NotificationKind.APPLICATION_STATUS,
         dedupe_key=f"application:{application.id}:{application.status}",
-        params={
-            "reference": application.reference,
-            "kind": application.kind,
-            "status": application.status,
-            "reason": application.reason,
-        },
+        params=params,
         link=f"#/applications/{application.id}",
     )
 
@@ -217,6 +224,7 @@ async def file_application(
         if earlier is not None:
             return await _replay(db, earlier, request), False
     details, effective_from = await _validated_request(db, person, request, today)
+    visit_id = details.get("visit_id") if request.kind == ApplicationKind.VISIT_DISPUTE else None
     now = utcnow()
     for _attempt in range(5):
         application = ServiceApplication(
@@ -226,6 +234,7 @@ async def file_application(
             request=details,
             effective_from=effective_from,
             idempotency_key=idempotency_key,
+            visit_id=visit_id,
             created_at=now,
             updated_at=now,
         )
@@ -234,15 +243,25 @@ async def file_application(
                 db.add(application)
                 await db.flush()
         except IntegrityError as exc:
-            found = await _conflicting(db, person_id=person.id, kind=request.kind, key=idempotency_key)  # type: ignore[arg-type]
+            found = await _conflicting(
+                db,
+                person_id=person.id,  # type: ignore[arg-type]
+                kind=request.kind,
+                key=idempotency_key,
+                visit_id=visit_id,
+            )
             if found == "key":
                 await db.rollback()
                 earlier = await _by_idempotency_key(db, person_id=person.id, key=idempotency_key)  # type: ignore[arg-type]
                 return await _replay(db, earlier, request), False  # type: ignore[arg-type]
+            if found == "visit":
+                raise disputes.DisputeAlreadyOpen(extra={"visit_id": visit_id}) from exc
             if found == "open":
                 raise ApplicationAlreadyOpen(extra={"kind": request.kind}) from exc
             continue  # a reference collision: draw again
         db.add(_event(application, action="submit", actor_role="citizen", actor=account_id, to_status=S.SUBMITTED))
+        if visit_id is not None:
+            await disputes.sync_visit(db, visit_id=visit_id)
         await _status_notice(db, application)
         await db.commit()
         return await _view(db, application), True
@@ -259,10 +278,22 @@ async def _by_idempotency_key(db: AsyncSession, *, person_id: int, key: str | No
     ).first()
 
 
-async def _conflicting(db: AsyncSession, *, person_id: int, kind: str, key: str | None) -> str | None:
-    """Which unique rule a failed insert broke: the same Idempotency-Key, an open application of the kind, or none."""
+async def _conflicting(
+    db: AsyncSession, *, person_id: int, kind: str, key: str | None, visit_id: int | None = None
+) -> str | None:
+    """Which unique rule a failed insert broke: the same Idempotency-Key, an open dispute of the visit, an open
+    application of the kind, or none."""
     if key is not None and await _by_idempotency_key(db, person_id=person_id, key=key) is not None:
         return "key"
+    if visit_id is not None:
+        open_dispute = (
+            await db.exec(
+                select(ServiceApplication.id).where(
+                    ServiceApplication.visit_id == visit_id, col(ServiceApplication.status).in_(OPEN_STATUSES)
+                )
+            )
+        ).first()
+        return "visit" if open_dispute is not None else None
     open_one = (
         await db.exec(
             select(ServiceApplication.id).where(
@@ -328,13 +359,9 @@ def _summary_fields(application: ServiceApplication) -> dict[str, Any]:
 
 
 def _view_fields(application: ServiceApplication, events: list[ApplicationEvent]) -> dict[str, Any]:
-    timeline = [
-        # The citizen sees the rejection reason; staff notes stay in the audit trail.
-        TimelineStep(
-            status=e.to_status, at=e.created_at, note=application.reason if e.to_status == S.REJECTED else None
-        )
-        for e in events
-    ]
+    # The citizen sees the rejection reason (and a dispute's decision, the facility's steps); staff notes stay in the
+    # audit trail.
+    timeline = disputes.timeline_of(application, events)
     return {
         **_summary_fields(application),
         "details": application.request,
@@ -387,6 +414,8 @@ async def withdraw(db: AsyncSession, *, account_id: int, application_id: int) ->
     if not rules.citizen_may_withdraw(application.status):
         raise IllegalTransition(extra={"current_status": application.status, "requested_status": S.WITHDRAWN})
     await _move(db, application, to=S.WITHDRAWN, actor_role="citizen", actor=account_id, action="withdraw")
+    if application.visit_id is not None:
+        await disputes.sync_visit(db, visit_id=application.visit_id)
     await db.commit()
     return await _view(db, application)
 
@@ -474,7 +503,8 @@ async def staff_view(db: AsyncSession, *, application_id: int) -> StaffApplicati
         raise NotFound("No such application.", "Không tìm thấy hồ sơ.")
     application, person = row
     events = await _events(db, application_id)
-    actor_ids = {e.actor_account_id for e in events if e.actor_role == "staff" and e.actor_account_id is not None}
+    named = ("staff", "facility")
+    actor_ids = {e.actor_account_id for e in events if e.actor_role in named and e.actor_account_id is not None}
     names: dict[int, str] = {}
     if actor_ids:
         accounts = await db.exec(select(Account.id, Account.username).where(col(Account.id).in_(actor_ids)))
@@ -483,7 +513,7 @@ async def staff_view(db: AsyncSession, *, application_id: int) -> StaffApplicati
         AuditEntry(
             at=e.created_at,
             actor_role=e.actor_role,
-            actor=names.get(e.actor_account_id) if e.actor_role == "staff" else None,  # type: ignore[arg-type]
+            actor=names.get(e.actor_account_id) if e.actor_role in named else None,  # type: ignore[arg-type]
             action=e.action,
             from_status=e.from_status,
             to_status=e.to_status,
@@ -493,7 +523,10 @@ async def staff_view(db: AsyncSession, *, application_id: int) -> StaffApplicati
         )
         for e in events
     ]
-    return StaffApplicationView(**_view_fields(application, events), applicant=_applicant(person), audit=audit)
+    visit = await visit_public(db, visit_id=application.visit_id) if application.visit_id is not None else None
+    return StaffApplicationView(
+        **_view_fields(application, events), applicant=_applicant(person), audit=audit, visit=visit
+    )
 
 
 async def staff_transition(
@@ -510,12 +543,23 @@ async def staff_transition(
     application = await db.get(ServiceApplication, application_id)
     if application is None:
         raise NotFound("No such application.", "Không tìm thấy hồ sơ.")
-    if not rules.staff_may_move(application.status, request.to):
+    if not rules.staff_may_move(application.status, request.to, application.kind):
         raise IllegalTransition(extra={"current_status": application.status, "requested_status": request.to})
     changes: dict[str, Any] = {}
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
-    if request.to == S.REJECTED:
+    dispute = application.kind == ApplicationKind.VISIT_DISPUTE
+    if dispute and request.to in (S.DONE, S.REJECTED):
+        if request.reason is None:
+            raise InvalidInput("Give the reason for the decision.", "Hãy nêu lý do của kết luận.")
+        upheld = request.to == S.DONE
+        changes["outcome"] = {"decision": "upheld" if upheld else "rejected"}
+        if upheld:
+            changes["outcome"]["reason"] = request.reason
+        else:
+            changes["reason"] = request.reason
+        after["decision"] = changes["outcome"]["decision"]
+    elif request.to == S.REJECTED:
         if request.reason is None:
             raise InvalidInput("Give the reason for the rejection.", "Hãy nêu lý do từ chối.")
         changes["reason"] = request.reason
@@ -544,8 +588,37 @@ async def staff_transition(
         after=after,
         changes=changes,
     )
+    if application.visit_id is not None:
+        await disputes.sync_visit(db, visit_id=application.visit_id)
     await db.commit()
     return await staff_view(db, application_id=application_id)
+
+
+async def staff_decide_dispute(
+    db: AsyncSession,
+    *,
+    staff_account_id: int,
+    application_id: int,
+    request: DisputeDecisionRequest,
+    context: RequestContext | None = None,
+) -> StaffApplicationView:
+    """Decide a visit dispute: upheld (status done) or rejected, with the reason the citizen reads."""
+    application = await db.get(ServiceApplication, application_id)
+    if application is None:
+        raise NotFound("No such application.", "Không tìm thấy hồ sơ.")
+    if application.kind != ApplicationKind.VISIT_DISPUTE:
+        raise IllegalTransition(
+            "Only a visit dispute is decided upheld or rejected.",
+            "Chỉ phản ánh lượt khám mới có kết luận chấp nhận hoặc không chấp nhận.",
+        )
+    to = S.DONE if request.decision == "upheld" else S.REJECTED
+    return await staff_transition(
+        db,
+        staff_account_id=staff_account_id,
+        application_id=application_id,
+        request=TransitionRequest(to=to, reason=request.reason, note=request.note),  # type: ignore[arg-type]
+        context=context,
+    )
 
 
 # --- effects -------------------------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from ansinh.cards.schemas import (
     CardPublic,
     CardTokenPublic,
     CardTokenRequest,
+    CoPaymentExemptionRequest,
+    CoPaymentExemptionResult,
 )
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.core.routes import hot_get
@@ -187,3 +189,22 @@ class StaffCardController(Controller):
     ) -> CardActionResult:
         """Lift a suspension or a reported decrease."""
         return await _set_status(number, data, principal, db_session, request_context, CardStatus.ACTIVE)
+
+    @post("/{number:str}/co-payment-exemption", status_code=200, operation_id="recordCoPaymentExemption")
+    async def co_payment_exemption(
+        self,
+        number: FromPath[str],
+        data: JSONBody[CoPaymentExemptionRequest],
+        principal: Caller,
+        db_session: DbSession,
+        request_context: Context,
+    ) -> CoPaymentExemptionResult:
+        """Record the certificate of no co-payment for the year (NGAY_MIEN_CCT) with the card; the holder is told."""
+        return await service.grant_co_payment_exemption(
+            db_session,
+            number=number,
+            exempt_from=data.exempt_from,
+            reason=data.reason,
+            staff_account_id=principal.account_id,
+            context=request_context,
+        )

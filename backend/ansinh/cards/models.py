@@ -71,6 +71,10 @@ class HealthInsuranceCardBase(SQLModel):
     valid_from: date
     valid_to: date
     five_year_date: date | None = Field(default=None, description="Date of 5 consecutive years of coverage")
+    co_payment_exempt_from: date | None = Field(
+        default=None,
+        description="NGAY_MIEN_CCT: no co-payment from this date to the end of its calendar year (certificate granted)",
+    )
     status: str = Field(default=CardStatus.ACTIVE, sa_type=String(10))
     decrease_reason: str | None = Field(default=None, sa_type=String(32), description="Set when status is decreased")
 

@@ -24,6 +24,12 @@ class CardPublic(BaseModel):
     valid_from: date
     valid_to: date
     five_year_date: date | None = Field(description="Date of 5 consecutive years of coverage")
+    co_payment_exempt_from: date | None = Field(
+        default=None, description="NGAY_MIEN_CCT: no co-payment from this date (the certificate staff recorded)"
+    )
+    co_payment_exempt_until: date | None = Field(
+        default=None, description="31 December of the exemption's year: the certificate covers one calendar year"
+    )
     status: Literal["active", "suspended", "replaced", "withdrawn", "decreased"]
     decrease_reason: (
         Literal["reported", "moved_out_of_province", "moved_within_province", "re_enrolled_same_employer", "stopped"]
@@ -84,3 +90,19 @@ class CardActionResult(BaseModel):
     status: str
     serial: str
     previous_serial: str | None = None
+
+
+class CoPaymentExemptionRequest(BaseModel):
+    """The certificate of no co-payment for the year (giấy chứng nhận không cùng chi trả trong năm), as issued."""
+
+    exempt_from: date = Field(description="NGAY_MIEN_CCT: the first day of no co-payment, as the certificate says")
+    reason: str = Field(min_length=3, max_length=200, description="The certificate's number or the file it rests on")
+
+
+class CoPaymentExemptionResult(BaseModel):
+    """The exemption now recorded with the card."""
+
+    number: str
+    serial: str
+    co_payment_exempt_from: date
+    co_payment_exempt_until: date

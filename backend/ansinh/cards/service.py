@@ -2,6 +2,7 @@
 
 import io
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -30,7 +31,7 @@ from ansinh.cards.models import (
     is_dead,
 )
 from ansinh.cards.results import CheckResult, card_standing
-from ansinh.cards.schemas import CardActionResult, CardPublic, CardTokenPublic
+from ansinh.cards.schemas import CardActionResult, CardPublic, CardTokenPublic, CoPaymentExemptionResult
 from ansinh.cards.tokens import OFFLINE_TTL, ONLINE_TTL, card_payload, check_card_token, sign_card_token
 from ansinh.core.context import RequestContext
 from ansinh.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -44,6 +45,8 @@ from ansinh.identity.audit import event_values, record_event
 from ansinh.identity.citizens import citizen_person_id, read_citizen_person_id
 from ansinh.identity.models import Account, AccountRole, AccountStatus, Person, SecurityEvent
 from ansinh.identity.service import birth_date_text
+from ansinh.notifications.models import NotificationKind
+from ansinh.notifications.service import notify
 
 # The app refreshes its online code every minute; a generous budget still stops token farming.
 TOKEN_LIMIT = RateLimit(count=30, window=60)
@@ -182,6 +185,11 @@ def standing_of(card: Any, *, today: date) -> CheckResult:
     )
 
 
+def exemption_end(exempt_from: date | None) -> date | None:
+    """The last day of a co-payment exemption: 31 December of its year (the certificate is for one calendar year)."""
+    return None if exempt_from is None else date(exempt_from.year, 12, 31)
+
+
 def card_public(card: HealthInsuranceCard, person: Person, facility: MedicalFacility, *, today: date) -> CardPublic:
     """The card as the citizen sees it."""
     standing = standing_of(card, today=today)
@@ -201,6 +209,8 @@ def card_public(card: HealthInsuranceCard, person: Person, facility: MedicalFaci
         valid_from=card.valid_from,
         valid_to=card.valid_to,
         five_year_date=card.five_year_date,
+        co_payment_exempt_from=card.co_payment_exempt_from,
+        co_payment_exempt_until=exemption_end(card.co_payment_exempt_from),
         status=card.status,  # type: ignore[arg-type]
         decrease_reason=card.decrease_reason,  # type: ignore[arg-type]
         in_force=standing.valid,
@@ -463,6 +473,7 @@ async def reissue_card_in_transaction(
             valid_from=card.valid_from,
             valid_to=card.valid_to,
             five_year_date=card.five_year_date,
+            co_payment_exempt_from=card.co_payment_exempt_from,  # the certificate follows the person, not the serial
             status=old_status if kept else CardStatus.ACTIVE,
             decrease_reason=old_reason if kept else None,
             person_id=card.person_id,
@@ -772,6 +783,91 @@ async def end_validity(
             valid_to=live.valid_to.isoformat(),
         )
     return CardActionResult(number=live.number, status=live.status, serial=live.serial)
+
+
+# --- the co-payment exemption (miễn cùng chi trả) -----------------------------------------------------------------
+
+
+class NotFiveYears(Conflict):
+    slug = "not-five-continuous-years"
+    title = "Not 5 continuous years of cover"
+    default_en = "The card does not show 5 continuous years of cover on that date: no exemption can be recorded."
+    default_vi = "Thẻ chưa đủ 5 năm tham gia BHYT liên tục vào ngày này nên không ghi nhận miễn cùng chi trả được."
+
+
+async def grant_co_payment_exemption(
+    db: AsyncSession,
+    *,
+    number: str,
+    exempt_from: date,
+    reason: str,
+    staff_account_id: int,
+    context: RequestContext | None = None,
+    today: date | None = None,
+) -> CoPaymentExemptionResult:
+    """Record the certificate of no co-payment (NGAY_MIEN_CCT) with the card in force, audited, the holder told.
+
+    The date must fall in this year or the last (a certificate covers one calendar year) and not in the future, on
+    or after the card's date of 5 continuous years. The year's co-payments are not re-checked here: the certificate
+    may rest on receipts of facilities that send AnSinh nothing.
+    """
+    today = today or today_vn()
+    if not (date(today.year - 1, 1, 1) <= exempt_from <= today):
+        raise InvalidInput(
+            "The exemption date must be in this year or the last, and not in the future.",
+            "Ngày miễn cùng chi trả phải thuộc năm nay hoặc năm trước và không sau hôm nay.",
+        )
+    card = await _card_for_update(db, number=number)
+    # 5 continuous years of cover (Luật BHYT Điều 22 khoản 1): the card's five-year date on or before the exemption.
+    if card.five_year_date is None or card.five_year_date > exempt_from:
+        five = card.five_year_date.isoformat() if card.five_year_date else None
+        raise NotFiveYears(extra={"five_year_date": five})
+    before = card.co_payment_exempt_from.isoformat() if card.co_payment_exempt_from else ""
+    card.co_payment_exempt_from = exempt_from
+    db.add(card)
+    await _audit(
+        db,
+        staff_account_id=staff_account_id,
+        card=card,
+        kind="card_co_payment_exempt",
+        reason=reason,
+        context=context,
+        exempt_from=exempt_from.isoformat(),
+        previous_exempt_from=before,
+    )
+    await notify(
+        db,
+        person_id=card.person_id,
+        kind=NotificationKind.COPAYMENT_EXEMPT,
+        dedupe_key=f"copayment-exempt:{card.number}:{exempt_from.isoformat()}",
+        params={"exempt_from": exempt_from.isoformat(), "until": f"{exempt_from.year}-12-31"},
+        link="#/card",
+    )
+    await db.commit()
+    return CoPaymentExemptionResult(
+        number=card.number,
+        serial=card.serial,
+        co_payment_exempt_from=exempt_from,
+        co_payment_exempt_until=date(exempt_from.year, 12, 31),
+    )
+
+
+async def co_payment_dates(
+    db: AsyncSession, *, person_ids: Iterable[int]
+) -> dict[int, tuple[date | None, date | None]]:
+    """Each person's live card's date of 5 continuous years (ngayDu5Nam) and its recorded exemption date
+    (NGAY_MIEN_CCT), in one query; a person without a card is absent. What the co-payment cap needs of the card."""
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    rows = await db.exec(
+        select(
+            HealthInsuranceCard.person_id,
+            HealthInsuranceCard.five_year_date,
+            HealthInsuranceCard.co_payment_exempt_from,
+        ).where(col(HealthInsuranceCard.person_id).in_(ids), col(HealthInsuranceCard.status).not_in(DEAD_STATUSES))
+    )
+    return {person_id: (five_year_date, exempt_from) for person_id, five_year_date, exempt_from in rows.all()}
 
 
 async def find_card_number(db: AsyncSession, *, si_code: str) -> str:

@@ -59,6 +59,7 @@ DOMAIN_STATUSES: dict[str, tuple[int, ...]] = {
     "reissueCard": (409,),
     "revokeCard": (409,),
     "suspendCard": (409,),
+    "recordCoPaymentExemption": (409,),  # the card shows no 5 continuous years on that date
     # households: not a member (404), not the head (403), state conflicts (409), payments (422, 503)
     "createHousehold": (409,),
     "getHousehold": (404,),
@@ -74,10 +75,15 @@ DOMAIN_STATUSES: dict[str, tuple[int, ...]] = {
     "createHouseholdPayment": (403, 404, 409, 422, 503),
     "paymentCallback": (400, 401, 404, 503),
     "simulatePayment": (409,),  # dev only: the provider's callback for a payment already settled
-    # applications: one open per kind, transitions, idempotency keys, a live card needed
-    "fileApplication": (409,),
+    # applications: one open per kind (a dispute: per visit), transitions, idempotency keys, a live card needed; a
+    # dispute of a visit not the caller's (404) or of a household member who has not consented (403)
+    "fileApplication": (403, 404, 409),
     "withdrawMyApplication": (409,),
     "staffMoveApplication": (409,),
+    "staffDecideDispute": (409,),
+    "listFacilityDisputes": (403,),
+    "getFacilityDispute": (403,),
+    "respondToDispute": (403, 409),
     # notifications, passbooks, chip ID: unusable input (422), the service switched off (503)
     "subscribeToPush": (422, 503),
     "getPushPublicKey": (503,),

@@ -13,13 +13,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards.models import CardStatus, HealthInsuranceCard
 from ansinh.cards.results import CheckResult, card_standing
-from ansinh.core.time import utcnow
+from ansinh.cards.service import co_payment_dates
+from ansinh.core.time import today_vn, utcnow
 from ansinh.gateway import qd130
 from ansinh.gateway.callers import FacilityCaller
 from ansinh.identity.models import DatePrecision, Person
 from ansinh.notifications.models import NotificationKind, NotificationPreference
 from ansinh.notifications.service import Notice, notify_many
+from ansinh.records.copayment import year_payments
+from ansinh.records.events import StoredVisit, VisitsStored, visits_stored
 from ansinh.records.models import SubmissionKind, VisitType
+from ansinh.records.rules import FIRST_CAP_YEAR, co_payment_year
 from ansinh.records.visits import VisitWrite, store_visits
 
 log = logging.getLogger(__name__)
@@ -272,6 +276,14 @@ async def _store(
                     if ids is not None
                 ],
             )
+            written = [(one.write, ids) for one, ids in zip(taken, stored, strict=True) if ids is not None]
+            if written:
+                # Listeners act on the visits in this savepoint (a disputed visit's dispute gets the new version).
+                receipt = written[0][0].submission["receipt"]
+                done = tuple(StoredVisit(visit_id=ids[0], submission_id=ids[1]) for _, ids in written)
+                await visits_stored(db, VisitsStored(visits=done, receipt=receipt, facility=caller.name))
+            if kind is SubmissionKind.CLAIM:
+                await _tell_cap_reached(db, [write for write, _ in written])
     except SQLAlchemyError:
         if len(taken) > 1:
             for one in taken:
@@ -287,6 +299,44 @@ async def _store(
             one.slot.refusals.append(qd130.Refusal(one.write.visit_key, table, "MA_LK", reason))
         else:
             one.slot.accepted = True
+
+
+async def _tell_cap_reached(db: AsyncSession, writes: list[VisitWrite]) -> None:
+    """Tell each person with 5 continuous years whose year's co-payments these claims took past the cap, once a year
+    (the dedupe key), how to get the certificate of no co-payment; not when staff already recorded it. Two queries
+    for the whole chunk, only for claims with a co-payment of people whose card has its five-year date."""
+    years = {
+        (write.person_id, write.facts["discharge_date"].year)
+        for write in writes
+        if write.facts.get("co_payment") and write.facts["discharge_date"].year >= FIRST_CAP_YEAR
+    }
+    cards = await co_payment_dates(db, person_ids={person_id for person_id, _ in years})
+    years = {(person_id, year) for person_id, year in years if cards.get(person_id, (None, None))[0] is not None}
+    payments = await year_payments(db, person_years=years)
+    notices = []
+    for person_id, year in sorted(years):
+        five_year_date, exempt_from = cards[person_id]
+        if exempt_from is not None and exempt_from.year == year:
+            continue
+        today = max(today_vn(), date(year, 1, 1))  # a facility's clock ahead of ours names next year's payments
+        summary = co_payment_year(payments[(person_id, year)], year=year, five_year_date=five_year_date, today=today)
+        if summary.eligible_from is None:
+            continue
+        notices.append(
+            Notice(
+                person_id=person_id,
+                kind=NotificationKind.COPAYMENT_CAP_REACHED,
+                dedupe_key=f"copayment-cap:{year}",
+                params={
+                    "year": year,
+                    "total": summary.total,
+                    "cap": summary.cap,
+                    "eligible_from": summary.eligible_from.isoformat(),
+                },
+                link="#/benefits",
+            )
+        )
+    await notify_many(db, notices)
 
 
 def _claim_record(claim: qd130.Claim, *, signature: str | None) -> _Judged:

@@ -29,6 +29,8 @@ from ansinh.households.schemas import (
     SimulatedOutcome,
 )
 from ansinh.identity.guards import requires_citizen
+from ansinh.records.schemas import MedicalVisitPublic
+from ansinh.records.visits import visits_page
 
 NO_STORE = CacheControlHeader(no_store=True, private=True)
 IdempotencyKey = Annotated[
@@ -95,6 +97,15 @@ class HouseholdController(Controller):
         """A member's card, for the head, once the member consented (or needs not)."""
         person_id = await service.member_card_owner(db_session, account_id=principal.account_id, member_id=member_id)
         return await card_of_person(db_session, person_id=person_id)
+
+    @get("/mine/members/{member_id:int}/medical-visits", operation_id="listHouseholdMemberVisits")
+    async def member_visits(
+        self, member_id: RowId, principal: Caller, db_session: DbSession, limit: Limit = 20, offset: Offset = 0
+    ) -> OffsetPagination[MedicalVisitPublic]:
+        """A member's visits, newest first, for the head, once the member consented (or needs not)."""
+        person_id = await service.member_card_owner(db_session, account_id=principal.account_id, member_id=member_id)
+        items, total = await visits_page(db_session, person_id=person_id, limit=limit, offset=offset)
+        return OffsetPagination(items=items, total=total, limit=limit, offset=offset)
 
     @post("/mine/leave", status_code=204, operation_id="leaveHousehold")
     async def leave(self, principal: Caller, db_session: DbSession) -> None:

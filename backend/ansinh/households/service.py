@@ -456,7 +456,7 @@ async def leave_household(db: AsyncSession, *, account_id: int) -> None:
 
 
 async def member_card_owner(db: AsyncSession, *, account_id: int, member_id: int) -> int:
-    """The person id of a member whose card the head may see (consent given or not required)."""
+    """The person id of a member whose card and records the head may see (consent given or not required)."""
     household, _ = await headed_household(db, account_id=account_id)
     member = await db.get(HouseholdMember, member_id)
     if member is None or member.household_id != household.id:
@@ -466,3 +466,16 @@ async def member_card_owner(db: AsyncSession, *, account_id: int, member_id: int
             "This member has not consented to share their card.", "Thành viên này chưa đồng ý chia sẻ thông tin thẻ."
         )
     return member.person_id
+
+
+async def head_may_act_for(db: AsyncSession, *, head_person_id: int, person_id: int) -> bool | None:
+    """Whether the head of a household may act for ``person_id``: True for a member who consented (or needs not),
+    False for a member who has not, None when ``person_id`` is no member of a household ``head_person_id`` heads."""
+    consent = (
+        await db.exec(
+            select(HouseholdMember.consent)
+            .join(Household, col(Household.id) == col(HouseholdMember.household_id))
+            .where(Household.head_person_id == head_person_id, HouseholdMember.person_id == person_id)
+        )
+    ).first()
+    return None if consent is None else consent in VISIBLE_CONSENT

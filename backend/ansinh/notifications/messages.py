@@ -32,6 +32,11 @@ APPLICATION_KINDS: dict[str, tuple[str, str]] = {
     "facility_change": ("đổi nơi đăng ký KCB ban đầu", "change of primary care facility"),
     "info_correction": ("điều chỉnh thông tin", "correction of personal details"),
     "voluntary_registration": ("đăng ký BHXH tự nguyện", "voluntary social insurance registration"),
+    "visit_dispute": ("phản ánh lượt khám", "visit dispute"),
+}
+DISPUTE_DECISIONS: dict[str, tuple[str, str]] = {
+    "upheld": ("đã được chấp nhận", "has been upheld"),
+    "rejected": ("không được chấp nhận", "has not been upheld"),
 }
 APPLICATION_STATUSES: dict[str, tuple[str, str]] = {
     "submitted": ("đã được tiếp nhận", "has been received"),
@@ -270,6 +275,8 @@ def _application_status(p: dict[str, Any], lang: Language) -> tuple[str, str]:
     index = 0 if lang == "vi" else 1
     kind = APPLICATION_KINDS.get(_text(p, "kind"), ("hồ sơ", "application"))[index]
     status = APPLICATION_STATUSES.get(_text(p, "status"), ("đã được cập nhật", "has been updated"))[index]
+    if p.get("decision") in DISPUTE_DECISIONS:  # a dispute is upheld or not, rather than "complete" or "rejected"
+        status = DISPUTE_DECISIONS[p["decision"]][index]
     reference = _text(p, "reference", "")
     reason = p.get("reason")
     if lang == "vi":
@@ -319,6 +326,62 @@ def _new_device(p: dict[str, Any], lang: Language) -> tuple[str, str]:
     )
 
 
+def _dispute_update(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    facility = _text(p, "facility") or ("Cơ sở khám chữa bệnh" if lang == "vi" else "The medical facility")
+    reference = _text(p, "reference")
+    if p.get("event") == "facility_response":
+        if lang == "vi":
+            return ("Cơ sở KCB đã trả lời phản ánh", f"{facility} đã trả lời phản ánh {reference} của bạn.")
+        return ("The facility answered your dispute", f"{facility} answered your dispute {reference}.")
+    if lang == "vi":
+        return (
+            "Lượt khám đang phản ánh được gửi lại",
+            f"{facility} đã gửi lại hồ sơ lượt khám bạn đang phản ánh ({reference}). Phản ánh vẫn được xem xét.",
+        )
+    return (
+        "A disputed visit was sent again",
+        f"{facility} sent the visit you dispute ({reference}) again. Your dispute stays open until it is decided.",
+    )
+
+
+def _money_text(value: Any, lang: Language) -> str:
+    if not isinstance(value, int):
+        return _unknown(lang)
+    grouped = f"{value:,}"
+    return f"{grouped.replace(',', '.')} đồng" if lang == "vi" else f"{grouped} VND"
+
+
+def _copayment_cap(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    year = _text(p, "year")
+    total, cap = _money_text(p.get("total"), lang), _money_text(p.get("cap"), lang)
+    since = format_date(p.get("eligible_from"), lang)
+    if lang == "vi":
+        return (
+            "Bạn không phải cùng chi trả đến hết năm",
+            f"Năm {year}, tiền cùng chi trả khám chữa bệnh của bạn là {total}, vượt 6 tháng lương cơ sở ({cap}), và "
+            f"bạn đã tham gia BHYT 5 năm liên tục: từ ngày {since} đến hết năm bạn không phải cùng chi trả. Hãy mang "
+            "thẻ BHYT và chứng từ thu tiền cùng chi trả đến cơ quan BHXH để được cấp Giấy chứng nhận không cùng chi "
+            "trả trong năm, rồi xuất trình giấy này khi đi khám.",
+        )
+    return (
+        "No more co-payment this year",
+        f"Your co-payments in {year} come to {total}, more than 6 months of base salary ({cap}), and you have 5 "
+        f"continuous years of cover: from {since} to the end of the year you owe no co-payment. Take your card and "
+        "the receipts of your co-payments to the social security office for the certificate of no co-payment "
+        "for the year, and show it at each visit.",
+    )
+
+
+def _copayment_exempt(p: dict[str, Any], lang: Language) -> tuple[str, str]:
+    since, until = format_date(p.get("exempt_from"), lang), format_date(p.get("until"), lang)
+    if lang == "vi":
+        return (
+            "Đã ghi nhận miễn cùng chi trả",
+            f"Thẻ BHYT của bạn được miễn cùng chi trả từ ngày {since} đến ngày {until}.",
+        )
+    return ("Co-payment exemption recorded", f"Your card owes no co-payment from {since} to {until}.")
+
+
 _RENDERERS: dict[str, Callable[[dict[str, Any], Language], tuple[str, str]]] = {
     "arrears_found": _arrears,
     "card_expiring": _card_expiring,
@@ -332,6 +395,9 @@ _RENDERERS: dict[str, Callable[[dict[str, Any], Language], tuple[str, str]]] = {
     "employment_started": _employment_started,
     "employment_ended": _employment_ended,
     "coverage_changed": _coverage_changed,
+    "dispute_update": _dispute_update,
+    "copayment_cap_reached": _copayment_cap,
+    "copayment_exempt": _copayment_exempt,
 }
 
 

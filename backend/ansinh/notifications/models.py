@@ -23,6 +23,9 @@ class NotificationKind(StrEnum):
     EMPLOYMENT_STARTED = "employment_started"  # an employer declared a hire (and a card was issued if needed)
     EMPLOYMENT_ENDED = "employment_ended"  # an employer declared a leave: until when the card runs, what next
     COVERAGE_CHANGED = "coverage_changed"  # the declared coverage ended: the card reported reduced, or moved
+    DISPUTE_UPDATE = "dispute_update"  # the facility resubmitted a disputed visit, or answered the dispute
+    COPAYMENT_CAP_REACHED = "copayment_cap_reached"  # a year's co-payments passed the cap, 5 years covered
+    COPAYMENT_EXEMPT = "copayment_exempt"  # staff recorded the certificate: no co-payment to the year's end
 
 
 # One inbox entry. ``dedupe_key`` names the event, so the same event can never notify twice.

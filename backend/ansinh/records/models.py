@@ -199,6 +199,14 @@ class VisitStatus(StrEnum):
     CLAIMED = "claimed"  # the claim (GIAMDINHHS, XML1…) arrived
 
 
+class VisitDisputeStatus(StrEnum):
+    """Where a citizen's dispute of the visit stands (the dispute itself is an application of kind visit_dispute)."""
+
+    OPEN = "open"  # under dispute: filed, not yet decided
+    UPHELD = "upheld"  # decided for the citizen
+    REJECTED = "rejected"  # decided against: the record stands
+
+
 class SubmissionKind(StrEnum):
     CHECK_IN = "check_in"  # checkInKcbQd4750
     CLAIM = "claim"  # guiHoSoXmlQD4750
@@ -233,6 +241,9 @@ class MedicalVisitBase(SQLModel):
     sick_leave_days: int | None = Field(default=None, description="XML11 SO_NGAY_NGHI")
     sick_leave_from: date | None = None
     sick_leave_to: date | None = None
+    # Kept by the applications' dispute rules; a resubmission from the facility never writes these columns.
+    dispute_status: str | None = Field(default=None, sa_type=String(10), description="open, upheld or rejected")
+    dispute_ground: str | None = Field(default=None, sa_type=String(8), description="not_me or wrong")
 
 
 # The medical visit row: one per (facility, MA_LK); a resubmission replaces it, its submissions keep the history.
@@ -262,6 +273,9 @@ class MedicalVisit(MedicalVisitBase, table=True):
             name="cost_parts",
         ),
         CheckConstraint("sick_leave_days IS NULL OR sick_leave_days >= 0", name="sick_leave_days_nonneg"),
+        CheckConstraint(in_check("dispute_status", [s.value for s in VisitDisputeStatus]), name="dispute_status_value"),
+        CheckConstraint(in_check("dispute_ground", ["not_me", "wrong"]), name="dispute_ground_value"),
+        CheckConstraint("(dispute_status IS NULL) = (dispute_ground IS NULL)", name="dispute_status_ground"),
     )
 
     id: int | None = id_field()

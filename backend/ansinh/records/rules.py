@@ -16,6 +16,7 @@ from types import MappingProxyType
 from ansinh.core.time import month_str, parse_month
 from ansinh.records.tables import (
     BASE_SALARY,
+    CO_PAYMENT_CAP,
     CONTRIBUTION_RATES,
     EMPLOYMENT_LAW,
     FEMALE,
@@ -44,6 +45,8 @@ __all__ = [
     "REVALUATION_NOT_LOADED",
     "AverageSalary",
     "CareerAverage",
+    "CoPayment",
+    "CoPaymentYear",
     "FundContribution",
     "HouseholdContribution",
     "MaternityBenefit",
@@ -61,6 +64,9 @@ __all__ = [
     "average_salary",
     "capped_salary",
     "career_average",
+    "co_payment_cap",
+    "co_payment_year",
+    "continuous_years_reached",
     "count_contribution_months",
     "counted_years",
     "household_contribution",
@@ -1050,4 +1056,100 @@ def career_average(
         salary_table=salaries,
         income_table=incomes,
         legal_basis=STATE_SCALE_WINDOWS.legal_basis,
+    )
+
+
+# --- the yearly co-payment cap (miễn cùng chi trả) ----------------------------------------------------------------
+# Luật BHYT Điều 22 khoản 1: the fund pays 100% for a person with 5 continuous years of cover whose co-payments in a
+# calendar year pass 6 months of base salary. Each co-payment is weighed against the base salary in force on the day
+# it was paid, so a year across a base-salary change is judged payment by payment; once passed, the cap stays passed
+# for the rest of the year (docs/disputes-and-copayment.md says why and what is left out).
+
+FIRST_CAP_YEAR = CO_PAYMENT_CAP.rows[0].effective_from.year
+
+
+def co_payment_cap(on: date) -> int:
+    """The months of base salary (6) in force on ``on``: what a year's co-payments must pass."""
+    return in_force(CO_PAYMENT_CAP, on).base_salary_months * in_force(BASE_SALARY, on).amount
+
+
+def continuous_years_reached(five_year_date: date | None, on: date) -> bool:
+    """True when the card's date of 5 continuous years of cover (ngayDu5Nam) is on or before ``on``."""
+    return five_year_date is not None and five_year_date <= on
+
+
+@dataclass(frozen=True, slots=True)
+class CoPayment:
+    """One visit's co-payment (T_BNCCT) and the day it was paid: the visit's discharge day (NGAY_RA)."""
+
+    paid_on: date
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class CoPaymentYear:
+    """A calendar year's co-payments against the cap, and since when (if at all) no more co-payment is owed."""
+
+    year: int
+    on: date  # the figures are as of this day: today in the current year, 31 December for a past one
+    total: int
+    payments: int
+    cap: int  # in force on ``cap_on``
+    cap_on: date  # the day the cap was passed, else ``on``
+    base_salary: int
+    base_salary_from: date
+    gap: int  # what is left before the cap (the total must go beyond it); 0 once passed
+    reached_on: date | None  # the payment day on which the running total first passed the cap in force that day
+    five_year_date: date | None
+    five_years: bool  # 5 continuous years of cover reached by ``on``
+    continuous_years: int
+    eligible_from: date | None  # both conditions met: no co-payment from this day to 31 December
+    rule_version: str
+    effective_from: date
+    legal_basis: str
+
+
+def co_payment_year(
+    payments: Iterable[CoPayment], *, year: int, five_year_date: date | None, today: date
+) -> CoPaymentYear:
+    """The year's running total of co-payments, the cap, the gap, and the first day of exemption when earned.
+
+    The exemption starts on the later of the day the total passed the cap and the day 5 continuous years were
+    reached, both within the year. ValueError for a year before the rule or after ``today``'s.
+    """
+    if not FIRST_CAP_YEAR <= year <= today.year:
+        raise ValueError(f"year must be from {FIRST_CAP_YEAR} to {today.year}")
+    on = min(today, date(year, 12, 31))
+    in_year = [payment for payment in payments if payment.paid_on.year == year]
+    by_day: dict[date, int] = defaultdict(int)
+    for payment in in_year:
+        by_day[payment.paid_on] += _money(payment.amount, "co-payment")
+    total, reached_on = 0, None
+    for day in sorted(by_day):
+        total += by_day[day]
+        if reached_on is None and total > co_payment_cap(day):
+            reached_on = day
+    cap_on = reached_on or on
+    rule, base = in_force(CO_PAYMENT_CAP, cap_on), in_force(BASE_SALARY, cap_on)
+    cap = co_payment_cap(cap_on)
+    five_years = continuous_years_reached(five_year_date, on)
+    eligible_from = max(reached_on, five_year_date) if reached_on and five_years else None  # type: ignore[type-var]
+    return CoPaymentYear(
+        year=year,
+        on=on,
+        total=total,
+        payments=len(in_year),
+        cap=cap,
+        cap_on=cap_on,
+        base_salary=base.amount,
+        base_salary_from=base.effective_from,
+        gap=0 if reached_on else max(cap - total, 0),
+        reached_on=reached_on,
+        five_year_date=five_year_date,
+        five_years=five_years,
+        continuous_years=rule.continuous_years,
+        eligible_from=eligible_from,
+        rule_version=rule.version,
+        effective_from=max(rule.effective_from, base.effective_from),
+        legal_basis=f"{rule.legal_basis}; lương cơ sở: {base.legal_basis}",
     )

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -178,6 +179,7 @@ class VisitLinePublic(BaseModel):
 class MedicalVisitPublic(BaseModel):
     """A health-insurance visit, as the facility's QĐ 130/4750 files describe it."""
 
+    id: int = Field(description="The visit's id: what a dispute names")
     facility: FacilityRef
     status: str = Field(description="in_progress after a check-in, claimed once the claim file arrived")
     admission_date: date
@@ -198,4 +200,35 @@ class MedicalVisitPublic(BaseModel):
     sick_leave_days: int | None
     sick_leave_from: date | None
     sick_leave_to: date | None
+    under_dispute: bool = Field(description="A dispute of this visit is open (a resubmission never clears it)")
+    dispute_status: Literal["open", "upheld", "rejected"] | None = Field(
+        description="The latest dispute's standing: open, upheld or rejected; None when never disputed"
+    )
     lines: list[VisitLinePublic]
+
+
+class CoPaymentYearPublic(BaseModel):
+    """A calendar year's co-payments (T_BNCCT of the visits) against the cap of 6 months of base salary."""
+
+    year: int
+    as_of: date = Field(description="The figures are as of this day (today, or 31 December of a past year)")
+    total: int = Field(description="Co-payments of the year's visits, by discharge day")
+    visits: int = Field(description="How many visits with a co-payment the total counts")
+    cap: int = Field(description="6 months of the base salary in force on cap_on")
+    cap_on: date = Field(description="The day the cap was passed, else as_of")
+    base_salary: int
+    base_salary_effective_from: date
+    gap: int = Field(description="What is left before the cap (the total must go beyond it); 0 once passed")
+    cap_reached: bool
+    reached_on: date | None = Field(description="The payment day on which the running total passed the cap")
+    five_year_date: date | None = Field(description="The card's date of 5 continuous years of cover (ngayDu5Nam)")
+    five_years: bool = Field(description="5 continuous years of cover reached by as_of")
+    continuous_years: int
+    eligible_from: date | None = Field(
+        description="Both conditions met: no co-payment owed from this day to 31 December (ask for the certificate)"
+    )
+    exempt_from: date | None = Field(
+        description="NGAY_MIEN_CCT: the exemption recorded on the card for this year, once the certificate is granted"
+    )
+    rule_version: str
+    legal_basis: str

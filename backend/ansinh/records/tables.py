@@ -439,6 +439,54 @@ HOUSEHOLD_HI: DatedTable[HouseholdHiRow] = DatedTable(
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# The yearly co-payment cap (miễn cùng chi trả): a person covered 5 years in a row whose co-payments in a calendar
+# year pass 6 months of base salary pays no more co-payment for the rest of that year (docs/disputes-and-copayment.md).
+
+
+@dataclass(frozen=True, slots=True)
+class CoPaymentCapRow:
+    """How many months of base salary a year's co-payments must pass, and how many continuous years of cover."""
+
+    effective_from: date
+    version: str
+    legal_basis: str
+    base_salary_months: int
+    continuous_years: int
+
+
+CO_PAYMENT_CAP: DatedTable[CoPaymentCapRow] = DatedTable(
+    "co-payment cap rule",
+    (
+        # The amended law's rule took effect on 2015-01-01 (Luật 46/2014/QH13 Điều 2).
+        CoPaymentCapRow(
+            date(2015, 1, 1),
+            "HI-Law-2014",
+            "Luật BHYT 25/2008/QH12 sửa đổi bởi Luật 46/2014/QH13, Điều 22 khoản 1",
+            base_salary_months=6,
+            continuous_years=5,
+        ),
+        CoPaymentCapRow(
+            date(2018, 12, 1),
+            "HI-Decree-146/2018",
+            "Luật BHYT 2008 sửa đổi 2014 Điều 22 khoản 1; Nghị định 146/2018/NĐ-CP Điều 14",
+            base_salary_months=6,
+            continuous_years=5,
+        ),
+        # Decree 188/2025 replaced Decree 146/2018 from 2025-07-01 with the same figures (6 months of base salary,
+        # 5 continuous years), as hospital software written to it reads them; its article is not checked here.
+        CoPaymentCapRow(
+            date(2025, 7, 1),
+            "HI-Decree-188/2025",
+            "Luật BHYT 2008 (sửa đổi bởi Luật 46/2014/QH13, Luật 51/2024/QH15) Điều 22 khoản 1; "
+            "Nghị định 188/2025/NĐ-CP",
+            base_salary_months=6,
+            continuous_years=5,
+        ),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Normal retirement age (tuổi nghỉ hưu trong điều kiện lao động bình thường), in months of age.
 
 

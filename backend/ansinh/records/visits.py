@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, cast, delete, func, insert, or_
+from sqlalchemy import bindparam, cast, delete, func, insert, or_, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col, select
@@ -15,7 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ansinh.core.pagination import fetch_page
 from ansinh.core.time import VN_TZ, utcnow
 from ansinh.facilities.models import MedicalFacility
-from ansinh.records.models import MedicalVisit, MedicalVisitLine, MedicalVisitSubmission, SubmissionKind, VisitStatus
+from ansinh.records.models import (
+    MedicalVisit,
+    MedicalVisitLine,
+    MedicalVisitSubmission,
+    SubmissionKind,
+    VisitDisputeStatus,
+    VisitStatus,
+)
 from ansinh.records.schemas import FacilityRef, MedicalVisitPublic, VisitLinePublic
 
 VISIT = MedicalVisit.__table__  # type: ignore[attr-defined]
@@ -109,11 +116,8 @@ def _vietnam_time(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(VN_TZ)
 
 
-async def visits_page(
-    db: AsyncSession, *, person_id: int, limit: int, offset: int
-) -> tuple[list[MedicalVisitPublic], int]:
-    """A person's visits, newest first, each with its lines."""
-    newest_first = (
+def _newest_first() -> Any:
+    return (
         select(MedicalVisit, MedicalFacility)
         .join(MedicalFacility, col(MedicalVisit.facility_id) == col(MedicalFacility.id))
         .order_by(
@@ -122,11 +126,33 @@ async def visits_page(
             col(MedicalVisit.id).desc(),
         )
     )
+
+
+async def visits_page(
+    db: AsyncSession, *, person_id: int, limit: int, offset: int
+) -> tuple[list[MedicalVisitPublic], int]:
+    """A person's visits, newest first, each with its lines."""
     rows, total = await fetch_page(
-        db, newest_first, count_from=MedicalVisit, where=MedicalVisit.person_id == person_id, limit=limit, offset=offset
+        db,
+        _newest_first(),
+        count_from=MedicalVisit,
+        where=MedicalVisit.person_id == person_id,
+        limit=limit,
+        offset=offset,
     )
+    return await _public(db, rows), total
+
+
+async def visit_public(db: AsyncSession, *, visit_id: int) -> MedicalVisitPublic | None:
+    """One visit as its holder sees it (callers decide who may), with its lines; None when there is none."""
+    row = (await db.exec(_newest_first().where(MedicalVisit.id == visit_id))).first()
+    return None if row is None else (await _public(db, [row]))[0]
+
+
+async def _public(db: AsyncSession, rows: Sequence[Any]) -> list[MedicalVisitPublic]:
+    """Visits with their facilities, as the API shows them, their lines read in one query."""
     visit_ids = [visit.id for visit, _ in rows]
-    lines: dict[int, list[VisitLinePublic]] = {visit_id: [] for visit_id in visit_ids}  # type: ignore[misc]
+    lines: dict[int, list[VisitLinePublic]] = {visit_id: [] for visit_id in visit_ids}
     if visit_ids:
         found = await db.exec(
             select(MedicalVisitLine)
@@ -149,8 +175,9 @@ async def visits_page(
                     patient_paid=line.patient_paid,
                 )
             )
-    items = [
+    return [
         MedicalVisitPublic(
+            id=visit.id,
             facility=FacilityRef(code=facility.code, name=facility.name),
             status=visit.status,
             admission_date=visit.admission_date,
@@ -171,11 +198,38 @@ async def visits_page(
             sick_leave_days=visit.sick_leave_days,
             sick_leave_from=visit.sick_leave_from,
             sick_leave_to=visit.sick_leave_to,
+            under_dispute=visit.dispute_status == VisitDisputeStatus.OPEN,
+            dispute_status=visit.dispute_status,  # type: ignore[arg-type]
             lines=lines[visit.id],  # type: ignore[index]
         )
         for visit, facility in rows
     ]
-    return items, total
+
+
+async def latest_submission_id(db: AsyncSession, *, visit_id: int) -> int | None:
+    """The id of the last file received for the visit: the version a dispute is about."""
+    return (
+        await db.exec(
+            select(MedicalVisitSubmission.id)
+            .where(MedicalVisitSubmission.visit_id == visit_id)
+            .order_by(col(MedicalVisitSubmission.id).desc())
+            .limit(1)
+        )
+    ).first()
+
+
+async def set_dispute_state(
+    db: AsyncSession, *, visit_id: int, status: VisitDisputeStatus | None, ground: str | None
+) -> None:
+    """Record where the visit's latest dispute stands (the applications' dispute rules decide; nothing else writes
+    these columns, so a facility's resubmission leaves them as they are). In the caller's transaction."""
+    await db.exec(
+        update(MedicalVisit)  # type: ignore[call-overload]
+        .where(col(MedicalVisit.id) == visit_id)
+        .values(
+            dispute_status=None if status is None else status.value, dispute_ground=None if status is None else ground
+        )
+    )
 
 
 def admission_day(admitted_at: datetime) -> date:

@@ -30,9 +30,15 @@ export function statusTone(status) {
   return "";
 }
 
+/** A status in words; a visit dispute is decided upheld (done) or not upheld (rejected). */
+export function statusLabel(status, kind) {
+  if (kind === "visit_dispute" && (status === "done" || status === "rejected")) return t(`applications.dispute_decision.${status}`);
+  return t(`applications.status.${status}`);
+}
+
 /** A status as a coloured chip. */
-export function chip(status) {
-  return h("span", { class: `badge app-chip ${statusTone(status)}`, dataset: { status } }, t(`applications.status.${status}`));
+export function chip(status, kind) {
+  return h("span", { class: `badge app-chip ${statusTone(status)}`, dataset: { status } }, statusLabel(status, kind));
 }
 
 /** Whether the user is still on this screen (an answer arriving after they left must not draw). */

@@ -4,17 +4,20 @@ import { api } from "../../lib/api.js";
 import { h, mount } from "../../lib/dom.js";
 import { problemMessage } from "../../lib/feedback.js";
 import { formatDate, formatDateTime, formatMoney, formatMonth, t } from "../../lib/i18n.js";
-import { BASE, chip, stillOn, takeFiled } from "./common.js";
+import { BASE, chip, statusLabel, stillOn, takeFiled } from "./common.js";
 
-// The way an application normally goes; rejected and withdrawn end it early.
+// The way an application normally goes; rejected and withdrawn end it early. A visit dispute (filed from the visits
+// screen) has no "approved" stage: it is upheld (done) or rejected.
 const FLOW = ["submitted", "in_review", "approved", "done"];
+const DISPUTE_FLOW = ["submitted", "in_review", "done"];
 
 /** The steps to draw: those reached (from the timeline), then the ones still ahead on the normal way. */
 export function timelineSteps(view) {
   const reached = [...(view.timeline ?? [])].sort((a, b) => String(a.at).localeCompare(String(b.at)));
   const steps = reached.map((step, index) => ({ ...step, state: index === reached.length - 1 ? "current" : "done" }));
-  const position = FLOW.indexOf(view.status);
-  if (position >= 0) for (const status of FLOW.slice(position + 1)) steps.push({ status, at: null, note: null, state: "upcoming" });
+  const flow = view.kind === "visit_dispute" ? DISPUTE_FLOW : FLOW;
+  const position = flow.indexOf(view.status);
+  if (position >= 0) for (const status of flow.slice(position + 1)) steps.push({ status, at: null, note: null, state: "upcoming" });
   return steps;
 }
 
@@ -46,6 +49,13 @@ function detailRows(view) {
     add(t("applications.first_month"), d.first_month ? formatMonth(d.first_month) : null);
     // The quote the server priced the application at (its rules on that date), not the one typed against.
     if (d.quote) add(t("applications.quote_you_pay"), formatMoney(d.quote.you_pay));
+  } else if (view.kind === "visit_dispute") {
+    const visit = d.visit ?? {};
+    add(t("applications.dispute_ground"), d.ground ? t(`visits.dispute.ground.${d.ground}`) : null);
+    if (d.filed_for === "household_member") add(t("applications.dispute_patient"), d.patient_name);
+    add(t("applications.dispute_visit"), visit.facility ? `${visit.facility.name} · ${formatDate(visit.admission_date)}` : null);
+    add(t("visits.total_cost"), visit.total_cost === undefined ? null : formatMoney(visit.total_cost));
+    add(t("applications.dispute_reason"), d.reason);
   }
   return rows;
 }
@@ -57,12 +67,13 @@ function timeline(view) {
     timelineSteps(view).map((step) =>
       h(
         "li",
-        { class: `app-step app-step-${step.state}`, dataset: { status: step.status, state: step.state } },
+        { class: `app-step app-step-${step.state}`, dataset: { status: step.status, state: step.state, event: step.event ?? "" } },
         h("span", { class: "app-step-dot", "aria-hidden": "true" }),
         h(
           "div",
           { class: "app-step-body" },
-          h("strong", {}, t(`applications.status.${step.status}`)),
+          // A step that moves no status (the facility sent the visit again, or answered) says what happened.
+          h("strong", {}, step.event ? t(`applications.event.${step.event}`) : statusLabel(step.status, view.kind)),
           step.state === "upcoming"
             ? h("span", { class: "muted app-small" }, t("applications.upcoming"))
             : h("time", { class: "muted app-small", datetime: step.at }, formatDateTime(step.at)),
@@ -142,7 +153,7 @@ function draw(root, view, message, alert = false) {
           h("dt", {}, t("applications.reference")),
           h("dd", { id: "app-reference" }, view.reference),
           h("dt", {}, t("applications.status_label")),
-          h("dd", {}, chip(view.status)),
+          h("dd", {}, chip(view.status, view.kind)),
           h("dt", {}, t("applications.filed_at")),
           h("dd", {}, formatDateTime(view.created_at)),
           effective ? [h("dt", {}, t("applications.effective_from")), h("dd", { id: "app-effective" }, formatDate(view.effective_from))] : null,

@@ -59,6 +59,6 @@ function row(item) {
       h("span", { class: "app-row-title" }, t(`applications.kind.${item.kind}`)),
       h("span", { class: "muted app-row-meta" }, t("applications.reference_short", { reference: item.reference }), " · ", formatDate(item.created_at)),
     ),
-    chip(item.status),
+    chip(item.status, item.kind),
   );
 }

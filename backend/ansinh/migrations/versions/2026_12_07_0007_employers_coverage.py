@@ -2,7 +2,7 @@
 payments, hires, leaves and card changes.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-07 21:11:48.273482
 """
 
@@ -19,7 +19,7 @@ _KINDS_BEFORE = (
 _KINDS_NEW = "'salary_declared', 'contributions_paid', 'employment_started', 'employment_ended', 'coverage_changed'"
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
