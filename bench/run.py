@@ -364,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated endpoint names")
     parser.add_argument("--no-sign-ins", action="store_true")
     parser.add_argument("--label", default=None)
+    parser.add_argument(
+        "--hot-pool", choices=["own", "asyncpg"], default="own", help="ANSINH_DB_HOT_POOL: the hot statements' pool"
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk (make bench does it)")
@@ -414,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         postgres_on(load_cores),
         serve(
             app_command,
-            env=server_env(settings, sink.env()),
+            env=server_env(settings, {**sink.env(), "ANSINH_DB_HOT_POOL": args.hot_pool}),
             port=port,
             cores=server_cores,
             probe="/health/ready",

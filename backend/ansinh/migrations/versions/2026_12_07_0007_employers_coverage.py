@@ -14,8 +14,8 @@ from alembic import op
 
 _KINDS_BEFORE = (
     "'arrears_found', 'card_expiring', 'household_payment_due', 'application_status', 'card_checked', "
-    "'new_device_sign_in', 'visit_recorded'"
-)
+    "'new_device_sign_in', 'visit_recorded', 'dispute_update', 'copayment_cap_reached', 'copayment_exempt'"
+)  # 0005's kinds and those 0006 added
 _KINDS_NEW = "'salary_declared', 'contributions_paid', 'employment_started', 'employment_ended', 'coverage_changed'"
 
 revision: str = "0007"
