@@ -45,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     with OtpSink() as sink, run.postgres_on(load_cores):
         env = run.server_env(settings, sink.env())
-        server = run.serve(command, env=env, port=port, cores=server_cores, probe="/health/ready")
+        server = run.serve(
+            command, env=env, port=port, cores=server_cores, probe="/health/ready", log=run.OUT / "hashing-server.log"
+        )
         with server:
             card = {"lines": lines, "expect": '"number"', "duration": args.duration, "connections": 16}
             results.append(run.wrk("me_card alone", f"{base}/api/v1/me/card", cores=load_cores, **card))

@@ -360,9 +360,17 @@ def main(argv: list[str] | None = None) -> int:
     server_cores, load_cores = cpus()
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "ansinh", "run", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    OUT.mkdir(exist_ok=True)
     with (
         postgres_on(load_cores),
-        serve(command, env=server_env(settings, {}), port=port, cores=server_cores, probe="/health/ready") as pid,
+        serve(
+            command,
+            env=server_env(settings, {}),
+            port=port,
+            cores=server_cores,
+            probe="/health/ready",
+            log=OUT / f"{label}-server.log",
+        ) as pid,
     ):
         headers = gateway_headers(base)
         warmed = asyncio.run(post_to(base, headers, [warm_up[0][0]], clients=1))

@@ -130,6 +130,7 @@ def serve(command: list[str], *, env: dict[str, str], port: int, cores: str, pro
     """Run a server pinned to ``cores`` until the block ends, its output going to ``log``; wait until ``probe``
     answers."""
     pinned = ["taskset", "-c", cores, *command]
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as output:
         process = subprocess.Popen(  # noqa: S603  (our own commands)
             pinned, env=env, cwd=ROOT, start_new_session=True, stdout=output, stderr=subprocess.STDOUT
@@ -364,9 +365,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated endpoint names")
     parser.add_argument("--no-sign-ins", action="store_true")
     parser.add_argument("--label", default=None)
-    parser.add_argument(
-        "--hot-pool", choices=["own", "asyncpg"], default="own", help="ANSINH_DB_HOT_POOL: the hot statements' pool"
-    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk (make bench does it)")
@@ -417,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         postgres_on(load_cores),
         serve(
             app_command,
-            env=server_env(settings, {**sink.env(), "ANSINH_DB_HOT_POOL": args.hot_pool}),
+            env=server_env(settings, sink.env()),
             port=port,
             cores=server_cores,
             probe="/health/ready",

@@ -59,9 +59,6 @@ class Settings(BaseSettings):
     db_read_pool_size: int = Field(
         default=10, ge=1, description="PostgreSQL connections per worker for the hot reads (core/statements.py)"
     )
-    db_hot_pool: Literal["own", "asyncpg"] = Field(
-        default="own", description="The hot statements' pool: the hand-written one or asyncpg's (being measured)"
-    )
     db_echo: bool = False
     hot_lane: bool = Field(
         default=True, description="Answer ordinary card scans without Litestar's per-request machinery (core/lane.py)"

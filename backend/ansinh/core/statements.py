@@ -146,8 +146,9 @@ def _unavailable(cause: BaseException) -> ServiceUnavailable:
 class ReadPool:
     """Up to ``size`` asyncpg connections for single statements, handed out first come, first served.
 
-    asyncpg's own pool costs ~50 µs of CPU per acquire and release (a task per release, holders, timeouts); a read
-    needs none of it: these connections only ever run one statement outside a transaction, so there is nothing to
+    Kept over asyncpg's own pool because it measured faster on the card read (docs/PERFORMANCE.md, ninth session): a
+    read needs none of that pool's machinery (a task per release, holders, timeouts), as these connections only ever
+    run one statement outside a transaction, so there is nothing to
     reset, and a connection that saw any failure is closed rather than reused.
     """
 
@@ -313,53 +314,6 @@ class PooledStatements:
             await pool.close()  # a pool of a loop that is gone went with its connections
 
 
-async def _no_reset(_connection: asyncpg.Connection) -> None:
-    """These connections run single statements outside transactions: nothing to reset between them."""
-
-
-class AsyncpgPoolStatements(PooledStatements):
-    """The same hot statements on asyncpg's own pool (``ANSINH_DB_HOT_POOL=asyncpg``), to measure against
-    ``ReadPool``: issue 19 keeps the hand-written pool only if it is worth >= 5 % on a card check or read."""
-
-    def __init__(self, dsn: str, *, pool_size: int) -> None:
-        super().__init__(dsn, pool_size=pool_size)
-        self._asyncpg_pool: asyncpg.Pool | None = None
-
-    async def _fetch(self, query: Statement, params: Mapping[str, Any]) -> list[Row]:
-        loop = asyncio.get_running_loop()
-        if self._asyncpg_pool is None or self._loop is not loop:
-            self._asyncpg_pool = await asyncpg.create_pool(
-                self._dsn,
-                min_size=0,
-                max_size=self._pool_size,
-                command_timeout=COMMAND_TIMEOUT_SECONDS,
-                reset=_no_reset,
-            )
-            self._loop = loop
-            self._batchers = {}
-        self.runs += 1
-        try:
-            return await self._asyncpg_pool.fetch(query.sql, *query.arguments(params))  # type: ignore[no-any-return]
-        except Exception as exc:
-            if database_unavailable(exc):
-                await self._asyncpg_pool.expire_connections()
-                raise _unavailable(exc) from exc
-            if isinstance(exc, TimeoutError):
-                raise _unavailable(exc) from exc
-            raise
-
-    def _current_pool(self) -> "ReadPool":
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop:
-            self._batchers = {}
-        return ReadPool(self._dsn, size=0)  # unused: only keyed() calls it, for its loop check
-
-    async def close(self) -> None:
-        pool, self._asyncpg_pool = self._asyncpg_pool, None
-        if pool is not None and self._loop is asyncio.get_running_loop():
-            await pool.close()
-
-
 async def session_statements(db: AsyncSession) -> Statements:
     """Hot reads on a session's own connection, inside its transaction (for callers that already hold a session)."""
     return SessionStatements(await db.connection())
@@ -368,5 +322,4 @@ async def session_statements(db: AsyncSession) -> Statements:
 def create_statements(settings: Settings) -> PooledStatements:
     """The hot connections of the configured database."""
     url = make_url(settings.database).set(drivername="postgresql")
-    kind = AsyncpgPoolStatements if settings.db_hot_pool == "asyncpg" else PooledStatements
-    return kind(url.render_as_string(hide_password=False), pool_size=settings.db_read_pool_size)
+    return PooledStatements(url.render_as_string(hide_password=False), pool_size=settings.db_read_pool_size)
