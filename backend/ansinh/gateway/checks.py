@@ -7,7 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import bindparam, select
+from sqlalchemy import Text, bindparam, cast, func, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from ansinh.cards.models import HealthInsuranceCard
 from ansinh.cards.provinces import issuing_office
@@ -121,16 +122,10 @@ def card_query(fields: dict[str, Any] | None) -> CardQuery:
     return CardQuery(card_code, full_name, birth_date, staff_name, staff_citizen_id)
 
 
+# An answer writes ~50 dates; f-strings rather than strftime halve what each costs (docs/PERFORMANCE.md, tenth session).
 def day_text(day: date | None) -> str:
     """``dd/mm/yyyy``, or empty."""
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
-def minute_text(moment: datetime | None, day: date | None) -> str:
-    """``yyyyMMddHHmm`` in Vietnam wall-clock time (a date alone at 00:00), or empty."""
-    if moment is not None:
-        return moment.astimezone(VN_TZ).strftime("%Y%m%d%H%M")
-    return day.strftime("%Y%m%d0000") if day else ""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}" if day else ""
 
 
 def birth_text(person: Any) -> str:
@@ -195,29 +190,40 @@ _CARD_TABLE = HealthInsuranceCard.__table__  # type: ignore[attr-defined]
 _VISIT = MedicalVisit.__table__  # type: ignore[attr-defined]
 _CHECK = CardCheck.__table__  # type: ignore[attr-defined]
 _VISIT_FACILITY = MedicalFacility.__table__.alias("visit_facility")  # type: ignore[attr-defined]
-# The card with its holder and registered facility: every column the answer shows (a check's own read carries only
-# what judging needs).
-_FULL_ROW = Statement(
-    card_rows(
-        card=("id", "number", "legacy_code", "valid_from", "valid_to", "five_year_date"),
-        person=(
-            "id",
-            "si_code",
-            "full_name",
-            "date_of_birth",
-            "birth_date_precision",
-            "sex",
-            "address",
-            "province_code",
-        ),
-        facility=("code", "name"),
-    ).where(_CARD_TABLE.c.id == bindparam("card_id"))
-)
-# The holder's visits, newest first (ix_medical_visit_person_admission).
-_VISITS = Statement(
+_FULL_COLUMNS = {
+    "card": ("id", "number", "legacy_code", "valid_from", "valid_to", "five_year_date"),
+    "person": (
+        "id",
+        "si_code",
+        "full_name",
+        "date_of_birth",
+        "birth_date_precision",
+        "sex",
+        "address",
+        "province_code",
+    ),
+    "facility": ("code", "name"),
+}
+
+
+def _minute_sql(moment: Any, day: Any = None) -> Any:
+    """SQL for ``yyyyMMddHHmm`` in Vietnam wall-clock time (a date alone at 00:00), or empty."""
+    local = func.to_char(func.timezone(VN_TZ.key, moment), "YYYYMMDDHH24MI", type_=Text)
+    by_day = [func.to_char(day, "YYYYMMDD", type_=Text).concat("0000")] if day is not None else []
+    return func.coalesce(local, *by_day, "")
+
+
+def _json_array(rows: Any, item: Any, *order: Any) -> Any:
+    """SQL for ``rows`` as one JSON array (as text) of ``item`` in ``order``; ``[]`` when there are none."""
+    items = func.json_agg(aggregate_order_by(item, *order), type_=Text)
+    return select(cast(func.coalesce(items, text("'[]'::json")), Text)).select_from(rows).scalar_subquery()
+
+
+# The holder's visits, newest first (ix_medical_visit_person_admission), as dsLichSuKCB2018 lists them.
+_RECENT_VISITS = (
     select(
         _VISIT.c.id,
-        _VISIT_FACILITY.c.code,
+        _VISIT_FACILITY.c.code.label("facility_code"),
         _VISIT.c.admitted_at,
         _VISIT.c.admission_date,
         _VISIT.c.discharged_at,
@@ -231,66 +237,81 @@ _VISITS = Statement(
     .where(_VISIT.c.person_id == bindparam("person_id"))
     .order_by(_VISIT.c.admission_date.desc(), _VISIT.c.id.desc())
     .limit(HISTORY_LIMIT)
+    .subquery("recent_visit")
 )
-# Every facility's earlier checks of the card, newest first (ix_card_check_person_time).
-_EARLIER_CHECKS = Statement(
-    select(_CHECK.c.client_id, _CHECK.c.checked_at, _CHECK.c.result)
+_V = _RECENT_VISITS.c
+_VISITS_JSON = _json_array(
+    _RECENT_VISITS,
+    func.json_build_object(
+        text("'maHoSo'"), cast(_V.id, Text),
+        text("'maCSKCB'"), _V.facility_code,
+        text("'ngayVao'"), _minute_sql(_V.admitted_at, _V.admission_date),
+        text("'ngayRa'"), _minute_sql(_V.discharged_at, _V.discharge_date),
+        text("'tenBenh'"), func.coalesce(_V.icd10_name, ""),
+        text("'tinhTrang'"), func.coalesce(_V.discharge_type, ""),
+        text("'kqDieuTri'"), func.coalesce(_V.treatment_result, ""),
+        text("'lyDoVV'"), func.coalesce(_V.admission_reason, ""),
+    ),
+    _V.admission_date.desc(),
+    _V.id.desc(),
+)  # fmt: skip
+# Every facility's earlier checks of the card, newest first (ix_card_check_person_time): [account, time, result].
+_EARLIER = (
+    select(_CHECK.c.id, _CHECK.c.client_id, _CHECK.c.checked_at, _CHECK.c.result)
     .where(_CHECK.c.person_id == bindparam("person_id"), _CHECK.c.card_id == bindparam("card_id"))
     .order_by(_CHECK.c.checked_at.desc(), _CHECK.c.id.desc())
     .limit(HISTORY_LIMIT)
+    .subquery("earlier_check")
 )
-
-
-async def _full_row(statements: Statements, card_id: int) -> FullRow:
-    """The card with its holder and registered facility, as attribute objects."""
-    row = await statements.one(_FULL_ROW, card_id=card_id)
-    assert row is not None  # the card was just found by the check's own read; cards are never deleted
-    return split_card_row(row)
+_E = _EARLIER.c
+_CHECKS_JSON = _json_array(
+    _EARLIER,
+    func.json_build_array(_E.client_id, _minute_sql(_E.checked_at), _E.result),
+    _E.checked_at.desc(),
+    _E.id.desc(),
+)
+# A card with its holder and registered facility: every column the answer shows (a check's own read carries only
+# what judging needs).
+_FULL_ROW = Statement(card_rows(**_FULL_COLUMNS).where(_CARD_TABLE.c.id == bindparam("card_id")))
+# The same with the holder's visits and the card's check log, written by PostgreSQL as the answer writes them: one
+# round trip where three cost twice the CPU of the whole look-up (docs/PERFORMANCE.md, tenth session).
+_HOLDER_ROW = Statement(
+    card_rows(_VISITS_JSON.label("visits"), _CHECKS_JSON.label("checks"), **_FULL_COLUMNS).where(
+        _CARD_TABLE.c.id == bindparam("card_id")
+    )
+)
 
 
 async def _holder_answer(statements: Statements, verdict: Verdict) -> dict[str, Any]:
     """The holder's fields, ``ghiChu``, visits and check log (the holder matched)."""
     assert verdict.found is not None
-    found = await _full_row(statements, verdict.found[0].id)
-    new = await _full_row(statements, verdict.replacement[0].id) if verdict.replacement is not None else None
+    card, person = verdict.found[0], verdict.found[1]
+    row = await statements.one(_HOLDER_ROW, card_id=card.id, person_id=person.id)
+    assert row is not None  # the card was just found by the check's own read; cards are never deleted
+    found = split_card_row(row)
+    new = None
+    if verdict.replacement is not None:
+        new = split_card_row(await statements.one(_FULL_ROW, card_id=verdict.replacement[0].id))
     return {
         **_holder_fields(found, new),
         "ghiChu": note(verdict.result, found),
-        "dsLichSuKCB2018": await _visits(statements, found[1].id),
-        "dsLichSuKT2018": await _earlier_checks(statements, found),
+        "dsLichSuKCB2018": msgspec.Raw(row["visits"].encode()),
+        "dsLichSuKT2018": _earlier_checks(_decode_checks(row["checks"]), found),
     }
 
 
-async def _visits(statements: Statements, person_id: int) -> list[dict[str, str]]:
-    """The holder's visits, newest first, as ``dsLichSuKCB2018`` lists them."""
-    return [
-        {
-            "maHoSo": str(visit["id"]),
-            "maCSKCB": visit["code"],
-            "ngayVao": minute_text(visit["admitted_at"], visit["admission_date"]),
-            "ngayRa": minute_text(visit["discharged_at"], visit["discharge_date"]),
-            "tenBenh": visit["icd10_name"] or "",
-            "tinhTrang": visit["discharge_type"] or "",
-            "kqDieuTri": visit["treatment_result"] or "",
-            "lyDoVV": visit["admission_reason"] or "",
-        }
-        for visit in await statements.all(_VISITS, person_id=person_id)
-    ]
+_decode_checks = msgspec.json.Decoder(list[tuple[str, str, str]]).decode
 
 
-async def _earlier_checks(statements: Statements, checked: FullRow) -> list[dict[str, str]]:
-    """Every facility's earlier checks of the card, newest first, as ``dsLichSuKT2018`` lists them: the facility's
-    account, never the staff member; ``thongBao`` the ``ghiChu`` that check answered (spec section 2), written from
-    the card and holder as they are now (a check's record keeps its code, not its sentence)."""
-    card, person, _ = checked
+def _earlier_checks(checks: list[tuple[str, str, str]], checked: FullRow) -> list[dict[str, str]]:
+    """The card's earlier checks as ``dsLichSuKT2018`` lists them: the facility's account, never the staff member;
+    ``thongBao`` the ``ghiChu`` that check answered (spec section 2), written from the card and holder as they are now
+    (a check's record keeps its code, not its sentence)."""
+    # A hundred checks carry a handful of distinct results: each sentence is written once.
+    notes = {result: note(CheckResult(result), checked) for result in {result for _, _, result in checks}}
     return [
-        {
-            "userKT": row["client_id"],
-            "thoiGianKT": minute_text(row["checked_at"], None),
-            "thongBao": note(CheckResult(row["result"]), checked),
-            "maLoi": row["result"],
-        }
-        for row in await statements.all(_EARLIER_CHECKS, person_id=person.id, card_id=card.id)
+        {"userKT": account, "thoiGianKT": moment, "thongBao": notes[result], "maLoi": result}
+        for account, moment, result in checks
     ]
 
 
