@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
+import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,6 +14,12 @@ from ansinh.core.settings import Settings
 
 # Opens a database session when a path needs one (e.g. the app's session factory).
 Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+_JSON = msgspec.json.Encoder()
+
+
+def _json_text(value: object) -> str:
+    """JSON columns' text: msgspec's, UTF-8 as is (the standard library's escapes every Vietnamese letter)."""
+    return _JSON.encode(value).decode()
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -27,6 +34,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=0,
         pool_pre_ping=False,
+        # A claim keeps its tables' XML in a JSON column, ~40 kB a visit, which the standard library's encoder writes
+        # with every Vietnamese letter escaped, at three times msgspec's CPU.
+        json_serializer=_json_text,
+        json_deserializer=msgspec.json.decode,
     )
 
 
