@@ -9,6 +9,7 @@ import pytest
 import zxingcpp
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.cards.tokens import check_card_token
@@ -66,7 +67,32 @@ async def test_the_card_shows_what_is_printed_on_it(client: Client, holder: Card
         "status": "active",
         "decrease_reason": None,
         "in_force": True,
+        "living_area": None,
     }
+
+
+async def test_the_living_area_code_is_shown_and_a_reissue_keeps_it(
+    client: Client, db_session: AsyncSession, holder: CardHolder, staff_headers: dict[str, str]
+) -> None:
+    holder.card.living_area = "K3"  # an island district (mã nơi sinh sống)
+    db_session.add(holder.card)
+    await db_session.commit()
+    assert (await client.get("/api/v1/me/card", headers=holder.headers)).json()["living_area"] == "K3"
+    reissued = await client.post(
+        f"/api/v1/staff/cards/{holder.card.number}/reissue", json={"reason": "lost"}, headers=staff_headers
+    )
+    assert reissued.status_code == 201, reissued.text
+    card = (await client.get("/api/v1/me/card", headers=holder.headers)).json()
+    assert (card["serial"], card["living_area"]) == (reissued.json()["serial"], "K3")
+
+
+async def test_the_database_keeps_only_the_three_living_area_codes(
+    db_session: AsyncSession, holder: CardHolder
+) -> None:
+    holder.card.living_area = "K4"
+    db_session.add(holder.card)
+    with pytest.raises(IntegrityError, match="living_area"):
+        await db_session.commit()
 
 
 async def test_a_citizen_without_a_card_gets_404(client: Client, db_session: AsyncSession, settings: Settings) -> None:

@@ -107,7 +107,7 @@ async def test_a_holder_in_force_is_000_with_every_field_the_spec_lists(
     assert (body["maDKBD"], body["gtTheTu"], body["gtTheDen"]) == ("01002", "01/01/2020", "31/12/2099")
     assert body["ngayDu5Nam"] == "01/01/2025"
     assert body["cqBHXH"] == "Bảo hiểm xã hội thành phố Hà Nội"  # the office of the card code's province, 01
-    assert body["maKV"] == ""  # AnSinh's cards carry no living-area code (K1/K2/K3) yet
+    assert body["maKV"] == ""  # the holder lives in no remote area
     assert body["maTheMoi"] is None
     for part in ("Nguyễn Thị Lan", "17/05/1990", "Nữ", "phố Huế", "01002", "01/01/2020 - 31/12/2099", "01/01/2025"):
         assert part in body["ghiChu"], part
@@ -218,6 +218,16 @@ async def test_cqbhxh_names_the_office_of_the_card_codes_province(
     db_session.add(holder.card)
     await db_session.commit()
     assert (await check(client, session, body_for(holder)))["cqBHXH"] == office
+
+
+@pytest.mark.parametrize("area", ["K1", "K2", "K3"])
+async def test_makv_is_the_cards_living_area_code(
+    client: Client, db_session: AsyncSession, session: Session, holder: Holder, area: str
+) -> None:
+    holder.card.living_area = area
+    db_session.add(holder.card)
+    await db_session.commit()
+    assert (await check(client, session, body_for(holder)))["maKV"] == area
 
 
 async def test_without_a_15_character_code_cqbhxh_is_the_holders_provinces_office(

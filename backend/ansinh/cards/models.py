@@ -55,6 +55,11 @@ BENEFIT_LEVEL_MEANING_VI: dict[int, str] = {
     5: "100% chi phí, kể cả chi phí vận chuyển",
 }
 
+# Living-area codes printed on a card (mã nơi sinh sống): the holder lives in an area of difficult (K1) or especially
+# difficult (K2) socio-economic circumstances, or on an island (K3); Luật BHYT art. 22 pays such holders' care outside
+# their registered facility more fully. The gateway answers the code as maKV.
+LIVING_AREAS = ("K1", "K2", "K3")
+
 BENEFICIARY_GROUPS = (
     *("DN", "HC", "HT", "TE", "HS", "HN", "CN", "GD", "NO", "XB", "TN", "CB", "KC", "BT", "SV", "HD"),
     *("QN", "CY", "CA"),  # armed forces, cipher staff, police: their cards answer 001 / 002
@@ -77,6 +82,11 @@ class HealthInsuranceCardBase(SQLModel):
     )
     status: str = Field(default=CardStatus.ACTIVE, sa_type=String(10))
     decrease_reason: str | None = Field(default=None, sa_type=String(32), description="Set when status is decreased")
+    living_area: str | None = Field(
+        default=None,
+        sa_type=String(2),
+        description="Mã nơi sinh sống (the gateway's maKV): K1, K2 or K3 when the holder lives in a remote area",
+    )
 
 
 # The card row; at most one live (not replaced, not withdrawn) card per number.
@@ -101,6 +111,7 @@ class HealthInsuranceCard(HealthInsuranceCardBase, table=True):
         CheckConstraint("valid_to >= valid_from", name="validity_order"),
         CheckConstraint(in_check("decrease_reason", [r.value for r in DecreaseReason]), name="decrease_reason_value"),
         CheckConstraint("(status = 'decreased') = (decrease_reason IS NOT NULL)", name="decrease_reason_status"),
+        CheckConstraint(in_check("living_area", LIVING_AREAS), name="living_area_value"),
     )
 
     id: int | None = id_field()

@@ -36,6 +36,9 @@ class CardPublic(BaseModel):
         | None
     ) = Field(default=None, description="Why the card was reported reduced (báo giảm), when it was")
     in_force: bool = Field(description="Active and today within valid_from..valid_to (Vietnam time)")
+    living_area: Literal["K1", "K2", "K3"] | None = Field(
+        default=None, description="Mã nơi sinh sống: K1, K2 or K3 when the holder lives in a remote area"
+    )
 
 
 class CardTokenRequest(BaseModel):

@@ -214,6 +214,7 @@ def card_public(card: HealthInsuranceCard, person: Person, facility: MedicalFaci
         status=card.status,  # type: ignore[arg-type]
         decrease_reason=card.decrease_reason,  # type: ignore[arg-type]
         in_force=standing.valid,
+        living_area=card.living_area,  # type: ignore[arg-type]
     )
 
 
@@ -474,6 +475,7 @@ async def reissue_card_in_transaction(
             valid_to=card.valid_to,
             five_year_date=card.five_year_date,
             co_payment_exempt_from=card.co_payment_exempt_from,  # the certificate follows the person, not the serial
+            living_area=card.living_area,
             status=old_status if kept else CardStatus.ACTIVE,
             decrease_reason=old_reason if kept else None,
             person_id=card.person_id,

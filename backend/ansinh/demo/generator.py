@@ -311,6 +311,23 @@ async def _seed_reference_tables(conn: AsyncConnection, writer: "_Writer") -> No
     await writer.flush(rows)
 
 
+# Demo living areas (maKV): a share of the northern mountain provinces' people live in areas of difficult (K1) or
+# especially difficult (K2) circumstances, a few of the coastal provinces' on islands (K3). From the SI code, so the
+# random stream (and every other generated value) stays as it was.
+_MOUNTAIN_PROVINCES = frozenset({"02", "04", "06", "10", "11", "12", "14"})
+_ISLAND_PROVINCES = frozenset({"22", "31", "56", "77", "91"})
+
+
+def demo_living_area(province: str, si_code: str) -> str | None:
+    """The living-area code of a generated card, or None (most people)."""
+    draw = int(si_code) % 10
+    if province in _MOUNTAIN_PROVINCES:
+        return "K2" if draw < 2 else "K1" if draw < 5 else None
+    if province in _ISLAND_PROVINCES and draw == 0:
+        return "K3"
+    return None
+
+
 class _Writer:
     """Writes generated rows table by table, in batches, counting them."""
 
@@ -1520,6 +1537,7 @@ class _Builder:
                 "valid_to": valid_to,
                 "five_year_date": five_year,
                 "status": status,
+                "living_area": demo_living_area(province, si_code),
                 "issued_at": issued_at or local_midnight(valid_from),
                 "revoked_at": revoked_at,
             }

@@ -167,7 +167,7 @@ def _holder_fields(found: FullRow, new: FullRow | None) -> dict[str, Any]:
         "cqBHXH": _office(found),
         "gtTheTu": day_text(card.valid_from),
         "gtTheDen": day_text(card.valid_to),
-        "maKV": "",
+        "maKV": card.living_area or "",
         "ngayDu5Nam": day_text(card.five_year_date),
         "maSoBHXH": person.si_code,
     }
@@ -191,7 +191,7 @@ _VISIT = MedicalVisit.__table__  # type: ignore[attr-defined]
 _CHECK = CardCheck.__table__  # type: ignore[attr-defined]
 _VISIT_FACILITY = MedicalFacility.__table__.alias("visit_facility")  # type: ignore[attr-defined]
 _FULL_COLUMNS = {
-    "card": ("id", "number", "legacy_code", "valid_from", "valid_to", "five_year_date"),
+    "card": ("id", "number", "legacy_code", "valid_from", "valid_to", "five_year_date", "living_area"),
     "person": (
         "id",
         "si_code",
