@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.settings import Settings
+from ansinh.core.time import VN_TZ
 from ansinh.facilities.models import MedicalFacility
 from ansinh.gateway.callers import FacilityCaller
 from ansinh.identity.models import Account, Person
@@ -231,6 +232,46 @@ async def test_good_visits_are_kept_when_others_of_the_envelope_are_refused_with
     assert body["thongDiep"].startswith("Đã tiếp nhận 1 hồ sơ. [MA_LK=LK-SUM, XML1, T_TONGCHI_BV] T_TONGCHI_BV (70000)")
     stored = (await db_session.exec(select(MedicalVisit.visit_key))).all()
     assert stored == ["LK-OK"]
+
+
+async def test_an_envelope_of_several_chunks_is_stored_whole_with_its_refusals_in_the_files_order(
+    client: AsyncTestClient[Litestar],
+    db_session: AsyncSession,
+    patient: Patient,
+    session_of: FacilityCaller,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Chunks of two: one chunk is stored while the next is read, a repeated MA_LK lands in a later chunk, a refused
+    # visit and a database refusal fall in different chunks.
+    monkeypatch.setattr("ansinh.gateway.visits.CHUNK", 2)
+    refuse = "ALTER TABLE medical_visit ADD CONSTRAINT test_refuses_lk_db CHECK (visit_key <> 'LK-DB')"
+    await db_session.exec(text(refuse))  # type: ignore[call-overload]
+    await db_session.commit()
+    tables = [
+        _visit(patient, "LK-1"),
+        _visit(patient, "LK-2"),
+        _visit(patient, "LK-SUM", total_override="70000"),
+        _visit(patient, "LK-3"),
+        _visit(patient, "LK-DB"),
+        _visit(patient, "LK-1", discharged="202612071115"),  # LK-1 again, corrected
+        _visit(patient, "LK-4"),
+    ]
+    try:
+        response = await _send(client, his.envelope("01001", [his.hoso(t) for t in tables]))
+    finally:
+        await db_session.exec(text("ALTER TABLE medical_visit DROP CONSTRAINT test_refuses_lk_db"))  # type: ignore[call-overload]
+        await db_session.commit()
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [(e["maLk"], e["truong"]) for e in body["dsLoi"]] == [("LK-SUM", "T_TONGCHI_BV"), ("LK-DB", None)]
+    assert body["soHoSoTiepNhan"] == 5
+    visits = (await db_session.exec(select(MedicalVisit).order_by(col(MedicalVisit.visit_key)))).all()
+    assert [v.visit_key for v in visits] == ["LK-1", "LK-2", "LK-3", "LK-4"]
+    assert visits[0].discharge_date == date(2026, 12, 7)
+    assert visits[0].discharged_at is not None
+    assert visits[0].discharged_at.astimezone(VN_TZ).strftime("%H%M") == "1115"  # the later file won
+    submissions = (await db_session.exec(select(MedicalVisitSubmission.visit_id))).all()
+    assert sorted(submissions).count(visits[0].id) == 2  # both of LK-1's files kept
 
 
 async def test_a_visit_the_database_refuses_is_refused_alone_and_the_others_are_kept(

@@ -1,5 +1,6 @@
 """Check-ins and claims from hospital software, judged and stored as the citizen's visits, the citizen told."""
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Iterable, Iterator
@@ -180,15 +181,33 @@ async def _receive(
     table: str,
     records: Iterable[_Judged | list[qd130.Refusal]],
 ) -> None:
-    """Look up, judge and store the records ``CHUNK`` at a time, and tell ``outcome`` in the file's order."""
+    """Look up, judge and store the records ``CHUNK`` at a time, and tell ``outcome`` in the file's order.
+
+    A chunk is stored while the next one is read: reading is the worker's CPU, storing mostly a wait on the database,
+    so the reader gives the event loop a turn after each record and the store's statements go on meanwhile. One chunk
+    is stored at a time, in order, on the one session.
+    """
     chunk: list[_Judged | list[qd130.Refusal]] = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) == CHUNK:
+    storing: asyncio.Task[None] | None = None
+    try:
+        for record in records:
+            chunk.append(record)
+            if len(chunk) == CHUNK:
+                if storing is not None:
+                    await storing
+                storing = asyncio.create_task(
+                    _receive_chunk(db, caller=caller, outcome=outcome, kind=kind, table=table, records=chunk)
+                )
+                chunk = []
+            await asyncio.sleep(0)
+        if storing is not None:
+            await storing
+        if chunk:
             await _receive_chunk(db, caller=caller, outcome=outcome, kind=kind, table=table, records=chunk)
-            chunk = []
-    if chunk:
-        await _receive_chunk(db, caller=caller, outcome=outcome, kind=kind, table=table, records=chunk)
+    finally:
+        if storing is not None and not storing.done():  # the reader failed or the request was cancelled
+            storing.cancel()
+            await asyncio.gather(storing, return_exceptions=True)
 
 
 async def _receive_chunk(
