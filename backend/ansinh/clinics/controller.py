@@ -13,7 +13,7 @@ from ansinh.cards.schemas import CardCheckReceipt
 from ansinh.clinics import checks, staff
 from ansinh.clinics.schemas import CheckResponse, LookupRequest, StaffCreate, StaffPublic, VerifyRequest, VerifyScan
 from ansinh.clinics.service import issue_clinic_token
-from ansinh.core.credentials import ClientCredentialsForm, basic_credentials
+from ansinh.core.credentials import ClientCredentialsForm, client_credentials
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.core.lane import LaneRoute
 from ansinh.core.pagination import Limit, Offset
@@ -44,8 +44,7 @@ class ClinicAuthController(Controller):
         request_context: Context,
     ) -> ClinicTokenResponse:
         """Exchange the facility's client id and secret for a short-lived clinic token."""
-        basic = basic_credentials(request.headers.get("authorization", ""))
-        client_id, secret = basic if basic else (data.client_id or "", data.client_secret or "")
+        client_id, secret = client_credentials(request.headers.get("authorization", ""), data)
         token, expires_in, facility_code = await issue_clinic_token(
             db_session,
             store,

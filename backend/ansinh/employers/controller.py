@@ -13,7 +13,7 @@ from litestar.pagination import OffsetPagination
 from litestar.params import Body, HeaderParameter, JSONBody, PathParameter, QueryParameter
 from pydantic import BaseModel, Field
 
-from ansinh.core.credentials import ClientCredentialsForm, basic_credentials
+from ansinh.core.credentials import ClientCredentialsForm, client_credentials
 from ansinh.core.deps import AppSettings, Caller, Context, DbSession, Store
 from ansinh.core.pagination import Limit, Offset
 from ansinh.core.time import today_vn, utcnow
@@ -66,8 +66,7 @@ class EmployerAuthController(Controller):
         request_context: Context,
     ) -> EmployerTokenResponse:
         """Exchange the employer software's client id and secret for a short-lived token naming the employer."""
-        basic = basic_credentials(request.headers.get("authorization", ""))
-        client_id, secret = basic if basic else (data.client_id or "", data.client_secret or "")
+        client_id, secret = client_credentials(request.headers.get("authorization", ""), data)
         token, expires_in, code = await service.issue_employer_token(
             db_session,
             store,

@@ -14,9 +14,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ansinh.core.context import RequestContext
+from ansinh.core.credentials import count_attempt, verified_client
 from ansinh.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
-from ansinh.core.passwords import verify_password
-from ansinh.core.ratelimit import RateLimit, hit
 from ansinh.core.settings import Settings
 from ansinh.core.store import SharedStore
 from ansinh.core.time import MONTH_RE, add_months, month_of, today_vn
@@ -63,26 +62,9 @@ from ansinh.records.models import Employer
 from ansinh.records.service import LedgerPeriod, replace_employer_periods
 from ansinh.records.tables import FUNDS
 
-CLIENT_AUTH_LIMIT = RateLimit(count=20, window=60)
 DECLARE_LOCK = 7_230_002  # pg_advisory_xact_lock(DECLARE_LOCK, employer id): one write per employer at a time
 ROLE_HR = "employer_staff"
 ROLE_SOFTWARE = "employer"
-
-
-class InvalidClient(DomainError):
-    status_code = 401
-    slug = "invalid-client"
-    title = "Invalid client"
-    default_en = "Unknown client or wrong secret."
-    default_vi = "Mã máy khách hoặc khóa bí mật không đúng."
-
-
-class UnsupportedGrant(DomainError):
-    status_code = 400
-    slug = "unsupported-grant-type"
-    title = "Unsupported grant type"
-    default_en = "Only grant_type=client_credentials is supported."
-    default_vi = "Chỉ hỗ trợ grant_type=client_credentials."
 
 
 class DeclarationRejected(DomainError):
@@ -126,10 +108,7 @@ async def issue_employer_token(
     ip: str,
 ) -> tuple[str, int, str]:
     """Check the declaration software's credentials; returns (token, lifetime in seconds, employer code)."""
-    if grant_type != "client_credentials":
-        raise UnsupportedGrant(extra={"error": "unsupported_grant_type"})
-    await hit(store, f"employer-auth-ip:{ip}", CLIENT_AUTH_LIMIT)
-    await hit(store, f"employer-auth:{client_id}", CLIENT_AUTH_LIMIT)
+    await count_attempt(store, scope="employer", grant_type=grant_type, client_id=client_id, ip=ip)
     row = (
         await db.exec(
             select(EmployerClient, Employer)
@@ -137,12 +116,7 @@ async def issue_employer_token(
             .where(EmployerClient.client_id == client_id)
         )
     ).first()
-    client, employer = row if row else (None, None)
-    valid = await verify_password(client.secret_hash if client and client.active else None, client_secret)
-    if not valid or employer is None or client is None:
-        raise InvalidClient(
-            headers={"WWW-Authenticate": 'Basic realm="ansinh-employer"'}, extra={"error": "invalid_client"}
-        )
+    client, employer = await verified_client(row, client_secret, realm="ansinh-employer")
     token, expires_in = issue_access_token(
         secret_key=settings.secret_key,
         issuer=settings.public_url,

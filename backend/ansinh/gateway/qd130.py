@@ -465,18 +465,9 @@ def judge_claim(files: dict[str, bytes], *, facility_code: str) -> Claim | list[
     values = values_of(summary)
     visit_key = values.get("MA_LK")
     f = _Fields(values, table="XML1", visit_key=visit_key)
-    for name in REQUIRED_XML1:
-        if values.get(name) is None:
-            f.refuse(name, "Thiếu trường bắt buộc.")
-    if values.get("MA_THE_BHYT") is None and values.get("SO_CCCD") is None:
-        f.refuse("MA_THE_BHYT", "Cần MA_THE_BHYT hoặc SO_CCCD để xác định người bệnh.")
-    if visit_key is not None and len(visit_key) > _VISIT_KEY_MAX:
-        f.refuse("MA_LK", f"Dài quá {_VISIT_KEY_MAX} ký tự.")
-    holder = _holder(f)
+    holder = _patient(f, required=REQUIRED_XML1)
     f.matching("GIOI_TINH", re.compile("[123]"), "1 (nam), 2 (nữ) hoặc 3 (chưa xác định)")
-    code = f.matching("MA_CSKCB", _FACILITY, "mã cơ sở KCB 5 ký tự")
-    if code is not None and code != facility_code:
-        f.refuse("MA_CSKCB", f"Mã cơ sở KCB {code} không phải cơ sở của phiên đăng nhập ({facility_code}).")
+    code = _own_facility(f, facility_code)
     admitted = f.timestamp("NGAY_VAO")
     discharged = f.timestamp("NGAY_RA")
     if admitted and discharged and discharged < admitted:
@@ -521,6 +512,26 @@ def judge_claim(files: dict[str, bytes], *, facility_code: str) -> Claim | list[
         sick_leave=sick_leave,
         tables={kind: data.decode("utf-8", "replace") for kind, data in files.items()},
     )
+
+
+def _patient(f: _Fields, *, required: tuple[str, ...]) -> Holder | None:
+    """The record's required fields, MA_LK's length and the patient's identity checked; the holder when usable."""
+    for name in required:
+        if f.values.get(name) is None:
+            f.refuse(name, "Thiếu trường bắt buộc.")
+    if f.values.get("MA_THE_BHYT") is None and f.values.get("SO_CCCD") is None:
+        f.refuse("MA_THE_BHYT", "Cần MA_THE_BHYT hoặc SO_CCCD để xác định người bệnh.")
+    if f.visit_key is not None and len(f.visit_key) > _VISIT_KEY_MAX:
+        f.refuse("MA_LK", f"Dài quá {_VISIT_KEY_MAX} ký tự.")
+    return _holder(f)
+
+
+def _own_facility(f: _Fields, facility_code: str) -> str | None:
+    """MA_CSKCB when well formed, else None; a refusal added when it is not the signed-in facility's code."""
+    code = f.matching("MA_CSKCB", _FACILITY, "mã cơ sở KCB 5 ký tự")
+    if code is not None and code != facility_code:
+        f.refuse("MA_CSKCB", f"Mã cơ sở KCB {code} không phải cơ sở của phiên đăng nhập ({facility_code}).")
+    return code
 
 
 def _holder(f: _Fields) -> Holder | None:
@@ -676,17 +687,8 @@ def _judge_checkin(record: Element, *, facility_code: str) -> CheckIn | list[Ref
     values = values_of(record)
     visit_key = values.get("MA_LK")
     f = _Fields(values, table="TRANG_THAI_KCB", visit_key=visit_key)
-    for name in REQUIRED_CHECKIN:
-        if values.get(name) is None:
-            f.refuse(name, "Thiếu trường bắt buộc.")
-    if values.get("MA_THE_BHYT") is None and values.get("SO_CCCD") is None:
-        f.refuse("MA_THE_BHYT", "Cần MA_THE_BHYT hoặc SO_CCCD để xác định người bệnh.")
-    if visit_key is not None and len(visit_key) > _VISIT_KEY_MAX:
-        f.refuse("MA_LK", f"Dài quá {_VISIT_KEY_MAX} ký tự.")
-    holder = _holder(f)
-    code = f.matching("MA_CSKCB", _FACILITY, "mã cơ sở KCB 5 ký tự")
-    if code is not None and code != facility_code:
-        f.refuse("MA_CSKCB", f"Mã cơ sở KCB {code} không phải cơ sở của phiên đăng nhập ({facility_code}).")
+    holder = _patient(f, required=REQUIRED_CHECKIN)
+    code = _own_facility(f, facility_code)
     admitted = f.timestamp("NGAY_VAO")
     kcb_type = f.matching("MA_LOAI_KCB", _KCB_TYPE, "2 chữ số")
     if f.refusals or holder is None or admitted is None or visit_key is None or code is None:

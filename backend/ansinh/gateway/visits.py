@@ -421,9 +421,9 @@ def _judged_claims(read: qd130.Envelope, *, facility_code: str) -> Iterator[_Jud
         yield claim if isinstance(claim, list) else _claim_record(claim, signature=read.signature)
 
 
-async def receive_claims(db: AsyncSession, *, caller: FacilityCaller, envelope: bytes, outcome: Outcome) -> Outcome:
-    """Judge and store each visit (HOSO) of a GIAMDINHHS envelope; FileRefused when the envelope is unreadable."""
-    read = qd130.read_envelope(envelope)
+async def receive_claims(db: AsyncSession, *, caller: FacilityCaller, data: bytes, outcome: Outcome) -> Outcome:
+    """Judge and store each visit (HOSO) of the GIAMDINHHS envelope ``data``; FileRefused when it is unreadable."""
+    read = qd130.read_envelope(data)
     if read.facility_code != caller.code:
         raise qd130.FileRefused(
             f"MACSKCB của hồ sơ ({read.facility_code or 'trống'}) không phải cơ sở của phiên đăng nhập "

@@ -1,5 +1,6 @@
 """The QĐ 130 routes hospital software calls: check-in (XML0) and the GIAMDINHHS claim (specs/vss-gateway.md 3–4)."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, post
@@ -74,6 +75,31 @@ async def _caller_and_file(
     return caller, str(form.get("fileHSBase64") or "")
 
 
+async def _receive_file(
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    *,
+    file_type: str,
+    limit: int,
+    receive: Callable[..., Awaitable[Outcome]],
+) -> Response[dict[str, Any]]:
+    """The caller checked, the file decoded (at most ``limit`` bytes) and taken by ``receive`` in one transaction;
+    the gateway's answer."""
+    called = await _caller_and_file(request, db_session, file_type=file_type)
+    if isinstance(called, Response):
+        return called
+    caller, file = called
+    outcome = new_outcome()
+    try:
+        data = qd130.decode_base64(file, what="fileHSBase64", limit=limit)
+        await receive(db_session, caller=caller, data=data, outcome=outcome)
+    except qd130.FileRefused as refused:
+        await db_session.rollback()
+        return _answer(refused.status, refused.reason, dsLoi=[])
+    await db_session.commit()
+    return _outcome_answer(outcome)
+
+
 class QD130Controller(Controller):
     """Visit files from hospital software, at the national gateway's paths and field names."""
 
@@ -90,19 +116,9 @@ class QD130Controller(Controller):
     )
     async def check_in(self, request: Request[Any, Any, Any], db_session: DbSession) -> Response[dict[str, Any]]:
         """A patient received: each check-in record becomes (or updates) a visit in progress."""
-        called = await _caller_and_file(request, db_session, file_type=CHECK_IN_TYPE)
-        if isinstance(called, Response):
-            return called
-        caller, file = called
-        outcome = new_outcome()
-        try:
-            data = qd130.decode_base64(file, what="fileHSBase64", limit=qd130.MAX_CHECKIN_BYTES)
-            await receive_checkins(db_session, caller=caller, data=data, outcome=outcome)
-        except qd130.FileRefused as refused:
-            await db_session.rollback()
-            return _answer(refused.status, refused.reason, dsLoi=[])
-        await db_session.commit()
-        return _outcome_answer(outcome)
+        return await _receive_file(
+            request, db_session, file_type=CHECK_IN_TYPE, limit=qd130.MAX_CHECKIN_BYTES, receive=receive_checkins
+        )
 
     @post(
         "/guiHoSoXmlQD4750",
@@ -113,16 +129,6 @@ class QD130Controller(Controller):
     )
     async def claim(self, request: Request[Any, Any, Any], db_session: DbSession) -> Response[dict[str, Any]]:
         """A GIAMDINHHS envelope: each visit judged and stored on its own; the good ones kept when others fail."""
-        called = await _caller_and_file(request, db_session, file_type=CLAIM_TYPE)
-        if isinstance(called, Response):
-            return called
-        caller, file = called
-        outcome = new_outcome()
-        try:
-            data = qd130.decode_base64(file, what="fileHSBase64", limit=qd130.MAX_ENVELOPE_BYTES)
-            await receive_claims(db_session, caller=caller, envelope=data, outcome=outcome)
-        except qd130.FileRefused as refused:
-            await db_session.rollback()
-            return _answer(refused.status, refused.reason, dsLoi=[])
-        await db_session.commit()
-        return _outcome_answer(outcome)
+        return await _receive_file(
+            request, db_session, file_type=CLAIM_TYPE, limit=qd130.MAX_ENVELOPE_BYTES, receive=receive_claims
+        )
