@@ -15,15 +15,24 @@ PERSON_TABLE = Person.__table__  # type: ignore[attr-defined]
 
 
 def card_and_notice_choice() -> Any:
-    """Core SELECT of what a check needs of a card, its holder and facility, and whether the holder wants the
-    card-check notice (add WHERE)."""
+    """Core SELECT of what a check needs of a card, its holder and facility — the gateway's answer included — and
+    whether the holder wants the card-check notice (add WHERE)."""
     query = card_rows(
         NOTICE_TABLE.c.card_checked.label("wants_notice"),
         card=(
             *("id", "serial", "number", "legacy_code", "beneficiary_group", "benefit_level"),
-            *("valid_from", "valid_to", "status", "decrease_reason"),
+            *("valid_from", "valid_to", "status", "decrease_reason", "five_year_date", "living_area"),
         ),
-        person=("id", "full_name", "date_of_birth", "birth_date_precision", "sex", "province_code"),
+        person=(
+            "id",
+            "si_code",
+            "full_name",
+            "date_of_birth",
+            "birth_date_precision",
+            "sex",
+            "province_code",
+            "address",
+        ),
         facility=("code", "name"),
     )
     return query.outerjoin(NOTICE_TABLE, NOTICE_TABLE.c.person_id == PERSON_TABLE.c.id)

@@ -35,6 +35,11 @@ _DIALECT = asyncpg_dialect()
 # Every read gives up after this long, so a request waiting for a pooled connection waits for a bounded time too (an
 # acquire timeout would cost an asyncio.wait_for, a task, on every read).
 COMMAND_TIMEOUT_SECONDS = 30.0
+# Hot statements are fixed shapes whose best plan does not depend on the key (an index lookup by it), yet PostgreSQL
+# re-plans a prepared statement for its parameters whenever it judges that worth it — on every run of the batched
+# key reads, where planning cost the server three times the read itself (docs/PERFORMANCE.md, tenth session). One
+# generic plan per connection, re-made when the tables' statistics change.
+_HOT_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
 
 
 class Statement:
@@ -186,7 +191,9 @@ class ReadPool:
         else:
             self._opened += 1
         try:
-            connection = await asyncpg.connect(self._dsn, command_timeout=COMMAND_TIMEOUT_SECONDS)
+            connection = await asyncpg.connect(
+                self._dsn, command_timeout=COMMAND_TIMEOUT_SECONDS, server_settings=_HOT_SETTINGS
+            )
         except BaseException:
             self._opened -= 1
             self._hand_over_slot()

@@ -10,11 +10,10 @@ import msgspec
 from sqlalchemy import Text, bindparam, cast, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from ansinh.cards.models import HealthInsuranceCard
 from ansinh.cards.provinces import issuing_office
 from ansinh.cards.results import CheckResult
-from ansinh.cards.service import card_rows, split_card_row
 from ansinh.clinics.checks import (
+    CardRow,
     CheckServices,
     Verdict,
     answered,
@@ -41,9 +40,6 @@ HISTORY_LIMIT = 100
 _DAY_MONTH_YEAR = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")
 _YEAR = re.compile(r"[0-9]{4}")
 _CITIZEN_ID = re.compile(r"[0-9]{12}")
-# A card, its holder and its registered facility, as attribute objects with the tables' column names (a card_rows
-# row split by split_card_row).
-FullRow = tuple[Any, Any, Any]
 SEX_TEXT = {"M": "Nam", "F": "Nữ"}
 _ENCODE = msgspec.json.Encoder().encode
 # The answer's fields besides maKetQua and ghiChu, all present in every answer (empty unless the holder matched).
@@ -135,13 +131,13 @@ def birth_text(person: Any) -> str:
     return day_text(person.date_of_birth)
 
 
-def _office(row: FullRow) -> str:
+def _office(row: CardRow) -> str:
     """``cqBHXH``: the social-security office of the card's province (its 15-character code's, else the holder's)."""
     card, person, _ = row
     return issuing_office(card.legacy_code[3:5] if card.legacy_code else person.province_code)
 
 
-def note(result: CheckResult, row: FullRow | None) -> str:
+def note(result: CheckResult, row: CardRow | None) -> str:
     """``ghiChu`` as the gateway writes it: the result, then the holder's name, birth date, sex, address, registered
     facility, validity and 5-year date when the holder matched."""
     if row is None or not result.holder_matched:
@@ -155,7 +151,7 @@ def note(result: CheckResult, row: FullRow | None) -> str:
     )
 
 
-def _holder_fields(found: FullRow, new: FullRow | None) -> dict[str, Any]:
+def _holder_fields(found: CardRow, new: CardRow | None) -> dict[str, Any]:
     card, person, facility = found
     fields: dict[str, Any] = {
         "maThe": card.legacy_code or card.number,
@@ -186,24 +182,9 @@ def _holder_fields(found: FullRow, new: FullRow | None) -> dict[str, Any]:
 
 # --- the holder's answer: hot statements (core/statements.py), prepared once, each one round trip --------------
 
-_CARD_TABLE = HealthInsuranceCard.__table__  # type: ignore[attr-defined]
 _VISIT = MedicalVisit.__table__  # type: ignore[attr-defined]
 _CHECK = CardCheck.__table__  # type: ignore[attr-defined]
 _VISIT_FACILITY = MedicalFacility.__table__.alias("visit_facility")  # type: ignore[attr-defined]
-_FULL_COLUMNS = {
-    "card": ("id", "number", "legacy_code", "valid_from", "valid_to", "five_year_date", "living_area"),
-    "person": (
-        "id",
-        "si_code",
-        "full_name",
-        "date_of_birth",
-        "birth_date_precision",
-        "sex",
-        "address",
-        "province_code",
-    ),
-    "facility": ("code", "name"),
-}
 
 
 def _minute_sql(moment: Any, day: Any = None) -> Any:
@@ -255,10 +236,10 @@ _VISITS_JSON = _json_array(
     _V.admission_date.desc(),
     _V.id.desc(),
 )  # fmt: skip
-# Every facility's earlier checks of the card, newest first (ix_card_check_person_time): [account, time, result].
+# Every facility's earlier checks of the card, newest first (ix_card_check_card_time): [account, time, result].
 _EARLIER = (
     select(_CHECK.c.id, _CHECK.c.client_id, _CHECK.c.checked_at, _CHECK.c.result)
-    .where(_CHECK.c.person_id == bindparam("person_id"), _CHECK.c.card_id == bindparam("card_id"))
+    .where(_CHECK.c.card_id == bindparam("card_id"))
     .order_by(_CHECK.c.checked_at.desc(), _CHECK.c.id.desc())
     .limit(HISTORY_LIMIT)
     .subquery("earlier_check")
@@ -270,30 +251,19 @@ _CHECKS_JSON = _json_array(
     _E.checked_at.desc(),
     _E.id.desc(),
 )
-# A card with its holder and registered facility: every column the answer shows (a check's own read carries only
-# what judging needs).
-_FULL_ROW = Statement(card_rows(**_FULL_COLUMNS).where(_CARD_TABLE.c.id == bindparam("card_id")))
-# The same with the holder's visits and the card's check log, written by PostgreSQL as the answer writes them: one
-# round trip where three cost twice the CPU of the whole look-up (docs/PERFORMANCE.md, tenth session).
-_HOLDER_ROW = Statement(
-    card_rows(_VISITS_JSON.label("visits"), _CHECKS_JSON.label("checks"), **_FULL_COLUMNS).where(
-        _CARD_TABLE.c.id == bindparam("card_id")
-    )
-)
+# The holder's visits and the card's check log in one round trip, written by PostgreSQL as the answer writes them
+# (the card, holder and facility came with the check's own read).
+_HISTORY = Statement(select(_VISITS_JSON.label("visits"), _CHECKS_JSON.label("checks")))
 
 
 async def _holder_answer(statements: Statements, verdict: Verdict) -> dict[str, Any]:
     """The holder's fields, ``ghiChu``, visits and check log (the holder matched)."""
     assert verdict.found is not None
-    card, person = verdict.found[0], verdict.found[1]
-    row = await statements.one(_HOLDER_ROW, card_id=card.id, person_id=person.id)
-    assert row is not None  # the card was just found by the check's own read; cards are never deleted
-    found = split_card_row(row)
-    new = None
-    if verdict.replacement is not None:
-        new = split_card_row(await statements.one(_FULL_ROW, card_id=verdict.replacement[0].id))
+    found = verdict.found
+    row = await statements.one(_HISTORY, person_id=found[1].id, card_id=found[0].id)
+    assert row is not None  # an aggregate's one row
     return {
-        **_holder_fields(found, new),
+        **_holder_fields(found, verdict.replacement),
         "ghiChu": note(verdict.result, found),
         "dsLichSuKCB2018": msgspec.Raw(row["visits"].encode()),
         "dsLichSuKT2018": _earlier_checks(_decode_checks(row["checks"]), found),
@@ -303,7 +273,7 @@ async def _holder_answer(statements: Statements, verdict: Verdict) -> dict[str, 
 _decode_checks = msgspec.json.Decoder(list[tuple[str, str, str]]).decode
 
 
-def _earlier_checks(checks: list[tuple[str, str, str]], checked: FullRow) -> list[dict[str, str]]:
+def _earlier_checks(checks: list[tuple[str, str, str]], checked: CardRow) -> list[dict[str, str]]:
     """The card's earlier checks as ``dsLichSuKT2018`` lists them: the facility's account, never the staff member;
     ``thongBao`` the ``ghiChu`` that check answered (spec section 2), written from the card and holder as they are now
     (a check's record keeps its code, not its sentence)."""
