@@ -37,7 +37,7 @@ _DIALECT = asyncpg_dialect()
 COMMAND_TIMEOUT_SECONDS = 30.0
 # Hot statements are fixed shapes whose best plan does not depend on the key (an index lookup by it), yet PostgreSQL
 # re-plans a prepared statement for its parameters whenever it judges that worth it — on every run of the batched
-# key reads, where planning cost the server three times the read itself (docs/PERFORMANCE.md, tenth session). One
+# key reads, where PostgreSQL's planning cost it more than the read itself (docs/PERFORMANCE.md, tenth session). One
 # generic plan per connection, re-made when the tables' statistics change.
 _HOT_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
 

@@ -264,7 +264,7 @@ def parse_xml(data: bytes, *, what: str) -> Element:
     """A document parsed with no DTD, no entities and nothing fetched; FileRefused when hostile or unreadable.
 
     The guard reads its prolog first with defusedxml's handlers; the tree is then built by the C parser, which
-    defusedxml's pure-Python parser class cannot be (a visit's tables cost it 2.5 times the CPU: docs/PERFORMANCE.md).
+    defusedxml's pure-Python parser class cannot be (it costs several times the CPU: docs/PERFORMANCE.md).
     """
     try:
         _guard(data)
