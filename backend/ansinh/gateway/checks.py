@@ -7,9 +7,10 @@ from datetime import date, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Text, bindparam, cast, func, select, text
+from sqlalchemy import Text, cast, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from ansinh.cards.models import HealthInsuranceCard
 from ansinh.cards.provinces import issuing_office
 from ansinh.cards.results import CheckResult
 from ansinh.clinics.checks import (
@@ -26,7 +27,7 @@ from ansinh.clinics.checks import (
 )
 from ansinh.clinics.models import CardCheck, CheckMethod
 from ansinh.clinics.recorder import ScanRecord
-from ansinh.core.statements import Statement, Statements
+from ansinh.core.statements import KeyedRead, Statements
 from ansinh.core.store import SharedStore
 from ansinh.core.time import VN_TZ
 from ansinh.facilities.models import MedicalFacility
@@ -182,6 +183,7 @@ def _holder_fields(found: CardRow, new: CardRow | None) -> dict[str, Any]:
 
 # --- the holder's answer: hot statements (core/statements.py), prepared once, each one round trip --------------
 
+_CARD = HealthInsuranceCard.__table__  # type: ignore[attr-defined]
 _VISIT = MedicalVisit.__table__  # type: ignore[attr-defined]
 _CHECK = CardCheck.__table__  # type: ignore[attr-defined]
 _VISIT_FACILITY = MedicalFacility.__table__.alias("visit_facility")  # type: ignore[attr-defined]
@@ -215,10 +217,11 @@ _RECENT_VISITS = (
         _VISIT.c.admission_reason,
     )
     .join(_VISIT_FACILITY, _VISIT_FACILITY.c.id == _VISIT.c.facility_id)
-    .where(_VISIT.c.person_id == bindparam("person_id"))
+    .where(_VISIT.c.person_id == _CARD.c.person_id)
     .order_by(_VISIT.c.admission_date.desc(), _VISIT.c.id.desc())
     .limit(HISTORY_LIMIT)
-    .subquery("recent_visit")
+    .correlate(_CARD)
+    .lateral("recent_visit")
 )
 _V = _RECENT_VISITS.c
 _VISITS_JSON = _json_array(
@@ -239,10 +242,11 @@ _VISITS_JSON = _json_array(
 # Every facility's earlier checks of the card, newest first (ix_card_check_card_time): [account, time, result].
 _EARLIER = (
     select(_CHECK.c.id, _CHECK.c.client_id, _CHECK.c.checked_at, _CHECK.c.result)
-    .where(_CHECK.c.card_id == bindparam("card_id"))
+    .where(_CHECK.c.card_id == _CARD.c.id)
     .order_by(_CHECK.c.checked_at.desc(), _CHECK.c.id.desc())
     .limit(HISTORY_LIMIT)
-    .subquery("earlier_check")
+    .correlate(_CARD)
+    .lateral("earlier_check")
 )
 _E = _EARLIER.c
 _CHECKS_JSON = _json_array(
@@ -251,17 +255,21 @@ _CHECKS_JSON = _json_array(
     _E.checked_at.desc(),
     _E.id.desc(),
 )
-# The holder's visits and the card's check log in one round trip, written by PostgreSQL as the answer writes them
-# (the card, holder and facility came with the check's own read).
-_HISTORY = Statement(select(_VISITS_JSON.label("visits"), _CHECKS_JSON.label("checks")))
+# The holder's visits and the card's check log, by card, written by PostgreSQL as the answer writes them (the card,
+# holder and facility came with the check's own read); concurrent checks' reads share one statement.
+_HISTORY = KeyedRead(
+    select(_CARD.c.id.label("card_id"), _VISITS_JSON.label("visits"), _CHECKS_JSON.label("checks")),
+    _CARD.c.id,
+    key_label="card_id",
+)
 
 
 async def _holder_answer(statements: Statements, verdict: Verdict) -> dict[str, Any]:
     """The holder's fields, ``ghiChu``, visits and check log (the holder matched)."""
     assert verdict.found is not None
     found = verdict.found
-    row = await statements.one(_HISTORY, person_id=found[1].id, card_id=found[0].id)
-    assert row is not None  # an aggregate's one row
+    row = await statements.keyed(_HISTORY, found[0].id)
+    assert row is not None  # the card was just found by the check's own read; cards are never deleted
     return {
         **_holder_fields(found, verdict.replacement),
         "ghiChu": note(verdict.result, found),
