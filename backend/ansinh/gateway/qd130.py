@@ -10,14 +10,14 @@ import binascii
 import io
 import re
 import unicodedata
-import xml.etree.ElementTree as ElementTree  # C-speed tree building, only for tables the guard found free of DTDs
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
 
-from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+import defusedxml.ElementTree as defused
+from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, tostring
 
 from ansinh.core.time import VN_TZ
@@ -220,56 +220,11 @@ def decode_base64(text: str | bytes, *, what: str, limit: int) -> bytes:
     return data
 
 
-def _forbid_dtd(name: str, sysid: str | None, pubid: str | None, _internal: bool) -> None:
-    raise DTDForbidden(name, sysid, pubid)
-
-
-def _forbid_entity(name: str, _parameter: bool, value: str | None, base: str | None, *ids: str | None) -> None:
-    raise EntitiesForbidden(name, value, base, *ids)
-
-
-def _forbid_unparsed_entity(name: str, base: str | None, sysid: str | None, pubid: str | None, notation: str) -> None:
-    raise EntitiesForbidden(name, None, base, sysid, pubid, notation)
-
-
-def _forbid_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> None:
-    raise ExternalReferenceForbidden(context, base, sysid, pubid)
-
-
-class _RootReached(Exception):
-    """The root element began: the prolog, the only place a DTD can be, was read without one."""
-
-
-def _root_reached(_name: str, _attributes: object) -> None:
-    raise _RootReached
-
-
-def _guard(data: bytes) -> None:
-    """Read the prolog of ``data`` with expat and defusedxml's handlers: a DTD, an entity declaration or an external
-    reference raises as defusedxml raises. A DTD (and so any entity) can only come before the root element, so the
-    reading stops there; a document with no root element raises ExpatError."""
-    parser = expat.ParserCreate()
-    parser.StartDoctypeDeclHandler = _forbid_dtd
-    parser.EntityDeclHandler = _forbid_entity
-    parser.UnparsedEntityDeclHandler = _forbid_unparsed_entity
-    parser.ExternalEntityRefHandler = _forbid_external
-    parser.StartElementHandler = _root_reached
-    try:
-        parser.Parse(data, True)
-    except _RootReached:
-        return
-
-
 def parse_xml(data: bytes, *, what: str) -> Element:
-    """A document parsed with no DTD, no entities and nothing fetched; FileRefused when hostile or unreadable.
-
-    The guard reads its prolog first with defusedxml's handlers; the tree is then built by the C parser, which
-    defusedxml's pure-Python parser class cannot be (it costs several times the CPU: docs/PERFORMANCE.md).
-    """
+    """A document parsed with no DTD, no entities and nothing fetched (defusedxml); FileRefused when hostile or
+    unreadable."""
     try:
-        _guard(data)
-        # Safe: the guard saw no DOCTYPE, so no entity can be declared and nothing external referenced.
-        return ElementTree.fromstring(data)  # noqa: S314
+        return defused.fromstring(data, forbid_dtd=True)
     except DefusedXmlException:
         raise FileRefused(f"{what} chứa DTD hoặc thực thể (entity) XML, không được chấp nhận.") from None
     except (expat.ExpatError, ParseError) as error:
@@ -287,9 +242,7 @@ def read_envelope(data: bytes) -> Envelope:
     envelope = Envelope(facility_code=None, signature=None, visits=[])
     root_seen = False
     try:
-        _guard(data)
-        # Safe as in parse_xml: the guard saw no DOCTYPE. The C parser keeps the big base64 texts out of Python.
-        for event, element in ElementTree.iterparse(io.BytesIO(data), events=("start", "end")):  # noqa: S314
+        for event, element in defused.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
             if event == "start":
                 if not root_seen and element.tag != "GIAMDINHHS":
                     raise FileRefused("Tệp không phải hồ sơ GIAMDINHHS.")
